@@ -1,0 +1,34 @@
+"""Cited extractive question answering over your own documents."""
+from .answer import AnswerSettings
+from .chunking import ChunkSettings
+from .embedding import DEFAULT_MODEL, Embedder, HashingEmbedder, SentenceTransformerEmbedder
+from .errors import CorpusError, IndexStoreError, ModelError, QAError, QuestionError, SettingsError
+from .index import UpdateReport
+from .pipeline import QA
+from .retrieval import RetrievalSettings
+from .types import Answer, Citation, Document, Hit, Passage, Sentence, Skipped
+
+__all__ = [
+    "QA",
+    "Answer",
+    "Citation",
+    "Hit",
+    "Document",
+    "Passage",
+    "Sentence",
+    "Skipped",
+    "UpdateReport",
+    "ChunkSettings",
+    "RetrievalSettings",
+    "AnswerSettings",
+    "Embedder",
+    "SentenceTransformerEmbedder",
+    "HashingEmbedder",
+    "DEFAULT_MODEL",
+    "QAError",
+    "CorpusError",
+    "IndexStoreError",
+    "ModelError",
+    "QuestionError",
+    "SettingsError",
+]

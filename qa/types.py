@@ -1,0 +1,96 @@
+"""Frozen records that flow through the pipeline: documents, passages, sentences, hits, answers."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One corpus file as read: `text` is the decoded file (a UTF-8 BOM dropped), nothing else changed."""
+
+    source: str  # path relative to the corpus folder, with forward slashes
+    text: str
+    sha256: str
+    size: int
+    mtime_ns: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """A corpus file that could not be indexed, and why."""
+
+    source: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A retrieval unit: `text == document.text[start:end]`; `line` is 1-based."""
+
+    source: str
+    start: int
+    end: int
+    line: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """An answer unit inside a passage: `text == document.text[start:end]`."""
+
+    source: str
+    start: int
+    end: int
+    line: int
+    text: str
+    passage: int  # index of the passage it belongs to (in the document's own split)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A retrieved passage with its fused score and what each retriever thought of it."""
+
+    source: str
+    text: str
+    score: float
+    start: int
+    end: int
+    line: int
+    passage_id: int
+    dense_rank: int | None = None
+    dense_score: float | None = None
+    lexical_rank: int | None = None
+    lexical_score: float | None = None
+    sentence_rank: int | None = None
+    sentence_score: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """Where a quoted sentence stands: `quote == file text[start:end]`, `line` 1-based."""
+
+    number: int
+    source: str
+    start: int
+    end: int
+    line: int
+    quote: str
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """An extractive answer: `text` quotes the documents with markers like [1][2], or is None (abstained)."""
+
+    question: str
+    text: str | None
+    citations: list[Citation] = field(default_factory=list)
+    hits: list[Hit] = field(default_factory=list)
+    confidence: float = 0.0
+    reason: str | None = None  # why it abstained, or a note such as a truncated question
+
+    @property
+    def answered(self) -> bool:
+        return self.text is not None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
