@@ -94,6 +94,9 @@ class SentenceTransformerEmbedder(Embedder):
         path = resolve_model(self.name)
         try:
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()  # the core never prints; loading bars would
 
             return SentenceTransformer(path, device=self.device)
         except Exception as err:  # the library raises many kinds; all mean the same to a user
