@@ -3,7 +3,7 @@ from .answer import AnswerSettings
 from .chunking import ChunkSettings
 from .embedding import DEFAULT_MODEL, Embedder, HashingEmbedder, SentenceTransformerEmbedder
 from .errors import CorpusError, IndexStoreError, ModelError, QAError, QuestionError, SettingsError
-from .index import UpdateReport
+from .index import IndexSettings, UpdateReport
 from .pipeline import QA
 from .retrieval import RetrievalSettings
 from .types import Answer, Citation, Document, Hit, Passage, Sentence, Skipped
@@ -21,6 +21,7 @@ __all__ = [
     "ChunkSettings",
     "RetrievalSettings",
     "AnswerSettings",
+    "IndexSettings",
     "Embedder",
     "SentenceTransformerEmbedder",
     "HashingEmbedder",

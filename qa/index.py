@@ -28,7 +28,7 @@ import numpy as np
 from .chunking import ChunkSettings, split_document
 from .corpus import list_files, read_document, relative_name
 from .embedding import Embedder
-from .errors import CorpusError, IndexStoreError
+from .errors import CorpusError, IndexStoreError, SettingsError
 from .lexical import terms
 from .types import Document, Passage, Sentence, Skipped
 
@@ -129,13 +129,89 @@ def _sentences_columns(sentences: list[Sentence]) -> dict:
     }
 
 
-def _flat_index(vectors: np.ndarray):
+APPROXIMATE = ("ivf", "hnsw")
+
+
+@dataclass(frozen=True, slots=True)
+class IndexSettings:
+    """How vectors are searched: exactly up to `approximate_above` vectors, approximately beyond.
+
+    Applies to the passage and the sentence index separately. Changing it re-indexes the stored
+    vectors on the next open (nothing is embedded again).
+    """
+
+    approximate_above: int = 100_000  # vectors; exact search below this stays fast (see benchmarks/scale.py)
+    approximate: str = "ivf"  # ivf | hnsw
+    ivf_probe: int = 24  # IVF lists searched per query (of about 2 * sqrt(n))
+    hnsw_m: int = 32  # HNSW graph degree
+    hnsw_ef: int = 128  # HNSW candidates kept per query
+
+    def __post_init__(self) -> None:
+        if self.approximate not in APPROXIMATE:
+            raise SettingsError(f"approximate index must be one of {', '.join(APPROXIMATE)}, got {self.approximate!r}")
+        if self.approximate_above < 1:
+            raise SettingsError(f"approximate_above must be at least 1, got {self.approximate_above}")
+        if self.ivf_probe < 1 or self.hnsw_m < 4 or self.hnsw_ef < 1:
+            raise SettingsError(
+                f"ivf_probe and hnsw_ef must be at least 1 and hnsw_m at least 4, got {self.ivf_probe}, {self.hnsw_ef}, {self.hnsw_m}"
+            )
+
+    def kind(self, n: int) -> str:
+        """'flat', 'ivf' or 'hnsw': the index these settings want for n vectors."""
+        return self.approximate if n > self.approximate_above else "flat"
+
+
+def faiss_kind(index) -> str:
+    """'flat', 'ivf' or 'hnsw': what kind of FAISS index this is."""
     import faiss
 
-    index = faiss.IndexFlatIP(vectors.shape[1])
-    if len(vectors):
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    if isinstance(index, faiss.IndexHNSW):
+        return "hnsw"
+    if isinstance(index, faiss.IndexIVF):
+        return "ivf"
+    return "flat"
+
+
+def tune_index(index, settings: IndexSettings):
+    """Set the search-time parameters of an approximate index (they are not part of what is built)."""
+    kind = faiss_kind(index)
+    if kind == "ivf":
+        index.nprobe = min(settings.ivf_probe, index.nlist)
+    elif kind == "hnsw":
+        index.hnsw.efSearch = settings.hnsw_ef
     return index
+
+
+def _faiss_index(vectors: np.ndarray, settings: IndexSettings = IndexSettings(), previous=None):
+    """An inner-product FAISS index of the vectors: exact, or approximate above the size threshold.
+
+    An IVF index reuses the trained lists of `previous` (the index being updated) while the
+    collection has not grown or shrunk by more than half, so an update needs no new training.
+    """
+    import faiss
+
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    n, dim = len(vectors), vectors.shape[1]
+    kind = settings.kind(n)
+    if kind == "flat":
+        index = faiss.IndexFlatIP(dim)
+    elif kind == "hnsw":
+        index = faiss.IndexHNSWFlat(dim, settings.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = max(40, settings.hnsw_ef)
+    else:
+        trained = getattr(previous, "ntotal", 0) if previous is not None and faiss_kind(previous) == "ivf" else 0
+        if trained and previous.d == dim and 0.5 * trained <= n <= 1.5 * trained:
+            quantizer = faiss.clone_index(faiss.downcast_index(previous.quantizer))  # already trained
+            index = faiss.IndexIVFFlat(quantizer, dim, previous.nlist, faiss.METRIC_INNER_PRODUCT)
+        else:
+            nlist = max(1, min(int(2 * np.sqrt(n)), n // 40))  # k-means wants about 40 points a list
+            index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, nlist, faiss.METRIC_INNER_PRODUCT)
+            index.cp.niter = 10  # enough for lists that are only searched, not compressed
+            sample = 64 * nlist  # k-means on a fixed sample: the same vectors give the same lists
+            index.train(vectors[np.random.default_rng(0).choice(n, sample, replace=False)] if n > sample else vectors)
+    if n:
+        index.add(vectors)
+    return tune_index(index, settings)
 
 
 def _bm25(passages: list[Passage]):
@@ -163,7 +239,9 @@ def save_store(store: Store, index_dir: Path) -> None:
     _write_json(index_dir / MANIFEST, store.manifest)
 
 
-def load_store(index_dir: str | os.PathLike, manifest: dict | None = None) -> Store:
+def load_store(
+    index_dir: str | os.PathLike, manifest: dict | None = None, index_settings: IndexSettings = IndexSettings()
+) -> Store:
     """Load the index version that manifest.json names; IndexStoreError when any part is missing or broken."""
     import bm25s
     import faiss
@@ -188,8 +266,8 @@ def load_store(index_dir: str | os.PathLike, manifest: dict | None = None) -> St
         ranges = np.array([pcols["first"], pcols["last"]], dtype=np.int64).T.reshape(-1, 2)
         pvec = np.load(data / "passage_vectors.npy", mmap_mode="r")
         svec = np.load(data / "sentence_vectors.npy", mmap_mode="r")
-        pfa = faiss.read_index(str(data / "passages.faiss"))
-        sfa = faiss.read_index(str(data / "sentences.faiss"))
+        pfa = tune_index(faiss.read_index(str(data / "passages.faiss")), index_settings)
+        sfa = tune_index(faiss.read_index(str(data / "sentences.faiss")), index_settings)
         bm25 = bm25s.BM25.load(str(data / "bm25"), show_progress=False)
     except Exception as err:  # any broken part means the same thing to the user
         raise IndexStoreError(f"the index in {index_dir} is damaged ({type(err).__name__}: {err})") from err
@@ -234,6 +312,7 @@ def _assemble(
     files: dict,
     skipped: list[Skipped],
     progress: ProgressFn | None,
+    index_settings: IndexSettings = IndexSettings(),
 ) -> Store:
     """A new Store: the records and vectors of `keep_sources` from `kept`, plus freshly embedded `docs`."""
     passages: list[Passage] = []
@@ -299,8 +378,8 @@ def _assemble(
         np.array(ranges, dtype=np.int64).reshape(-1, 2),
         pvec,
         svec,
-        _flat_index(pvec),
-        _flat_index(svec),
+        _faiss_index(pvec, index_settings, kept.passage_faiss if kept is not None else None),
+        _faiss_index(svec, index_settings, kept.sentence_faiss if kept is not None else None),
         _bm25(passages),
         Path(),
     )
@@ -320,6 +399,13 @@ def _incompatibility(manifest: dict, embedder_name: str, settings: ChunkSettings
     return None
 
 
+def _kinds_match(store: Store, index_settings: IndexSettings) -> bool:
+    """Whether the stored FAISS indexes are of the kinds the settings want for their sizes."""
+    return faiss_kind(store.passage_faiss) == index_settings.kind(len(store.passages)) and faiss_kind(
+        store.sentence_faiss
+    ) == index_settings.kind(len(store.sentences))
+
+
 def _clean_leftovers(index_dir: Path, keep: str | None) -> None:
     """Delete data folders that no manifest names (left by interrupted or superseded builds)."""
     for child in index_dir.iterdir():
@@ -334,6 +420,7 @@ def open_index(
     settings: ChunkSettings = ChunkSettings(),
     progress: ProgressFn | None = None,
     rebuild: bool = False,
+    index_settings: IndexSettings = IndexSettings(),
 ) -> tuple[Store, UpdateReport]:
     """Open the index of `corpus_dir`, first bringing it up to date with the files on disk."""
     from filelock import FileLock, Timeout
@@ -349,12 +436,12 @@ def open_index(
             f"another process has been indexing {index_dir} for {LOCK_TIMEOUT:.0f} s: wait for it, or stop it"
         ) from None
     try:
-        return _update(corpus_dir, index_dir, paths, embedder, settings, progress, rebuild)
+        return _update(corpus_dir, index_dir, paths, embedder, settings, progress, rebuild, index_settings)
     finally:
         lock.release()
 
 
-def _update(corpus_dir, index_dir, paths, embedder, settings, progress, rebuild):
+def _update(corpus_dir, index_dir, paths, embedder, settings, progress, rebuild, index_settings):
     reason = "rebuild asked for" if rebuild else None
     old: Store | None = None
     manifest = None
@@ -366,7 +453,7 @@ def _update(corpus_dir, index_dir, paths, embedder, settings, progress, rebuild)
             else:
                 reason = _incompatibility(manifest, embedder.name, settings)
                 if reason is None:
-                    old = load_store(index_dir, manifest)
+                    old = load_store(index_dir, manifest, index_settings)
         except IndexStoreError as err:
             reason = f"{err}; rebuilding"
             manifest, old = None, None
@@ -417,7 +504,7 @@ def _update(corpus_dir, index_dir, paths, embedder, settings, progress, rebuild)
         )
 
     old_skipped = old.manifest.get("skipped", []) if old else None
-    if old is not None and not docs and not removed:
+    if old is not None and not docs and not removed and _kinds_match(old, index_settings):
         if files != old.manifest["files"] or [asdict(s) for s in skipped] != old_skipped:
             # Only file times or the list of unreadable files moved: record that, keep the data.
             new_manifest = dict(old.manifest, files=files, skipped=[asdict(s) for s in skipped])
@@ -426,7 +513,7 @@ def _update(corpus_dir, index_dir, paths, embedder, settings, progress, rebuild)
         _clean_leftovers(index_dir, old.version)
         return old, UpdateReport(unchanged=len(unchanged), skipped=skipped)
 
-    store = _assemble(old, unchanged, docs, embedder, settings, files, skipped, progress)
+    store = _assemble(old, unchanged, docs, embedder, settings, files, skipped, progress, index_settings)
     save_store(store, index_dir)
     _clean_leftovers(index_dir, store.version)
     store = replace(store, path=index_dir / store.version)

@@ -12,7 +12,7 @@ from .answer import AnswerSettings, compose_answer
 from .chunking import ChunkSettings
 from .embedding import DEFAULT_MODEL, Embedder, make_embedder
 from .errors import QuestionError
-from .index import ProgressFn, Store, UpdateReport, open_index, read_manifest
+from .index import IndexSettings, ProgressFn, Store, UpdateReport, open_index, read_manifest
 from .retrieval import RetrievalSettings, retrieve
 from .types import Answer, Hit
 
@@ -60,6 +60,7 @@ class QA:
         chunk: ChunkSettings | None = None,
         retrieval: RetrievalSettings | None = None,
         answer: AnswerSettings | None = None,
+        index: IndexSettings | None = None,
         progress: ProgressFn | None = None,
     ):
         self.corpus_dir = Path(corpus_dir)
@@ -69,6 +70,7 @@ class QA:
         self.chunk_settings = chunk or ChunkSettings()
         self.retrieval_settings = retrieval or RetrievalSettings()
         self.answer_settings = answer or AnswerSettings()
+        self.index_settings = index or IndexSettings()
         self.progress = progress
         self._store: Store | None = None
         self._lock = threading.Lock()
@@ -93,7 +95,13 @@ class QA:
         """Bring the index up to date with the corpus folder (re-embedding only what changed) and use it."""
         with self._lock:
             store, report = open_index(
-                self.corpus_dir, self.index_dir, self.embedder, self.chunk_settings, self.progress, rebuild=rebuild
+                self.corpus_dir,
+                self.index_dir,
+                self.embedder,
+                self.chunk_settings,
+                self.progress,
+                rebuild=rebuild,
+                index_settings=self.index_settings,
             )
             self._store = store  # one reference swap: answers in flight keep the version they started with
             self.last_update = report
