@@ -66,10 +66,38 @@ def guess_language(text: str) -> str:
     return "fr" if fr > en else "en"
 
 
+class _CompiledPatterns:
+    """The part of `re` that pysbd's abbreviation rules use, with every compiled pattern kept.
+
+    pysbd builds a pattern per abbreviation (over a thousand in all), more than `re` keeps
+    compiled, so it compiled them again on every call: most of its time. Same patterns, same
+    results; only the compiling is saved.
+    """
+
+    IGNORECASE = re.IGNORECASE
+    escape = staticmethod(re.escape)
+
+    @staticmethod
+    @lru_cache(maxsize=8192)
+    def compile(pattern, flags=0):
+        return re.compile(pattern, flags)
+
+    def sub(self, pattern, repl, string, count=0, flags=0):
+        return self.compile(pattern, flags).sub(repl, string, count)
+
+    def findall(self, pattern, string, flags=0):
+        return self.compile(pattern, flags).findall(string)
+
+    def __getattr__(self, name):
+        return getattr(re, name)
+
+
 @lru_cache(maxsize=4)
 def _segmenter(language: str):
     import pysbd
+    import pysbd.abbreviation_replacer
 
+    pysbd.abbreviation_replacer.re = _CompiledPatterns()
     return pysbd.Segmenter(language=language, clean=False)
 
 

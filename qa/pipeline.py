@@ -10,8 +10,8 @@ import numpy as np
 
 from .answer import AnswerSettings, compose_answer
 from .chunking import ChunkSettings
-from .embedding import DEFAULT_MODEL, Embedder, make_embedder
-from .errors import QuestionError
+from .embedding import BACKENDS, DEFAULT_MODEL, Embedder, make_embedder
+from .errors import QuestionError, SettingsError
 from .index import IndexSettings, ProgressFn, Store, UpdateReport, open_index, read_manifest
 from .retrieval import RetrievalSettings, retrieve
 from .types import Answer, Hit
@@ -61,11 +61,15 @@ class QA:
         retrieval: RetrievalSettings | None = None,
         answer: AnswerSettings | None = None,
         index: IndexSettings | None = None,
+        backend: str | None = None,
         progress: ProgressFn | None = None,
     ):
         self.corpus_dir = Path(corpus_dir)
         self.index_dir = Path(index_dir)
         self._model = model
+        if backend is not None and backend not in BACKENDS:
+            raise SettingsError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
+        self._backend = backend  # torch | onnx | onnx-int8; None: what the index was built with, else torch
         self._embedder: Embedder | None = None
         self.chunk_settings = chunk or ChunkSettings()
         self.retrieval_settings = retrieval or RetrievalSettings()
@@ -88,7 +92,8 @@ class QA:
                 except Exception:
                     pass  # a broken manifest is reported when the index is opened
                 model = (manifest or {}).get("model") or DEFAULT_MODEL
-            self._embedder = make_embedder(model)
+            # ONNX exports are cached beside the index (nothing can be downloaded; the export is made once).
+            self._embedder = make_embedder(model, self._backend, cache_dir=self.index_dir / "models")
         return self._embedder
 
     def refresh(self, rebuild: bool = False) -> UpdateReport:
