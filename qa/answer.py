@@ -78,7 +78,7 @@ def question_type(question: str) -> str | None:
 def is_content(text: str) -> bool:
     """Whether a sentence can be an answer: enough words and letters to be prose, not page furniture."""
     alpha_words = re.findall(r"[^\W\d_]{2,}", text)
-    if len(alpha_words) < 4:
+    if len(alpha_words) < 3:
         return False
     visible = [c for c in text if not c.isspace()]
     return sum(c.isalpha() for c in visible) >= 0.6 * len(visible)
