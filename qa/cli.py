@@ -69,6 +69,9 @@ def index(corpus: str, index: str, model: str | None, rebuild: bool, quiet: bool
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 def ask(question: str, corpus: str, index: str, model: str | None, k: int, as_json: bool, quiet: bool) -> None:
     """Answer QUESTION from the documents, citing file and line."""
+    from .pipeline import check_question
+
+    check_question(question)  # refuse a bad question before any indexing work
     bot = _qa(corpus, index, model, quiet or as_json)
     report = bot.refresh()
     echo_skipped(report)
@@ -113,8 +116,12 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)
+    except click.UsageError as err:
+        where = err.ctx.command_path if err.ctx else "qa"
+        click.echo(f"error: {err.format_message()} (see '{where} --help')", err=True)
+        sys.exit(err.exit_code)
     except click.ClickException as err:
-        err.show()
+        click.echo(f"error: {err.format_message()}", err=True)
         sys.exit(err.exit_code)
     except QAError as err:
         click.echo(f"error: {err}", err=True)
