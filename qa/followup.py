@@ -21,7 +21,7 @@ _CONTINUATION = re.compile(
     r"^(and|also|so|then|what about|how about|what else|and what about|et|aussi|alors|et pour|et qu en est il)\b"
 )
 _QUESTION_WORDS = frozenset(
-    "who whom whose what which when where why how qui que quoi quel quelle quels quelles quand ou pourquoi comment combien".split()
+    "who whom whose what which when where why how many much qui que quoi quel quelle quels quelles quand ou pourquoi comment combien".split()
 )
 _WORD = re.compile(r"[\w'’-]+", re.UNICODE)
 

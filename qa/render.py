@@ -8,13 +8,15 @@ it into a request for that span of that corpus file, which is served only if the
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Sequence
 from html import escape
 from urllib.parse import quote, unquote
 
 from .followup import Resolution
 from .index import UpdateReport
 from .types import Answer, Citation, Document, Hit
+
+ReadFn = Callable[[str], "Document | None"]  # a corpus file by its cited name, or None
 
 NOT_ANSWERED = "The documents do not answer this question."
 MAX_DOCUMENT_CHARS = 200_000  # a longer document is shown as a window around the cited sentence
@@ -175,13 +177,13 @@ def _mark(text: str, spans: Sequence[tuple[int, int]]) -> str:
     return "".join(out)
 
 
-def citation_context(c: Citation, hits: Sequence[Hit], documents: Mapping[str, Document]) -> tuple[str, int]:
+def citation_context(c: Citation, hits: Sequence[Hit], read: ReadFn | None = None) -> tuple[str, int]:
     """The passage around a citation and its offset in the file: a retrieved passage that holds it, else
-    the paragraph of the document around it, else the quote alone."""
+    the paragraph of the document (from `read(source)`) around it, else the quote alone."""
     for h in hits:
         if h.source == c.source and h.start <= c.start and c.end <= h.end:
             return h.text, h.start
-    doc = documents.get(c.source)
+    doc = read(c.source) if read is not None else None
     if doc is not None and doc.text[c.start : c.end] == c.quote:
         lo = doc.text.rfind("\n\n", max(0, c.start - CONTEXT_CHARS), c.start)
         lo = lo + 2 if lo >= 0 else max(0, c.start - CONTEXT_CHARS)
@@ -191,8 +193,9 @@ def citation_context(c: Citation, hits: Sequence[Hit], documents: Mapping[str, D
     return c.quote, c.start
 
 
-def render_sources(ans: Answer | None, documents: Mapping[str, Document] | None = None, closest: int = 3) -> str:
-    """The sources panel: each citation's file and line, and its sentence highlighted in its passage."""
+def render_sources(ans: Answer | None, read: ReadFn | None = None, closest: int = 3) -> str:
+    """The sources panel: each citation's file and line, and its sentence highlighted in its passage
+    (`read(source)` gives a document, or None, for a citation that no retrieved passage holds)."""
     if ans is None:
         return '<div class="qa-panel"><h3>Sources</h3><p class="qa-empty">Ask a question: the passages each answer quotes appear here.</p></div>'
     out = ['<div class="qa-panel">']
@@ -209,7 +212,7 @@ def render_sources(ans: Answer | None, documents: Mapping[str, Document] | None 
         return "".join(out)
     out.append("<h3>Sources</h3>")
     for c in ans.citations:
-        context, offset = citation_context(c, ans.hits, documents or {})
+        context, offset = citation_context(c, ans.hits, read)
         out.append('<div class="qa-card" data-qa-card="%d">' % c.number)
         out.append(f'<div class="qa-card-head">{citation_link(c, f"[{c.number}] {c.source}, line {c.line}")}</div>')
         out.append(f'<div class="qa-passage">{_mark(context, [(c.start - offset, c.end - offset)])}</div></div>')
