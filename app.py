@@ -176,14 +176,15 @@ def build(bot: QA, examples: list[str] | None = None) -> gr.Blocks:
                     rescan = gr.Button("Re-index (pick up files changed on disk)", elem_id="qa-reindex")
                     status = gr.Markdown(elem_id="qa-status")
 
-        asked = dict(inputs=[box, chatbot, conversation], outputs=[box, chatbot, conversation], queue=False,
+        # Checking a question is instant (no limit), but it goes through the queue: only queued events show gr.Error.
+        asked = dict(inputs=[box, chatbot, conversation], outputs=[box, chatbot, conversation], concurrency_limit=None,
                      api_visibility="private")
         answered = dict(fn=respond, inputs=[chatbot, conversation, k], outputs=[chatbot, sources, passages],
                         concurrency_limit=4, concurrency_id="answer", show_progress="minimal", api_visibility="private")
         box.submit(accept, **asked).success(**answered)
         send.click(accept, **asked).success(**answered)
-        chatbot.example_select(pick_example, [chatbot, conversation], [box, chatbot, conversation], queue=False,
-                               api_visibility="private").success(**answered)
+        chatbot.example_select(pick_example, [chatbot, conversation], [box, chatbot, conversation],
+                               concurrency_limit=None, api_visibility="private").success(**answered)
         clear.click(new_conversation, None, [chatbot, conversation, sources, passages, viewer], queue=False,
                     api_visibility="private")
         chatbot.clear(new_conversation, None, [chatbot, conversation, sources, passages, viewer], queue=False,
@@ -193,7 +194,7 @@ def build(bot: QA, examples: list[str] | None = None) -> gr.Blocks:
         upload.upload(add_files, upload, [status, upload], concurrency_limit=1, concurrency_id="index",
                       api_visibility="private")
         rescan.click(reindex, None, status, concurrency_limit=1, concurrency_id="index", api_visibility="private")
-        demo.load(lambda: _md(_status(bot)), None, status, queue=False, api_visibility="private")
+        demo.load(lambda: _md(_status(bot)), None, status, concurrency_limit=None, api_visibility="private")
         gr.api(chat, api_name="chat", concurrency_limit=4, concurrency_id="answer")
         gr.api(answer, api_name="answer", concurrency_limit=4, concurrency_id="answer")
     demo.queue(max_size=64, default_concurrency_limit=2)
