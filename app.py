@@ -154,7 +154,7 @@ def build(bot: QA, examples: list[str] | None = None) -> gr.Blocks:
                 chatbot = gr.Chatbot(
                     label="Chat", elem_id="qa-chat", height=480, latex_delimiters=[], feedback_options=None,
                     examples=[{"text": q} for q in examples or []], placeholder="Ask a question about the documents.",
-                    buttons=["copy"],
+                    buttons=[],  # a copy button would copy the message's HTML, not its text
                 )
                 with gr.Row():
                     box = gr.Textbox(show_label=False, placeholder="Ask a question and press Enter", scale=5,
@@ -164,7 +164,7 @@ def build(bot: QA, examples: list[str] | None = None) -> gr.Blocks:
                     k = gr.Slider(1, 20, value=5, step=1, label="Passages to consider", elem_id="qa-k", scale=4)
                     clear = gr.Button("New conversation", size="md", variant="secondary", scale=1)
                 with gr.Accordion("Passages the answer was drawn from", open=False, elem_id="qa-passages-box"):
-                    passages = gr.HTML("", js_on_load=None, elem_id="qa-passages")
+                    passages_view = gr.HTML("", js_on_load=None, elem_id="qa-passages")
             with gr.Column(scale=2):
                 sources = gr.HTML(render_sources(None), js_on_load=None, elem_id="qa-sources")
                 viewer = gr.HTML(render_viewer_placeholder(), js_on_load=CITATION_JS, elem_id="qa-viewer")
@@ -179,15 +179,15 @@ def build(bot: QA, examples: list[str] | None = None) -> gr.Blocks:
         # Checking a question is instant (no limit), but it goes through the queue: only queued events show gr.Error.
         asked = dict(inputs=[box, chatbot, conversation], outputs=[box, chatbot, conversation], concurrency_limit=None,
                      api_visibility="private")
-        answered = dict(fn=respond, inputs=[chatbot, conversation, k], outputs=[chatbot, sources, passages],
+        answered = dict(fn=respond, inputs=[chatbot, conversation, k], outputs=[chatbot, sources, passages_view],
                         concurrency_limit=4, concurrency_id="answer", show_progress="minimal", api_visibility="private")
         box.submit(accept, **asked).success(**answered)
         send.click(accept, **asked).success(**answered)
         chatbot.example_select(pick_example, [chatbot, conversation], [box, chatbot, conversation],
                                concurrency_limit=None, api_visibility="private").success(**answered)
-        clear.click(new_conversation, None, [chatbot, conversation, sources, passages, viewer], queue=False,
+        clear.click(new_conversation, None, [chatbot, conversation, sources, passages_view, viewer], queue=False,
                     api_visibility="private")
-        chatbot.clear(new_conversation, None, [chatbot, conversation, sources, passages, viewer], queue=False,
+        chatbot.clear(new_conversation, None, [chatbot, conversation, sources, passages_view, viewer], queue=False,
                       api_visibility="private")
         viewer.cite(show_source, None, viewer, concurrency_limit=8, api_visibility="private")
         # Index changes run one at a time; answers keep using the index version they started with.

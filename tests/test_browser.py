@@ -77,6 +77,12 @@ def open_citation(pg, link) -> str:
     return mark.inner_text()
 
 
+def open_passages(pg) -> None:
+    """Open the collapsed passages section and wait for its table."""
+    pg.locator("#qa-passages-box").get_by_text("Passages the answer was drawn from").click()
+    pg.locator("#qa-passages tbody tr").first.wait_for()
+
+
 def highlight_is_visible(pg) -> bool:
     """Whether the highlighted sentence lies inside the source view's scroll box and the window."""
     return pg.evaluate(
@@ -103,8 +109,8 @@ def test_question_citation_and_source_view(page):
     page.wait_for_function("() => document.querySelector('#qa-viewer .qa-doc').scrollTop > 0")
     assert highlight_is_visible(page)  # the cited sentence is far down the file: it was scrolled to
     shot(page, "answer-with-source")
-    page.locator("#qa-passages-box").get_by_text("Passages the answer was drawn from").click()
-    assert page.locator("#qa-passages tr").count() >= 2
+    open_passages(page)
+    assert page.locator("#qa-passages tbody tr").count() == 5  # the slider's default
     shot(page, "answer-with-passages")
 
     # the panel's link opens the same sentence
@@ -143,7 +149,7 @@ def test_hostile_document_text_is_shown_as_text_and_nothing_runs(page):
     for text in ['<img src=x onerror="window.__xss = 2', "[in the archive](javascript:window.__xss=3)",
                  "${window.__xss = 5}", "{{7*7}}", "$$x^2$$", '<a href="javascript:window.__xss=6">', "**bold**"]:
         assert text in view
-    page.locator("#qa-passages-box").get_by_text("Passages the answer was drawn from").click()
+    open_passages(page)
     assert "onerror=" in page.locator("#qa-passages").inner_text()
     assert "onerror=" in page.locator("#qa-sources").inner_text() or "<script>" in page.locator("#qa-sources").inner_text()
     shot(page, "hostile-document")
@@ -218,3 +224,12 @@ def test_reindex_picks_up_a_file_changed_on_disk(page, ui_server):
     page.locator("#qa-status").get_by_text("1 added").wait_for()
     reply = ask(page, "How many passengers were on the ferry Saint Brendan?")
     assert "ninety passengers" in reply.inner_text()
+
+
+def test_passages_control_sets_how_many_are_considered(page):
+    number = page.locator("#qa-k input[type=number]")
+    number.fill("8")
+    number.press("Enter")
+    ask(page, "What threats are increasing in cyberspace?")
+    open_passages(page)
+    assert page.locator("#qa-passages tbody tr").count() == 8
