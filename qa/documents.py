@@ -98,4 +98,4 @@ def read_source(corpus_dir: str | os.PathLike, source: str, indexed: Mapping[str
     try:
         return read_document(path, source)
     except ValueError as err:
-        raise CorpusError(f"{source!r} cannot be shown: it {err}; re-index to update the corpus") from None
+        raise CorpusError(f"{source!r} cannot be shown ({err}): re-index to update the corpus") from None
