@@ -82,6 +82,17 @@ def ask(question: str, corpus: str, index: str, model: str | None, k: int, as_js
     click.echo(format_answer(ans))
 
 
+@cli.command()
+@corpus_options
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for every interface).")
+@click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+def serve(corpus: str, index: str, model: str | None, host: str, port: int) -> None:
+    """Bring the index of CORPUS up to date, then serve the chat UI on http://HOST:PORT."""
+    import app  # the Gradio UI (app.py beside this package); imported here so other commands never load gradio
+
+    app.serve(corpus, index, model, host, port)
+
+
 def format_answer(ans) -> str:
     """The answer as a person reads it in a terminal: quoted sentences, then numbered sources."""
     lines = []

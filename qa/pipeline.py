@@ -89,11 +89,15 @@ class QA:
             self._embedder = make_embedder(model)
         return self._embedder
 
-    def refresh(self, rebuild: bool = False) -> UpdateReport:
-        """Bring the index up to date with the corpus folder (re-embedding only what changed) and use it."""
+    def refresh(self, rebuild: bool = False, progress: ProgressFn | None = None) -> UpdateReport:
+        """Bring the index up to date with the corpus folder (re-embedding only what changed) and use it.
+
+        `progress` reports this refresh instead of the QA's own `progress` (e.g. to a web page).
+        """
         with self._lock:
             store, report = open_index(
-                self.corpus_dir, self.index_dir, self.embedder, self.chunk_settings, self.progress, rebuild=rebuild
+                self.corpus_dir, self.index_dir, self.embedder, self.chunk_settings,
+                progress or self.progress, rebuild=rebuild,
             )
             self._store = store  # one reference swap: answers in flight keep the version they started with
             self.last_update = report
