@@ -96,15 +96,18 @@ class QA:
             self._embedder = make_embedder(model, self._backend, cache_dir=self.index_dir / "models")
         return self._embedder
 
-    def refresh(self, rebuild: bool = False) -> UpdateReport:
-        """Bring the index up to date with the corpus folder (re-embedding only what changed) and use it."""
+    def refresh(self, rebuild: bool = False, progress: ProgressFn | None = None) -> UpdateReport:
+        """Bring the index up to date with the corpus folder (re-embedding only what changed) and use it.
+
+        `progress` reports this refresh instead of the QA's own `progress` (e.g. to a web page).
+        """
         with self._lock:
             store, report = open_index(
                 self.corpus_dir,
                 self.index_dir,
                 self.embedder,
                 self.chunk_settings,
-                self.progress,
+                progress or self.progress,
                 rebuild=rebuild,
                 index_settings=self.index_settings,
             )
