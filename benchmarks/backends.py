@@ -1,6 +1,6 @@
 """Model backends: torch vs ONNX vs ONNX int8 — encoding speed (indexing and questions) and answer containment.
 
-    python benchmarks/backends.py [--questions 400] [--texts 1024] [--work /tmp/qa-bench/backends]
+    python benchmarks/backends.py [--questions 200] [--texts 1024] [--work /tmp/qa-bench/backends]
 
 Containment: the share of answerable dev questions whose answer text holds a gold answer
 (case- and accent-folded), and the share of all questions answered at all. The ONNX fp32 backend
@@ -45,7 +45,7 @@ def containment(bot, rows: list[dict]) -> tuple[float, float, int]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--questions", type=int, default=400, help="questions per dev set (0 = all)")
+    ap.add_argument("--questions", type=int, default=200, help="questions per dev set (0 = all)")
     ap.add_argument("--texts", type=int, default=1024, help="corpus texts encoded to time indexing")
     ap.add_argument("--work", type=Path, default=Path("/tmp/qa-bench/backends"))
     args = ap.parse_args()

@@ -293,6 +293,8 @@ def _chunk(docs: list[Document], embedder: Embedder, settings: ChunkSettings, pr
 def _embed(texts: list[str], embedder: Embedder, stage: str, progress: ProgressFn | None) -> np.ndarray:
     if not texts:
         return np.zeros((0, embedder.dim), dtype=np.float32)
+    if progress:
+        progress(stage, 0, len(texts))  # the stage starts now (the first batch takes a while)
     done = 0
 
     def step(n: int) -> None:

@@ -55,7 +55,7 @@ def lexical_passages(store: Store, question: str, depth: int) -> list[tuple[int,
     query = [t for t in terms(question) if t in store.bm25.vocab_dict]
     if not query:
         return []
-    ids, scores = store.bm25.retrieve([query], k=min(depth, len(store.passages)), show_progress=False, n_threads=0)
+    ids, scores = store.bm25.retrieve([query], k=min(depth, len(store.passages)), show_progress=False, n_threads=0)  # 0: in this thread (1 starts a pool per call)
     return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if s > 0]
 
 
