@@ -174,3 +174,29 @@ def test_real_tokenizer_never_truncates_a_seed_passage(seed_copy, real_embedder)
         sizes = real_embedder.count_tokens([p.text for p in chunks.passages])
         assert max(sizes) <= real_embedder.max_tokens
         assert_exact(d, chunks)
+
+
+def test_kept_compiled_patterns_split_exactly_like_pysbd_as_shipped():
+    import re
+
+    import pysbd
+    import pysbd.abbreviation_replacer as abbreviations
+
+    from qa.chunking import _CompiledPatterns, _segmenter
+
+    texts = {
+        "en": "Lt. Gen. R. Mirzayev met Dr. Smith at 9 a.m. on Jan. 5. He said: \"It's 90.2 pct., i.e. most.\" "
+        "The U.S. Dept. of State agreed, etc. Mr. and Mrs. Jones (cf. p. 12) left. No. 7 won vs. No. 9!",
+        "fr": "M. Dupont et Mme Durand sont arrivés vers 9 h. env. au n° 12 av. de la Gare. Ils ont dit : « C'est fini. » "
+        "Le Dr Martin, cf. p. 4, etc. Puis ils sont partis ! Pourquoi ? Nul ne le sait.",
+    }
+    _segmenter("en")  # installs the kept patterns
+    for language, text in texts.items():
+        kept = _segmenter(language).segment(text)
+        assert isinstance(abbreviations.re, _CompiledPatterns)
+        abbreviations.re = re
+        try:
+            shipped = pysbd.Segmenter(language=language, clean=False).segment(text)
+        finally:
+            abbreviations.re = _CompiledPatterns()
+        assert kept == shipped and len(kept) > 3
