@@ -59,7 +59,7 @@ def instrument(times: dict[str, float]):
     return undo
 
 
-def measure_answers(bot, questions: list[str], profile_top: int = 12, store=None) -> dict:
+def measure_answers(bot, questions: list[str], profile_top: int = 12, store=None, profile: bool = True) -> dict:
     """answer() latency, the floor, stage shares and the hottest functions, over the questions."""
     store = store or bot.store
     for q in questions[:5]:  # warm caches and lazy imports
@@ -94,6 +94,8 @@ def measure_answers(bot, questions: list[str], profile_top: int = 12, store=None
         "compose answer": times.get("compose answer", 0.0),
     }
     shares["other"] = total - sum(shares.values())
+    if not profile:
+        return {"floor": floor, "answer": answer_times, "shares": shares, "total": total, "profile": ""}
     prof = cProfile.Profile()
     prof.enable()
     for q in questions:

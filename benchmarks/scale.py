@@ -265,7 +265,8 @@ def main() -> None:
     ap.add_argument("--questions", type=int, default=300)
     ap.add_argument("--model", choices=("real", "fast"), default="fast")
     ap.add_argument("--rebuild", action="store_true", help="build the index again even when one is there")
-    ap.add_argument("--sample", type=int, default=1024, help="texts of the corpus encoded by the real model to time it")
+    ap.add_argument("--answers", type=int, default=100, help="questions answered per index kind to time answer()")
+    ap.add_argument("--sample", type=int, default=512, help="texts of the corpus encoded by the real model to time it")
     args = ap.parse_args()
     header("scale")
     from dataclasses import replace
@@ -327,7 +328,7 @@ def main() -> None:
         bot._store = s2
         from qa.index import faiss_kind
 
-        res = measure_answers(bot, questions[:200], store=s2)
+        res = measure_answers(bot, questions[: args.answers], store=s2, profile=False)
         print(f"answer() at scale with {label} ({faiss_kind(s2.passage_faiss)} passages, {faiss_kind(s2.sentence_faiss)} sentences): "
               f"{summary_ms(res['answer'])}   (goal p50 < 150 ms)")
         print("  shares: " + ", ".join(f"{k} {100 * v / res['total']:.0f} %" for k, v in res["shares"].items()))
