@@ -48,18 +48,20 @@ _END_PUNCT = tuple('.!?:;"\'»”’)…')
 class AnswerSettings:
     """How sentences are scored and when the answer abstains."""
 
-    min_confidence: float = 0.30  # below this the answer is "not in the documents"
+    min_confidence: float = 0.35  # below this the answer is "not in the documents"
     passages: int = 5  # how many of the top passages are read for answer sentences
     max_sentences: int = 3
-    extra_ratio: float = 0.85  # a further sentence must score at least this share of the best
+    extra_ratio: float = 0.88  # a further sentence must score at least this share of the best
     duplicate_similarity: float = 0.90  # cosine above which sentences of two files say the same thing
+    # Weights of the evidence (measured on the dev sets; see README "How it works").
     dense_weight: float = 1.0
     overlap_weight: float = 0.6
-    context_weight: float = 0.15
-    type_weight: float = 0.15
-    rank_weight: float = 0.1
+    context_weight: float = 0.3
+    window_weight: float = 0.6
+    bigram_weight: float = 0.3
+    type_weight: float = 0.2
+    rank_weight: float = 0.0
     heading_penalty: float = 0.15
-    bigram_weight: float = 0.1
 
     def __post_init__(self) -> None:
         if not 1 <= self.max_sentences <= 10:
@@ -132,6 +134,7 @@ class Candidates:
     prior: np.ndarray  # 1 / rank of the passage it was found in
     heading: np.ndarray  # 1 for a headline-like line
     bigram: np.ndarray  # share of the question's adjacent term pairs found adjacent in the sentence
+    window: np.ndarray  # term share of the sentence with its neighbours (the answer often sits beside the match)
     covered: list[frozenset[str]]  # which question terms each sentence holds
 
 
@@ -199,6 +202,13 @@ def candidates(store: Store, question: str, qvec: np.ndarray, hits: list[Hit], p
     term_lists = [terms(t) for t in texts]
     overlaps = [_overlap(qterms, set(tl)) for tl in term_lists]
     qpairs = _pairs(list(qterms))
+    windows = []
+    for sid, tl in zip(sids, term_lists):
+        around = set(tl)
+        for nb in (sid - 1, sid + 1):
+            if 0 <= nb < len(store.sentences) and store.sentences[nb].source == store.sentences[sid].source:
+                around.update(terms(store.sentences[nb].text))
+        windows.append(_overlap(qterms, around)[0])
     return Candidates(
         sids=sids,
         dense=np.asarray(store.sentence_vectors[sids]) @ qvec if sids else np.zeros(0, np.float32),
@@ -208,6 +218,7 @@ def candidates(store: Store, question: str, qvec: np.ndarray, hits: list[Hit], p
         prior=np.array([prior[sid] for sid in sids], dtype=np.float32),
         heading=np.array([is_heading(t) for t in texts], dtype=np.float32),
         bigram=np.array([len(qpairs & _pairs(tl)) / len(qpairs) if qpairs else 0.0 for tl in term_lists], dtype=np.float32),
+        window=np.array(windows, dtype=np.float32),
         covered=[c for _, c in overlaps],
     )
 
@@ -221,6 +232,7 @@ def combine(c: Candidates, settings: AnswerSettings) -> np.ndarray:
         + settings.type_weight * c.typed
         + settings.rank_weight * c.prior
         + settings.bigram_weight * c.bigram
+        + settings.window_weight * c.window
         - settings.heading_penalty * c.heading
     )
 
@@ -274,22 +286,22 @@ def same_statement(store: Store, a: int, b: int, threshold: float) -> bool:
     return len(numbers) >= 2 and len(shared) >= 3 and len(shared) >= 0.3 * min(len(aa), len(ab))
 
 
-def _pick(store: Store, scored: list[_Scored], qtype_wanted: bool, settings: AnswerSettings) -> list[_Scored]:
+def _pick(store: Store, scored: list[_Scored], settings: AnswerSettings) -> list[_Scored]:
+    """The best sentence, and up to max_sentences - 1 more that score nearly as well and add a fact."""
     best = scored[0]
     chosen = [best]
     covered = set(best.covered)
-    has_type = best.typed >= 1.0
+    known = anchors(store.sentences[best.sid].text)
     for cand in scored[1:]:
         if len(chosen) >= settings.max_sentences or cand.score < settings.extra_ratio * best.score:
             break
         if any(same_statement(store, cand.sid, c.sid, settings.duplicate_similarity) for c in chosen):
             continue
-        adds_terms = bool(cand.covered - covered)
-        adds_type = qtype_wanted and not has_type and cand.typed >= 1.0
-        if adds_terms or adds_type:
+        new_anchors = anchors(store.sentences[cand.sid].text) - known
+        if cand.covered - covered or cand.typed >= 1.0 or new_anchors:
             chosen.append(cand)
             covered |= cand.covered
-            has_type = has_type or cand.typed >= 1.0
+            known |= new_anchors
     return chosen
 
 
@@ -330,7 +342,7 @@ def compose_answer(
         reason = f"the documents do not seem to answer this (confidence {conf:.2f} < {settings.min_confidence:.2f})"
         return Answer(question, None, [], hits, conf, _join(note, reason))
 
-    chosen = _pick(store, scored, question_type(question) is not None, settings)
+    chosen = _pick(store, scored, settings)
     pool = [s.sid for s in scored]
     language = guess_language(question)
     citations: list[Citation] = []
