@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -130,8 +130,4 @@ class QA:
         depth = max(k, self.answer_settings.passages)
         hits = retrieve(store, q.text, qvec, depth, self.retrieval_settings)
         ans = compose_answer(store, q.text, qvec, hits, self.answer_settings, note=q.note)
-        if len(ans.hits) > k:
-            from dataclasses import replace
-
-            ans = replace(ans, hits=ans.hits[:k])
-        return ans
+        return replace(ans, hits=ans.hits[:k]) if len(ans.hits) > k else ans
