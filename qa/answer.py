@@ -180,9 +180,23 @@ def _pairs(term_list: list[str]) -> set[tuple[str, str]]:
     return set(zip(term_list, term_list[1:]))
 
 
-def candidates(store: Store, question: str, qvec: np.ndarray, hits: list[Hit], passages: int) -> Candidates:
+CONTEXT_TERM_WEIGHT = 0.3  # a term carried over from the conversation counts this much of one asked now
+
+
+def question_terms(store: Store, question: str, context: str | None = None) -> dict[str, float]:
+    """IDF weights of the question's terms, with the conversation's terms (if any) at a lower weight."""
+    weights = idf_weights(store, terms(question))
+    if context:
+        for t, w in idf_weights(store, terms(context)).items():
+            weights.setdefault(t, CONTEXT_TERM_WEIGHT * w)
+    return weights
+
+
+def candidates(
+    store: Store, question: str, qvec: np.ndarray, hits: list[Hit], passages: int, context: str | None = None
+) -> Candidates:
     """Gather the eligible sentences of the first `passages` hits and measure each one's evidence."""
-    qterms = idf_weights(store, terms(question))
+    qterms = question_terms(store, question, context)
     qwords = set(words(question))
     qtype = question_type(question)
 
@@ -238,10 +252,10 @@ def combine(c: Candidates, settings: AnswerSettings) -> np.ndarray:
 
 
 def score_sentences(
-    store: Store, question: str, qvec: np.ndarray, hits: list[Hit], settings: AnswerSettings
+    store: Store, question: str, qvec: np.ndarray, hits: list[Hit], settings: AnswerSettings, context: str | None = None
 ) -> list[_Scored]:
     """Every eligible sentence of the top passages, scored, best first."""
-    c = candidates(store, question, qvec, hits, settings.passages)
+    c = candidates(store, question, qvec, hits, settings.passages, context)
     scores = combine(c, settings)
     scored = [
         _Scored(sid, float(sc), float(d), float(o), cov, float(t))
@@ -331,10 +345,14 @@ def _witnesses(store: Store, chosen: _Scored, pool: list[int], threshold: float,
 
 def compose_answer(
     store: Store, question: str, qvec: np.ndarray, hits: list[Hit], settings: AnswerSettings = AnswerSettings(),
-    note: str | None = None,
+    note: str | None = None, context: str | None = None,
 ) -> Answer:
-    """An Answer quoting the best sentences of the hits with numbered citations, or an abstention."""
-    scored = score_sentences(store, question, qvec, hits, settings)
+    """An Answer quoting the best sentences of the hits with numbered citations, or an abstention.
+
+    `context` holds terms of the conversation a follow-up leans on: they guide the search at a
+    lower weight than the question's own terms.
+    """
+    scored = score_sentences(store, question, qvec, hits, settings, context)
     if not scored:
         return Answer(question, None, [], hits, 0.0, _join(note, "no readable sentence in the retrieved passages"))
     conf = confidence(scored[0])

@@ -122,12 +122,20 @@ class QA:
         qvec = self._encode(q.text) if self.retrieval_settings.method != "lexical" else None
         return retrieve(store, q.text, qvec, k, self.retrieval_settings)
 
-    def answer(self, question: str, k: int = 5) -> Answer:
-        """An extractive answer with citations, or `text=None` when the documents do not hold it."""
+    def answer(self, question: str, k: int = 5, context: str | None = None) -> Answer:
+        """An extractive answer with citations, or `text=None` when the documents do not hold it.
+
+        `context`: words of the conversation a follow-up question leans on (e.g. the previous
+        question's key terms); passages are searched with them, sentences weigh them less.
+        """
         q = check_question(question)
+        context = " ".join(context.split()) if context else None
+        searched = f"{q.text} {context}" if context else q.text
         store = self.store
-        qvec = self._encode(q.text)
+        qvec = self._encode(searched)
         depth = max(k, self.answer_settings.passages)
-        hits = retrieve(store, q.text, qvec, depth, self.retrieval_settings)
-        ans = compose_answer(store, q.text, qvec, hits, self.answer_settings, note=q.note)
+        hits = retrieve(store, searched, qvec, depth, self.retrieval_settings)
+        # The conversation finds the passages; the question itself picks the sentence.
+        own = self._encode(q.text) if context else qvec
+        ans = compose_answer(store, q.text, own, hits, self.answer_settings, note=q.note, context=context)
         return replace(ans, hits=ans.hits[:k]) if len(ans.hits) > k else ans
