@@ -12,7 +12,7 @@ from .answer import AnswerSettings, compose_answer
 from .chunking import ChunkSettings
 from .embedding import DEFAULT_MODEL, Embedder, make_embedder
 from .errors import QuestionError
-from .index import ProgressFn, Store, UpdateReport, open_index, read_manifest
+from .index import ProgressFn, Store, UpdateReport, load_current, open_index, read_manifest
 from .retrieval import RetrievalSettings, retrieve
 from .types import Answer, Hit
 
@@ -44,6 +44,28 @@ def check_question(question: str, max_chars: int = MAX_QUESTION_CHARS) -> Questi
     return Question(cleaned, note)
 
 
+def fit_question(q: Question, embedder: Embedder, given: int | None = None) -> Question:
+    """Cut a question at a word boundary to what the model reads (`max_tokens`), saying so in its note."""
+    limit = embedder.max_tokens
+    if embedder.count_tokens([q.text])[0] <= limit:
+        return q
+    words = q.text.split(" ")
+    total, keep = 0, 0
+    for n in embedder.count_tokens(words):
+        if total + n > limit:
+            break
+        total += n
+        keep += 1
+    text = " ".join(words[: max(keep, 1)])
+    if keep == 0:  # one "word" longer than the window: cut by characters
+        text = text[: limit]
+    note = (
+        f"the question was cut to its first {len(text.split())} words, all the model reads "
+        f"({given or len(q.text)} characters given)"
+    )
+    return Question(text, note)
+
+
 class QA:
     """Question answering over a folder of documents: `QA("corpus", "embeddings").answer("...")`.
 
@@ -72,22 +94,38 @@ class QA:
         self.progress = progress
         self._store: Store | None = None
         self._lock = threading.Lock()
+        self._embedder_lock = threading.Lock()
         self.last_update: UpdateReport | None = None
 
     @property
     def embedder(self) -> Embedder:
         """The embedder: the one given, else the model the index was built with, else the default."""
-        if self._embedder is None:
-            model = self._model
-            if model is None:
-                manifest = None
-                try:
-                    manifest = read_manifest(self.index_dir)
-                except Exception:
-                    pass  # a broken manifest is reported when the index is opened
-                model = (manifest or {}).get("model") or DEFAULT_MODEL
-            self._embedder = make_embedder(model)
-        return self._embedder
+        with self._embedder_lock:  # threads asking at once must share one model, not load one each
+            if self._embedder is None:
+                model = self._model
+                if model is None:
+                    manifest = None
+                    try:
+                        manifest = read_manifest(self.index_dir)
+                    except Exception:
+                        pass  # a broken manifest is reported when the index is opened
+                    model = (manifest or {}).get("model")
+                    model = model if isinstance(model, str) and model else DEFAULT_MODEL
+                self._embedder = make_embedder(model)
+            return self._embedder
+
+    def use_existing(self) -> bool:
+        """Answer from the index as it is on disk, without updating it first; False when there is none that fits.
+
+        For a quick start (e.g. after an interrupted build): answer at once, then call `refresh()`.
+        """
+        store = load_current(self.index_dir, self.embedder.name, self.chunk_settings)
+        if store is None:
+            return False
+        with self._lock:
+            if self._store is None:
+                self._store = store
+        return True
 
     def refresh(self, rebuild: bool = False) -> UpdateReport:
         """Bring the index up to date with the corpus folder (re-embedding only what changed) and use it."""
@@ -111,16 +149,20 @@ class QA:
     def _encode(self, text: str) -> np.ndarray:
         return self.embedder.embed_query(text)
 
+    def _check(self, question: str) -> Question:
+        q = check_question(question)
+        return fit_question(q, self.embedder, len(question) if q.note else None)
+
     def retrieve(self, question: str, k: int = 5) -> list[Hit]:
         """The k passages that best match the question, fused from dense and BM25 retrieval."""
-        q = check_question(question)
+        q = self._check(question)
         store = self.store
         qvec = self._encode(q.text) if self.retrieval_settings.method != "lexical" else None
         return retrieve(store, q.text, qvec, k, self.retrieval_settings)
 
     def answer(self, question: str, k: int = 5) -> Answer:
         """An extractive answer with citations, or `text=None` when the documents do not hold it."""
-        q = check_question(question)
+        q = self._check(question)
         store = self.store
         qvec = self._encode(q.text)
         depth = max(k, self.answer_settings.passages)
