@@ -48,8 +48,16 @@ def list_files(corpus_dir: str | os.PathLike) -> list[Path]:
 
 
 def relative_name(path: Path, root: Path) -> str:
-    """The name a file is cited by: its path relative to the corpus folder, with forward slashes."""
-    return path.relative_to(root).as_posix()
+    """The name a file is cited by: its path relative to the corpus folder, with forward slashes.
+
+    Bytes of a name that are not UTF-8 are shown escaped (caf\\xe9.txt), so the name can be printed and stored.
+    """
+    name = path.relative_to(root).as_posix()
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        name = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return name
 
 
 # Legacy encodings tried when a file is not UTF-8, most common first; on a tie the earlier wins.

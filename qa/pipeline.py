@@ -47,18 +47,17 @@ def check_question(question: str, max_chars: int = MAX_QUESTION_CHARS) -> Questi
 def fit_question(q: Question, embedder: Embedder, given: int | None = None) -> Question:
     """Cut a question at a word boundary to what the model reads (`max_tokens`), saying so in its note."""
     limit = embedder.max_tokens
-    if embedder.count_tokens([q.text])[0] <= limit:
-        return q
     words = q.text.split(" ")
+    sizes = embedder.count_tokens(words)  # word by word: the model's tokenizer splits at white space first
+    if sum(sizes) <= limit:
+        return q
     total, keep = 0, 0
-    for n in embedder.count_tokens(words):
+    for n in sizes:
         if total + n > limit:
             break
         total += n
         keep += 1
-    text = " ".join(words[: max(keep, 1)])
-    if keep == 0:  # one "word" longer than the window: cut by characters
-        text = text[: limit]
+    text = " ".join(words[:keep]) if keep else words[0][:limit]  # one "word" longer than the window: cut by characters
     note = (
         f"the question was cut to its first {len(text.split())} words, all the model reads "
         f"({given or len(q.text)} characters given)"
