@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,8 @@ from .index import ProgressFn, Store, UpdateReport, load_current, open_index, re
 from .retrieval import RetrievalSettings, retrieve
 from .types import Answer, Hit
 
-MAX_QUESTION_CHARS = 2000
+MAX_QUESTION_CHARS = 10_000  # a cheap first cut, above what the model can read (its window is counted next)
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +33,8 @@ def check_question(question: str, max_chars: int = MAX_QUESTION_CHARS) -> Questi
     """Clean a raw question; QuestionError when nothing is left to ask."""
     if not isinstance(question, str):
         raise QuestionError(f"the question must be text, got {type(question).__name__}")
-    cleaned = "".join(c if c.isprintable() or c in "\t\n" else " " for c in question)
+    cleaned = _ANSI_ESCAPE.sub(" ", question)  # colour codes pasted from a terminal
+    cleaned = "".join(c if c.isprintable() or c in "\t\n" else " " for c in cleaned)
     cleaned = " ".join(cleaned.split())
     if not cleaned:
         raise QuestionError("the question is empty: type a question about the documents")
