@@ -421,10 +421,12 @@ def open_index(
 
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
     paths = list_files(corpus_dir)  # raises CorpusError for a missing folder
-    index_dir.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(index_dir / LOCK))
     try:
+        index_dir.mkdir(parents=True, exist_ok=True)
         lock.acquire(timeout=0)
+    except OSError as err:
+        raise _unwritable(index_dir, err) from None
     except Timeout:
         if progress:
             progress("waiting for another process indexing this folder", 0, 1)
@@ -440,6 +442,13 @@ def open_index(
         return _update(corpus_dir, index_dir, paths, embedder, settings, progress, rebuild)
     finally:
         lock.release()
+
+
+def _unwritable(index_dir: Path, err: OSError) -> IndexStoreError:
+    return IndexStoreError(
+        f"cannot write the index in {index_dir} ({err.strerror or err}): choose another folder with --index, "
+        "or free space / fix its permissions"
+    )
 
 
 def _update(corpus_dir, index_dir, paths, embedder, settings, progress, rebuild):
@@ -515,7 +524,10 @@ def _update(corpus_dir, index_dir, paths, embedder, settings, progress, rebuild)
         return old, UpdateReport(unchanged=len(unchanged), skipped=skipped)
 
     store = _assemble(old, unchanged, docs, embedder, settings, files, skipped, progress)
-    save_store(store, index_dir)
+    try:
+        save_store(store, index_dir)
+    except OSError as err:  # disk full, permissions: the previous index is untouched
+        raise _unwritable(index_dir, err) from None
     _clean_leftovers(index_dir, store.version)
     store = replace(store, path=index_dir / store.version)
     rebuilt = old is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import numpy as np
 from .answer import AnswerSettings, compose_answer
 from .chunking import ChunkSettings
 from .embedding import DEFAULT_MODEL, Embedder, make_embedder
-from .errors import QuestionError
+from .errors import ModelError, QuestionError
 from .index import ProgressFn, Store, UpdateReport, load_current, open_index, read_manifest
 from .retrieval import RetrievalSettings, retrieve
 from .types import Answer, Hit
@@ -97,6 +98,7 @@ class QA:
         self._store: Store | None = None
         self._lock = threading.Lock()
         self._embedder_lock = threading.Lock()
+        self._model_from_index = False
         self.last_update: UpdateReport | None = None
 
     @property
@@ -112,7 +114,8 @@ class QA:
                     except Exception:
                         pass  # a broken manifest is reported when the index is opened
                     model = (manifest or {}).get("model")
-                    model = model if isinstance(model, str) and model else DEFAULT_MODEL
+                    self._model_from_index = isinstance(model, str) and bool(model)
+                    model = model if self._model_from_index else DEFAULT_MODEL
                 self._embedder = make_embedder(model)
             return self._embedder
 
@@ -129,9 +132,22 @@ class QA:
                 self._store = store
         return True
 
+    @contextmanager
+    def _explain_model_errors(self):
+        """A model named by the index that cannot be loaded: say how to choose another."""
+        try:
+            yield
+        except ModelError as err:
+            if not self._model_from_index:
+                raise
+            raise ModelError(
+                f"{err} The index in {self.index_dir} was built with it: to use another model, name it "
+                "(`--model NAME`, or QA(model=...)) and the index is rebuilt for it."
+            ) from err
+
     def refresh(self, rebuild: bool = False) -> UpdateReport:
         """Bring the index up to date with the corpus folder (re-embedding only what changed) and use it."""
-        with self._lock:
+        with self._lock, self._explain_model_errors():
             store, report = open_index(
                 self.corpus_dir, self.index_dir, self.embedder, self.chunk_settings, self.progress, rebuild=rebuild
             )
@@ -149,11 +165,13 @@ class QA:
         return store
 
     def _encode(self, text: str) -> np.ndarray:
-        return self.embedder.embed_query(text)
+        with self._explain_model_errors():
+            return self.embedder.embed_query(text)
 
     def _check(self, question: str) -> Question:
         q = check_question(question)
-        return fit_question(q, self.embedder, len(question) if q.note else None)
+        with self._explain_model_errors():
+            return fit_question(q, self.embedder, len(question) if q.note else None)
 
     def retrieve(self, question: str, k: int = 5) -> list[Hit]:
         """The k passages that best match the question, fused from dense and BM25 retrieval."""
