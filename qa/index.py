@@ -425,9 +425,7 @@ def open_index(
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
         lock.acquire(timeout=0)
-    except OSError as err:
-        raise _unwritable(index_dir, err) from None
-    except Timeout:
+    except Timeout:  # (a subclass of OSError)
         if progress:
             progress("waiting for another process indexing this folder", 0, 1)
         try:
@@ -438,6 +436,8 @@ def open_index(
             ) from None
         if progress:
             progress("waiting for another process indexing this folder", 1, 1)
+    except OSError as err:
+        raise _unwritable(index_dir, err) from None
     try:
         return _update(corpus_dir, index_dir, paths, embedder, settings, progress, rebuild)
     finally:
