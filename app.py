@@ -30,10 +30,14 @@ def main() -> None:
     parser.add_argument("--model", default=None)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=7860)
+    parser.add_argument("--concurrency", type=int, default=None, help="questions answered at once [default: Gradio's, 1]")
     args = parser.parse_args()
     bot = QA(args.corpus, args.index, model=args.model, progress=TqdmProgress())
     bot.refresh()
-    build(bot).launch(server_name=args.host, server_port=args.port)
+    demo = build(bot)
+    if args.concurrency:
+        demo.queue(default_concurrency_limit=args.concurrency)
+    demo.launch(server_name=args.host, server_port=args.port)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,11 @@
-"""Read a folder of documents, keeping each file's exact text."""
+"""Read a folder of documents, keeping each file's exact text.
+
+"File text" means the file's bytes decoded, and nothing else: a byte-order mark is dropped,
+line ends (LF, CRLF, lone CR) and every other character are kept, so every offset in the index
+is an offset into that string. The encoding used is recorded per file in the manifest: UTF-8
+(or UTF-16/32 with a byte-order mark) when the bytes say so, else the legacy encoding
+charset-normalizer finds (Windows-1252 when the text holds no sign of a language).
+"""
 from __future__ import annotations
 
 import bisect
