@@ -34,6 +34,7 @@ def main() -> None:
     args = parser.parse_args()
     bot = QA(args.corpus, args.index, model=args.model, progress=TqdmProgress())
     bot.refresh()
+    bot.warm_up()  # load the model before serving: the first question would otherwise wait seconds for it
     demo = build(bot)
     if args.concurrency:
         demo.queue(default_concurrency_limit=args.concurrency)

@@ -155,6 +155,11 @@ class QA:
             self.last_update = report
             return report
 
+    def warm_up(self) -> None:
+        """Open the index and load the model now, so that the first question does not wait for them."""
+        self.store
+        self._encode("warm up")
+
     @property
     def store(self) -> Store:
         """The index version in use, opened on first use."""

@@ -161,3 +161,18 @@ def test_real_model_answers_while_a_file_is_added(tmp_path, seed_qa, real_embedd
         assert _versions_consistent_with(ans, {1: before, 2: after})
     final = bot.answer("Who painted the lighthouse green?")
     assert final.citations and final.citations[0].source == "lighthouse.txt"
+
+
+def test_warm_up_loads_the_model_and_opens_the_index_before_the_first_question(tmp_path, seed_qa):
+    """The load benchmark found the first question after start waiting 5-12 s for the model."""
+    from qa.embedding import SentenceTransformerEmbedder
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    shutil.copytree(seed_qa.index_dir, tmp_path / "ix")
+    emb = SentenceTransformerEmbedder()
+    bot = QA(corpus, tmp_path / "ix", model=emb)
+    assert emb._model is None and bot._store is None  # the constructor is cheap
+    bot.warm_up()
+    assert emb._model is not None and bot._store is not None
+    assert not bot.last_update.touched
