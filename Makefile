@@ -7,9 +7,9 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup run index test eval bench clean
+.PHONY: setup run index test eval bench clean chromium
 
-setup: $(STAMP)
+setup: $(STAMP) chromium
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,8 +17,15 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# The browser tests drive Debian's chromium through Playwright (`playwright install` needs the internet).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else echo "note: chromium is not installed and this is not root: the browser tests will be skipped"; fi; }
+
+# app.py brings the index of corpus/ up to date (progress bars on stderr), then serves the chat.
 run: setup
-	$(VENV)/bin/qa index --corpus corpus --index embeddings
 	$(PY) app.py
 
 index: setup

@@ -1,11 +1,11 @@
 """Load test: launch app.py on a free port and let 20 gradio_client clients ask 10 questions each, at once.
 
-Prints, for Gradio's default concurrency and for each `--concurrency` value given, the errors,
+Prints, for Gradio's default concurrency, the app's own settings and each number given, the errors,
 p50/p95/max latency of one question and the throughput. The index is built once into a temp
 folder first, so the figures measure answering, not indexing.
 
-    .venv/bin/python benchmarks/load.py                       # default vs 2 and 4
-    .venv/bin/python benchmarks/load.py --settings default,1,2,4 --clients 20 --questions 10
+    .venv/bin/python benchmarks/load.py                      # Gradio's defaults, the app's settings, 1 and 2
+    .venv/bin/python benchmarks/load.py --settings gradio-default,app,4 --clients 20 --questions 10
 """
 from __future__ import annotations
 
@@ -42,20 +42,40 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def launch(corpus: str, index: str, model: str | None, concurrency: int | None) -> tuple[subprocess.Popen, str]:
-    """Start app.py and wait until it serves; returns the process and its URL."""
+# Serves the app as `qa serve` does, with the concurrency of the answering events set by the benchmark.
+LAUNCHER = r"""
+import sys
+sys.path.insert(0, sys.argv[1])
+import app
+from qa import QA
+
+root, corpus, index, model, port, setting = sys.argv[1:7]
+bot = QA(corpus, index, model=model or None)
+bot.refresh()
+bot.warm_up()
+demo = app.build(bot)
+if setting == "gradio-default":  # what Gradio does when nothing is set: one event of each kind at a time
+    for fn in demo.fns.values():
+        fn.concurrency_limit = "default"
+    demo._queue.default_concurrency_limit = 1
+elif setting != "app":  # a number: how many questions are answered at once
+    for fn in demo.fns.values():
+        if fn.concurrency_id == "answer":
+            fn.concurrency_limit = int(setting)
+app.launch(demo, "127.0.0.1", int(port))
+"""
+
+
+def launch(corpus: str, index: str, model: str | None, setting: str) -> tuple[subprocess.Popen, str]:
+    """Start the app with one concurrency setting and wait until it serves; returns the process and its URL."""
     port = free_port()
-    cmd = [sys.executable, str(ROOT / "app.py"), "--corpus", corpus, "--index", index, "--port", str(port)]
-    if model:
-        cmd += ["--model", model]
-    if concurrency:
-        cmd += ["--concurrency", str(concurrency)]
+    cmd = [sys.executable, "-c", LAUNCHER, str(ROOT), corpus, index, model or "", str(port), setting]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"app.py exited with {proc.returncode}: {proc.stderr.read()[-2000:]}")
+            raise SystemExit(f"the app exited with {proc.returncode}: {proc.stderr.read()[-2000:]}")
         try:
             with urllib.request.urlopen(url, timeout=2) as r:
                 if r.status == 200:
@@ -63,7 +83,7 @@ def launch(corpus: str, index: str, model: str | None, concurrency: int | None) 
         except OSError:
             time.sleep(0.5)
     proc.kill()
-    raise SystemExit(f"app.py did not serve {url} within 300 s")
+    raise SystemExit(f"the app did not serve {url} within 300 s")
 
 
 def run_clients(url: str, clients: int, questions: int) -> dict:
@@ -122,7 +142,9 @@ def main() -> None:
     parser.add_argument("--model", default=None, help="model for the index [default: the packaged all-MiniLM-L6-v2]")
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--questions", type=int, default=10, help="questions per client")
-    parser.add_argument("--settings", default="default,2,4", help="comma-separated: 'default' (Gradio's) or a concurrency limit")
+    parser.add_argument(
+        "--settings", default="gradio-default,app,1,2", help="comma-separated: 'gradio-default', 'app' (as shipped) or a number"
+    )
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="qa-load-"))
@@ -135,13 +157,12 @@ def main() -> None:
         print(f"{args.clients} clients x {args.questions} questions, corpus {args.corpus}, {os.cpu_count()} cores")
         print(f"{'concurrency':>12} {'answered':>9} {'errors':>7} {'p50 s':>7} {'p95 s':>7} {'max s':>7} {'q/s':>6}")
         for setting in args.settings.split(","):
-            limit = None if setting.strip() == "default" else int(setting)
-            proc, url = launch(args.corpus, str(index), args.model, limit)
+            proc, url = launch(args.corpus, str(index), args.model, setting.strip())
             try:
                 from gradio_client import Client
 
                 t = time.perf_counter()
-                Client(url, verbose=False).predict(QUESTIONS[0], api_name="/chat")  # the app loads its model lazily
+                Client(url, verbose=False).predict(QUESTIONS[0], api_name="/chat")
                 first = time.perf_counter() - t
                 r = run_clients(url, args.clients, args.questions)
             finally:

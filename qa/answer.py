@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .chunking import guess_language
 from .errors import SettingsError
 from .index import Store
 from .lexical import fold, terms, words
@@ -47,16 +48,19 @@ _END_PUNCT = tuple('.!?:;"\'»”’)…')
 class AnswerSettings:
     """How sentences are scored and when the answer abstains."""
 
-    min_confidence: float = 0.30  # below this the answer is "not in the documents"
+    min_confidence: float = 0.35  # below this the answer is "not in the documents"
     passages: int = 5  # how many of the top passages are read for answer sentences
     max_sentences: int = 3
-    extra_ratio: float = 0.85  # a further sentence must score at least this share of the best
+    extra_ratio: float = 0.88  # a further sentence must score at least this share of the best
     duplicate_similarity: float = 0.90  # cosine above which sentences of two files say the same thing
+    # Weights of the evidence (measured on the dev sets; see README "How it works").
     dense_weight: float = 1.0
     overlap_weight: float = 0.6
-    context_weight: float = 0.15
-    type_weight: float = 0.15
-    rank_weight: float = 0.1
+    context_weight: float = 0.3
+    window_weight: float = 0.6
+    bigram_weight: float = 0.3
+    type_weight: float = 0.2
+    rank_weight: float = 0.0
     heading_penalty: float = 0.15
 
     def __post_init__(self) -> None:
@@ -78,7 +82,7 @@ def question_type(question: str) -> str | None:
 def is_content(text: str) -> bool:
     """Whether a sentence can be an answer: enough words and letters to be prose, not page furniture."""
     alpha_words = re.findall(r"[^\W\d_]{2,}", text)
-    if len(alpha_words) < 4:
+    if len(alpha_words) < 3:
         return False
     visible = [c for c in text if not c.isspace()]
     return sum(c.isalpha() for c in visible) >= 0.6 * len(visible)
@@ -119,6 +123,22 @@ def idf_weights(store: Store, question_terms: list[str]) -> dict[str, float]:
 
 
 @dataclass(frozen=True, slots=True)
+class Candidates:
+    """The eligible sentences of the top passages with the evidence for each (arrays in sid order)."""
+
+    sids: list[int]
+    dense: np.ndarray  # cosine of sentence and question vectors
+    overlap: np.ndarray  # IDF-weighted share of question terms in the sentence
+    context: np.ndarray  # the same share for the sentence's passage
+    typed: np.ndarray  # holds the kind of fact asked for (1), partly (0.5), not (0)
+    prior: np.ndarray  # 1 / rank of the passage it was found in
+    heading: np.ndarray  # 1 for a headline-like line
+    bigram: np.ndarray  # share of the question's adjacent term pairs found adjacent in the sentence
+    window: np.ndarray  # term share of the sentence with its neighbours (the answer often sits beside the match)
+    covered: list[frozenset[str]]  # which question terms each sentence holds
+
+
+@dataclass(frozen=True, slots=True)
 class _Scored:
     sid: int
     score: float
@@ -128,16 +148,40 @@ class _Scored:
     typed: float
 
 
+PARTIAL_CREDIT = 0.7  # a term matched only by a shared stem prefix ("chair" ~ "chairman")
+_PREFIX = 5
+
+
+def _partial(term: str, text_terms: set[str]) -> bool:
+    if len(term) < _PREFIX:
+        return False
+    head = term[:_PREFIX]
+    return any(t.startswith(head) and (t.startswith(term) or term.startswith(t)) for t in text_terms if len(t) >= _PREFIX)
+
+
 def _overlap(qterms: dict[str, float], text_terms: set[str]) -> tuple[float, frozenset[str]]:
+    """IDF-weighted share of the question's terms found in a text, and which terms were found."""
     total = sum(qterms.values())
-    covered = frozenset(t for t in qterms if t in text_terms)
-    return (sum(qterms[t] for t in covered) / total if total else 0.0), covered
+    if not total:
+        return 0.0, frozenset()
+    covered = set()
+    weight = 0.0
+    for t, w in qterms.items():
+        if t in text_terms:
+            covered.add(t)
+            weight += w
+        elif _partial(t, text_terms):
+            covered.add(t)
+            weight += PARTIAL_CREDIT * w
+    return weight / total, frozenset(covered)
 
 
-def score_sentences(
-    store: Store, question: str, qvec: np.ndarray, hits: list[Hit], settings: AnswerSettings
-) -> list[_Scored]:
-    """Every eligible sentence of the top passages, scored, best first."""
+def _pairs(term_list: list[str]) -> set[tuple[str, str]]:
+    return set(zip(term_list, term_list[1:]))
+
+
+def candidates(store: Store, question: str, qvec: np.ndarray, hits: list[Hit], passages: int) -> Candidates:
+    """Gather the eligible sentences of the first `passages` hits and measure each one's evidence."""
     qterms = idf_weights(store, terms(question))
     qwords = set(words(question))
     qtype = question_type(question)
@@ -145,7 +189,7 @@ def score_sentences(
     sids: list[int] = []
     prior: dict[int, float] = {}
     context: dict[int, float] = {}
-    for rank, hit in enumerate(hits[: settings.passages]):
+    for rank, hit in enumerate(hits[:passages]):
         first, last = store.ranges[hit.passage_id]
         ctx, _ = _overlap(qterms, set(terms(hit.text)))
         for sid in range(int(first), int(last)):
@@ -154,23 +198,55 @@ def score_sentences(
                 prior[sid] = 1.0 / (rank + 1)
                 context[sid] = ctx
     sids = [sid for sid in sids if is_content(store.sentences[sid].text)]
-    if not sids:
-        return []
-    dense = np.asarray(store.sentence_vectors[sids]) @ qvec
-    scored = []
-    for sid, d in zip(sids, dense.tolist()):
-        text = store.sentences[sid].text
-        overlap, covered = _overlap(qterms, set(terms(text)))
-        typed = type_match(qtype, text, qwords)
-        score = (
-            settings.dense_weight * d
-            + settings.overlap_weight * overlap
-            + settings.context_weight * context[sid]
-            + settings.type_weight * typed
-            + settings.rank_weight * prior[sid]
-            - (settings.heading_penalty if is_heading(text) else 0.0)
-        )
-        scored.append(_Scored(sid, score, d, overlap, covered, typed))
+    texts = [store.sentences[sid].text for sid in sids]
+    term_lists = [terms(t) for t in texts]
+    overlaps = [_overlap(qterms, set(tl)) for tl in term_lists]
+    qpairs = _pairs(list(qterms))
+    windows = []
+    for sid, tl in zip(sids, term_lists):
+        around = set(tl)
+        for nb in (sid - 1, sid + 1):
+            if 0 <= nb < len(store.sentences) and store.sentences[nb].source == store.sentences[sid].source:
+                around.update(terms(store.sentences[nb].text))
+        windows.append(_overlap(qterms, around)[0])
+    return Candidates(
+        sids=sids,
+        dense=np.asarray(store.sentence_vectors[sids]) @ qvec if sids else np.zeros(0, np.float32),
+        overlap=np.array([o for o, _ in overlaps], dtype=np.float32),
+        context=np.array([context[sid] for sid in sids], dtype=np.float32),
+        typed=np.array([type_match(qtype, t, qwords) for t in texts], dtype=np.float32),
+        prior=np.array([prior[sid] for sid in sids], dtype=np.float32),
+        heading=np.array([is_heading(t) for t in texts], dtype=np.float32),
+        bigram=np.array([len(qpairs & _pairs(tl)) / len(qpairs) if qpairs else 0.0 for tl in term_lists], dtype=np.float32),
+        window=np.array(windows, dtype=np.float32),
+        covered=[c for _, c in overlaps],
+    )
+
+
+def combine(c: Candidates, settings: AnswerSettings) -> np.ndarray:
+    """One score per candidate: the weighted sum of its evidence."""
+    return (
+        settings.dense_weight * c.dense
+        + settings.overlap_weight * c.overlap
+        + settings.context_weight * c.context
+        + settings.type_weight * c.typed
+        + settings.rank_weight * c.prior
+        + settings.bigram_weight * c.bigram
+        + settings.window_weight * c.window
+        - settings.heading_penalty * c.heading
+    )
+
+
+def score_sentences(
+    store: Store, question: str, qvec: np.ndarray, hits: list[Hit], settings: AnswerSettings
+) -> list[_Scored]:
+    """Every eligible sentence of the top passages, scored, best first."""
+    c = candidates(store, question, qvec, hits, settings.passages)
+    scores = combine(c, settings)
+    scored = [
+        _Scored(sid, float(sc), float(d), float(o), cov, float(t))
+        for sid, sc, d, o, cov, t in zip(c.sids, scores, c.dense, c.overlap, c.covered, c.typed)
+    ]
     scored.sort(key=lambda s: (-s.score, s.sid))
     return scored
 
@@ -180,46 +256,76 @@ def confidence(best: _Scored) -> float:
     return max(0.0, min(1.0, 0.5 * best.dense + 0.5 * best.overlap))
 
 
-def _same_statement(store: Store, a: int, b: int, threshold: float) -> bool:
+_ANCHOR = re.compile(r"\d+(?:[.,]\d+)?|\b[A-Z][A-Za-z]*[A-Z]\w*|\b[A-Z]\w{2,}")
+
+
+def anchors(text: str) -> set[str]:
+    """Numbers, acronyms and capitalised words: what survives translation of a factual sentence."""
+    found = {fold(m.group()).replace(",", ".") for m in _ANCHOR.finditer(text)}
+    first = re.match(r"\W*(\w+)", text)
+    if first:
+        found.discard(fold(first.group(1)))  # a sentence's first word is capitalised anyway
+    return found
+
+
+def same_statement(store: Store, a: int, b: int, threshold: float) -> bool:
+    """Whether sentences a and b say the same thing: near-identical vectors or words, or the same facts."""
     va = np.asarray(store.sentence_vectors[a])
     vb = np.asarray(store.sentence_vectors[b])
     if float(va @ vb) >= threshold:
         return True
-    wa, wb = set(terms(store.sentences[a].text)), set(terms(store.sentences[b].text))
-    return bool(wa and wb) and len(wa & wb) / len(wa | wb) >= 0.75
+    ta, tb = store.sentences[a].text, store.sentences[b].text
+    wa, wb = set(terms(ta)), set(terms(tb))
+    if wa and wb and len(wa & wb) / len(wa | wb) >= 0.75:
+        return True
+    # Across languages words differ but numbers and names stay: several shared numbers and a
+    # large share of shared anchors mean the same fact told twice.
+    aa, ab = anchors(ta), anchors(tb)
+    shared = aa & ab
+    numbers = [x for x in shared if x[0].isdigit()]
+    return len(numbers) >= 2 and len(shared) >= 3 and len(shared) >= 0.3 * min(len(aa), len(ab))
 
 
-def _pick(store: Store, scored: list[_Scored], qtype_wanted: bool, settings: AnswerSettings) -> list[_Scored]:
+def _pick(store: Store, scored: list[_Scored], settings: AnswerSettings) -> list[_Scored]:
+    """The best sentence, and up to max_sentences - 1 more that score nearly as well and add a fact."""
     best = scored[0]
     chosen = [best]
     covered = set(best.covered)
-    has_type = best.typed >= 1.0
+    known = anchors(store.sentences[best.sid].text)
     for cand in scored[1:]:
         if len(chosen) >= settings.max_sentences or cand.score < settings.extra_ratio * best.score:
             break
-        if any(_same_statement(store, cand.sid, c.sid, settings.duplicate_similarity) for c in chosen):
+        if any(same_statement(store, cand.sid, c.sid, settings.duplicate_similarity) for c in chosen):
             continue
-        adds_terms = bool(cand.covered - covered)
-        adds_type = qtype_wanted and not has_type and cand.typed >= 1.0
-        if adds_terms or adds_type:
+        new_anchors = anchors(store.sentences[cand.sid].text) - known
+        if cand.covered - covered or cand.typed >= 1.0 or new_anchors:
             chosen.append(cand)
             covered |= cand.covered
-            has_type = has_type or cand.typed >= 1.0
+            known |= new_anchors
     return chosen
 
 
-def _witnesses(store: Store, chosen: _Scored, pool: list[int], threshold: float) -> list[Sentence]:
-    """The chosen sentence and the sentences of other files in the pool that say the same thing."""
+def _witnesses(store: Store, chosen: _Scored, pool: list[int], threshold: float, language: str) -> list[int]:
+    """The chosen sentence and the sentences of other files in the pool that say the same thing.
+
+    The first one returned is the one to quote: the chosen sentence, unless it is in another
+    language than the question and a witness is in the question's.
+    """
     main = store.sentences[chosen.sid]
-    found = [main]
+    found = [chosen.sid]
     seen = {main.source}
     for sid in pool:
         s = store.sentences[sid]
         if s.source in seen:
             continue
-        if _same_statement(store, chosen.sid, sid, threshold):
-            found.append(s)
+        if same_statement(store, chosen.sid, sid, threshold):
+            found.append(sid)
             seen.add(s.source)
+    if len(found) > 1 and guess_language(main.text) != language:
+        for i, sid in enumerate(found[1:], 1):
+            if guess_language(store.sentences[sid].text) == language:
+                found.insert(0, found.pop(i))
+                break
     return found
 
 
@@ -236,16 +342,19 @@ def compose_answer(
         reason = f"the documents do not seem to answer this (confidence {conf:.2f} < {settings.min_confidence:.2f})"
         return Answer(question, None, [], hits, conf, _join(note, reason))
 
-    chosen = _pick(store, scored, question_type(question) is not None, settings)
+    chosen = _pick(store, scored, settings)
     pool = [s.sid for s in scored]
+    language = guess_language(question)
     citations: list[Citation] = []
     parts = []
     for c in chosen:
         markers = ""
-        for s in _witnesses(store, c, pool, settings.duplicate_similarity):
+        witnesses = _witnesses(store, c, pool, settings.duplicate_similarity, language)
+        for sid in witnesses:
+            s = store.sentences[sid]
             citations.append(Citation(len(citations) + 1, s.source, s.start, s.end, s.line, s.text))
             markers += f"[{len(citations)}]"
-        parts.append(store.sentences[c.sid].text + " " + markers)
+        parts.append(store.sentences[witnesses[0]].text + " " + markers)
     return Answer(question, " ".join(parts), citations, hits, conf, note)
 
 

@@ -26,8 +26,14 @@ _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
 _LINE_END_PUNCT = tuple('.!?:;"\'»”’)…')
 _WORD = re.compile(r"\w+", re.UNICODE)
 
-_FR_WORDS = frozenset("le la les des une est dans pour pas que qui sur avec sont du au aux ces cette été leur".split())
-_EN_WORDS = frozenset("the of and to in is that for was with as by on are from this which be have".split())
+_FR_WORDS = frozenset(
+    "le la les des une est dans pour pas que qui sur avec sont du au aux ces cette été leur de et un il elle ont "
+    "combien quel quelle quels quelles quand où comment pourquoi qu".split()
+)
+_EN_WORDS = frozenset(
+    "the of and to in is that for was with as by on are from this which be have "
+    "what who whom when where how why did does many much".split()
+)
 
 
 @dataclass(frozen=True, slots=True)

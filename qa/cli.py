@@ -69,6 +69,9 @@ def index(corpus: str, index: str, model: str | None, rebuild: bool, quiet: bool
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 def ask(question: str, corpus: str, index: str, model: str | None, k: int, as_json: bool, quiet: bool) -> None:
     """Answer QUESTION from the documents, citing file and line."""
+    from .pipeline import check_question
+
+    check_question(question)  # refuse a bad question before any indexing work
     bot = _qa(corpus, index, model, quiet or as_json)
     report = bot.refresh()
     echo_skipped(report)
@@ -77,6 +80,17 @@ def ask(question: str, corpus: str, index: str, model: str | None, k: int, as_js
         click.echo(json.dumps(ans.to_dict(), ensure_ascii=False, indent=2))
         return
     click.echo(format_answer(ans))
+
+
+@cli.command()
+@corpus_options
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for every interface).")
+@click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+def serve(corpus: str, index: str, model: str | None, host: str, port: int) -> None:
+    """Bring the index of CORPUS up to date, then serve the chat UI on http://HOST:PORT."""
+    import app  # the Gradio UI (app.py beside this package); imported here so other commands never load gradio
+
+    app.serve(corpus, index, model, host, port)
 
 
 def format_answer(ans) -> str:
@@ -113,8 +127,12 @@ def main(argv: list[str] | None = None) -> None:
     except click.exceptions.Abort:
         click.echo("aborted", err=True)
         sys.exit(130)
+    except click.UsageError as err:
+        where = err.ctx.command_path if err.ctx else "qa"
+        click.echo(f"error: {err.format_message()} (see '{where} --help')", err=True)
+        sys.exit(err.exit_code)
     except click.ClickException as err:
-        err.show()
+        click.echo(f"error: {err.format_message()}", err=True)
         sys.exit(err.exit_code)
     except QAError as err:
         click.echo(f"error: {err}", err=True)

@@ -81,7 +81,12 @@ _BOMS = (
 )
 
 
-def decode(data: bytes) -> tuple[str, str]:
+def decode(data: bytes) -> str:
+    """Decode a file's bytes to text; raises ValueError with a reason when it is not text."""
+    return decode_text(data)[0]
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
     """A file's text and the encoding it was read with; ValueError with a reason when it is not text.
 
     A byte-order mark decides first (and is dropped); then strict UTF-8; then the legacy
@@ -142,7 +147,7 @@ def read_document(path: str | os.PathLike, source: str | None = None) -> Documen
         data = p.read_bytes()
     except OSError as err:
         raise ValueError(f"cannot be read ({err.strerror or err})") from None
-    text, encoding = decode(data)
+    text, encoding = decode_text(data)
     if not text.strip():
         raise ValueError("empty file" if not data else "holds only white space")
     return Document(

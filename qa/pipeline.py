@@ -5,7 +5,7 @@ import os
 import re
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -145,11 +145,15 @@ class QA:
                 "(`--model NAME`, or QA(model=...)) and the index is rebuilt for it."
             ) from err
 
-    def refresh(self, rebuild: bool = False) -> UpdateReport:
-        """Bring the index up to date with the corpus folder (re-embedding only what changed) and use it."""
+    def refresh(self, rebuild: bool = False, progress: ProgressFn | None = None) -> UpdateReport:
+        """Bring the index up to date with the corpus folder (re-embedding only what changed) and use it.
+
+        `progress` reports this refresh instead of the QA's own `progress` (e.g. to a web page).
+        """
         with self._lock, self._explain_model_errors():
             store, report = open_index(
-                self.corpus_dir, self.index_dir, self.embedder, self.chunk_settings, self.progress, rebuild=rebuild
+                self.corpus_dir, self.index_dir, self.embedder, self.chunk_settings,
+                progress or self.progress, rebuild=rebuild,
             )
             self._store = store  # one reference swap: answers in flight keep the version they started with
             self.last_update = report
@@ -193,8 +197,4 @@ class QA:
         depth = max(k, self.answer_settings.passages)
         hits = retrieve(store, q.text, qvec, depth, self.retrieval_settings)
         ans = compose_answer(store, q.text, qvec, hits, self.answer_settings, note=q.note)
-        if len(ans.hits) > k:
-            from dataclasses import replace
-
-            ans = replace(ans, hits=ans.hits[:k])
-        return ans
+        return replace(ans, hits=ans.hits[:k]) if len(ans.hits) > k else ans

@@ -48,3 +48,44 @@ def seed_qa(tmp_path_factory, real_embedder):
     bot = QA(SEEDS, tmp_path_factory.mktemp("seed-index"), model=real_embedder)
     bot.refresh()
     return bot
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def ui_corpus(tmp_path_factory, seed_qa) -> tuple[Path, Path]:
+    """(corpus, index) for the UI tests: the seed corpus plus tests/data/hostile.md, in tmp folders.
+
+    The seed index is copied (file times kept), so only the added file is embedded.
+    """
+    root = tmp_path_factory.mktemp("ui")
+    corpus, index = root / "corpus", root / "index"
+    shutil.copytree(SEEDS, corpus)
+    shutil.copytree(seed_qa.index_dir, index, ignore=shutil.ignore_patterns(".lock"))
+    shutil.copy2(DATA / "hostile.md", corpus / "hostile.md")
+    return corpus, index
+
+
+@pytest.fixture(scope="session")
+def ui_server(ui_corpus, real_embedder):
+    """The chat app served on a free port for the whole run: yields (url, QA); shut down at the end."""
+    import app
+    from qa import QA
+
+    corpus, index = ui_corpus
+    bot = QA(corpus, index, model=real_embedder)
+    bot.refresh()
+    demo = app.build(bot, app.EXAMPLES)
+    port = free_port()
+    app.launch(demo, "127.0.0.1", port, block=False)
+    try:
+        yield f"http://127.0.0.1:{port}/", bot
+    finally:
+        demo.close()

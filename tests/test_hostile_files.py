@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from qa import QA
 from qa.cli import cli
-from qa.corpus import LineIndex, decode, list_files, load_corpus, read_document
+from qa.corpus import LineIndex, decode_text, list_files, load_corpus, read_document
 from qa.index import MANIFEST
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,7 +56,7 @@ UNREADABLE = {
 
 def test_decode_keeps_every_character(tmp_path):
     for name, (data, text) in READABLE.items():
-        got, encoding = decode(data)
+        got, encoding = decode_text(data)
         assert got == text, (name, encoding)
 
 

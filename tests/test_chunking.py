@@ -1,0 +1,176 @@
+import re
+
+import pytest
+
+from qa.chunking import ChunkSettings, guess_language, paragraphs, split_document, split_sentences, units
+from qa.corpus import load_corpus, read_document
+from qa.errors import SettingsError
+from qa.types import Document
+
+
+def words_counter(texts):
+    return [len(re.findall(r"\w+|[^\w\s]", t)) for t in texts]
+
+
+def doc(text: str, name: str = "d.txt") -> Document:
+    return Document(name, text, "0" * 64, len(text.encode()))
+
+
+def assert_exact(d: Document, chunks):
+    for p in chunks.passages:
+        assert d.text[p.start : p.end] == p.text
+        assert p.line == d.text.count("\n", 0, p.start) + 1
+    for s in chunks.sentences:
+        assert d.text[s.start : s.end] == s.text
+        assert s.line == d.text.count("\n", 0, s.start) + 1
+        assert s.text == s.text.strip()
+    # every passage is the exact span of its sentence range
+    for p, (f, l) in zip(chunks.passages, chunks.ranges):
+        assert p.start == chunks.sentences[f].start and p.end == chunks.sentences[l - 1].end
+
+
+def assert_covers_all_words(d: Document, chunks):
+    covered = [False] * len(d.text)
+    for s in chunks.sentences:
+        for i in range(s.start, s.end):
+            covered[i] = True
+    lost = [m.group() for m in re.finditer(r"\S+", d.text) if not all(covered[m.start() : m.end()])]
+    assert lost == []
+
+
+def test_offsets_are_exact_for_every_chunk_of_the_seed_corpus(seed_copy):
+    docs, _ = load_corpus(seed_copy)
+    for d in docs:
+        chunks = split_document(d, words_counter, 254)
+        assert chunks.passages and chunks.sentences
+        assert_exact(d, chunks)
+        assert_covers_all_words(d, chunks)
+
+
+ODD = {
+    "crlf": "First line here.\r\nSecond line here.\r\n\r\nNew paragraph. Another one.\r\n",
+    "bom-stripped-tabs": "\tIndented\tsentence with tabs.\n\tAnother\ttabbed one.",
+    "no-final-newline": "Only one sentence without newline",
+    "mixed": "Line one ends here.\rOld mac line.\nUnix line.\r\n\nLast.",
+    "unicode": "Ça commence ici. Ensuite « une citation ». Enfin 90,2 % des cas.\n\n日本語の文です。次の文です。",
+    "spaces": "   \n\n  Padded text in the middle.   \n\n   ",
+}
+
+
+@pytest.mark.parametrize("name", sorted(ODD))
+def test_offsets_are_exact_in_odd_files(name):
+    d = doc(ODD[name])
+    chunks = split_document(d, words_counter, 254)
+    assert_exact(d, chunks)
+    assert_covers_all_words(d, chunks)
+
+
+def test_bom_file_offsets_are_into_the_decoded_text(tmp_path):
+    path = tmp_path / "bom.txt"
+    path.write_bytes("\ufeffBOM file. Second sentence.\r\n".encode("utf-8"))
+    d = read_document(path, "bom.txt")
+    chunks = split_document(d, words_counter, 254)
+    assert chunks.sentences[0].text == "BOM file."
+    assert_exact(d, chunks)
+
+
+def test_abbreviations_initials_and_decimals_do_not_split():
+    text = (
+        "Lt. Gen. Viktor Makhmudov read the address. The Director R. Mirzayev spoke next. "
+        'As a result, 90.2 percent lead a modern life. He said "we agree." Then it ended.'
+    )
+    spans = split_sentences(text, 0, len(text), "en")
+    got = [text[a:b] for a, b in spans]
+    assert got == [
+        "Lt. Gen. Viktor Makhmudov read the address.",
+        "The Director R. Mirzayev spoke next.",
+        "As a result, 90.2 percent lead a modern life.",
+        'He said "we agree."',
+        "Then it ended.",
+    ]
+
+
+def test_french_sentences():
+    text = "M. Dupont est arrivé à Tachkent. Il a dit « bonjour ». Le taux était de 90,2 %. Fin du texte."
+    got = [text[a:b] for a, b in split_sentences(text, 0, len(text), "fr")]
+    assert got == ["M. Dupont est arrivé à Tachkent.", "Il a dit « bonjour ».", "Le taux était de 90,2 %.", "Fin du texte."]
+
+
+def test_language_guess():
+    assert guess_language("Les conférences internationales ont rassemblé des représentants de la CEI.") == "fr"
+    assert guess_language("The joint international conferences will be attended by representatives.") == "en"
+
+
+def test_paragraphs_and_units():
+    text = "Title line\nFirst sentence of a hard\nwrapped paragraph.\n\n  \nSecond paragraph.\nA line of its own."
+    paras = paragraphs(text)
+    assert [text[a:b] for a, b in paras] == [
+        "Title line\nFirst sentence of a hard\nwrapped paragraph.",
+        "Second paragraph.\nA line of its own.",
+    ]
+    a, b = paras[0]
+    assert [text[x:y] for x, y in units(text, a, b)] == ["Title line", "First sentence of a hard\nwrapped paragraph."]
+    a, b = paras[1]
+    assert [text[x:y] for x, y in units(text, a, b)] == ["Second paragraph.", "A line of its own."]
+
+
+def test_passages_respect_the_token_limit_and_overlap_inside_a_paragraph():
+    sentences = [f"Sentence number {i} talks about topic {i} at some length here." for i in range(40)]
+    d = doc(" ".join(sentences))
+    settings = ChunkSettings(passage_tokens=60, min_passage_tokens=10, overlap_sentences=1)
+    chunks = split_document(d, words_counter, 254, settings)
+    assert len(chunks.passages) > 3
+    assert all(n <= 60 for n in words_counter([p.text for p in chunks.passages]))
+    for (f0, l0), (f1, l1) in zip(chunks.ranges, chunks.ranges[1:]):
+        assert f1 == l0 - 1  # one sentence of overlap
+    assert_exact(d, chunks)
+    # each sentence belongs to the first passage that holds it
+    for i, s in enumerate(chunks.sentences):
+        f, l = chunks.ranges[s.passage]
+        assert f <= i < l
+        assert all(not (ff <= i < ll) for ff, ll in chunks.ranges[: s.passage])
+
+
+def test_short_paragraphs_merge_until_the_minimum():
+    d = doc("News\n\nShort one.\n\nAnother short paragraph here.\n\n" + "Long paragraph sentence. " * 30)
+    chunks = split_document(d, words_counter, 254, ChunkSettings(passage_tokens=100, min_passage_tokens=20))
+    assert chunks.passages[0].text.startswith("News\n\nShort one.\n\nAnother short paragraph here.")
+
+
+def test_a_sentence_longer_than_the_model_window_is_cut_into_pieces_that_fit():
+    long = " ".join(f"word{i}" for i in range(700))
+    d = doc("Intro sentence. " + long + ". End sentence.")
+    chunks = split_document(d, words_counter, 100)
+    assert all(n <= 100 for n in words_counter([s.text for s in chunks.sentences]))
+    assert all(n <= 100 for n in words_counter([p.text for p in chunks.passages]))
+    assert_exact(d, chunks)
+    assert_covers_all_words(d, chunks)
+
+
+def test_a_single_giant_token_is_cut_by_characters():
+    d = doc("x" * 5000)
+    chunks = split_document(d, lambda ts: [len(t) // 10 + 1 for t in ts], 50)
+    assert "".join(s.text for s in chunks.sentences) == d.text
+    assert all(len(s.text) // 10 + 1 <= 50 for s in chunks.sentences)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"passage_tokens": 4}, "passage_tokens"),
+        ({"min_passage_tokens": 500}, "min_passage_tokens"),
+        ({"overlap_sentences": -1}, "overlap_sentences"),
+    ],
+)
+def test_settings_are_checked(kwargs, message):
+    with pytest.raises(SettingsError, match=message):
+        ChunkSettings(**kwargs)
+
+
+def test_real_tokenizer_never_truncates_a_seed_passage(seed_copy, real_embedder):
+    docs, _ = load_corpus(seed_copy)
+    for d in docs:
+        chunks = split_document(d, real_embedder.count_tokens, real_embedder.max_tokens)
+        sizes = real_embedder.count_tokens([p.text for p in chunks.passages])
+        assert max(sizes) <= real_embedder.max_tokens
+        assert_exact(d, chunks)

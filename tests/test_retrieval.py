@@ -1,0 +1,89 @@
+import pytest
+
+from qa.embedding import HashingEmbedder
+from qa.errors import SettingsError
+from qa.index import open_index
+from qa.retrieval import RetrievalSettings, dense_passages, fuse, lexical_passages, retrieve
+
+
+@pytest.fixture
+def store(tmp_path):
+    root = tmp_path / "corpus"
+    root.mkdir()
+    (root / "fr.txt").write_text("Les délégations étaient au nombre de quarante-sept au total.\n")
+    (root / "en.txt").write_text("The orchestra played a symphony in the evening.\n")
+    (root / "mix.txt").write_text("Zebras and giraffes live on the savanna of Africa.\n")
+    s, _ = open_index(root, tmp_path / "idx", HashingEmbedder())
+    return s
+
+
+def test_lexical_folds_case_and_accents(store):
+    ranked = lexical_passages(store, "DELEGATIONS etaient", 10)
+    assert ranked and store.passages[ranked[0][0]].source == "fr.txt"
+
+
+def test_lexical_with_no_known_term_finds_nothing(store):
+    assert lexical_passages(store, "quantum chromodynamics", 10) == []
+
+
+def test_dense_ranks_by_cosine(store):
+    qvec = HashingEmbedder().embed_query("giraffes savanna")
+    ranked = dense_passages(store, qvec, 3)
+    assert store.passages[ranked[0][0]].source == "mix.txt"
+    assert [s for _, s in ranked] == sorted((s for _, s in ranked), reverse=True)
+
+
+def test_hybrid_hits_carry_each_retrievers_rank_and_score(store):
+    q = "orchestra symphony"
+    hits = retrieve(store, q, HashingEmbedder().embed_query(q), k=3)
+    top = hits[0]
+    assert top.source == "en.txt"
+    assert top.dense_rank == 1 and top.lexical_rank == 1 and top.sentence_rank == 1
+    assert top.dense_score > 0 and top.lexical_score > 0
+    # score fusion: first in all three lists -> every normalised score is 1, shares add to 1
+    assert top.score == pytest.approx(1.0)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert top.text == store.passages[top.passage_id].text
+
+
+def test_score_fusion_by_hand():
+    lists = {"dense": [(1, 0.9), (2, 0.5), (3, 0.4)], "sentence": [(2, 0.8), (1, 0.6)], "lexical": [(3, 10.0), (2, 5.0)]}
+    fused = fuse(lists, RetrievalSettings(lexical_share=0.6, sentence_share=0.5))
+    # dense min-max: 1 -> 1.0, 2 -> 0.2, 3 -> 0.0; sentence: 2 -> 1.0, 1 -> 0.0; lexical / top: 3 -> 1.0, 2 -> 0.5
+    assert fused[1] == pytest.approx(0.2 * 1.0)
+    assert fused[2] == pytest.approx(0.2 * 0.2 + 0.2 * 1.0 + 0.6 * 0.5)
+    assert fused[3] == pytest.approx(0.6 * 1.0)
+
+
+def test_rrf_fusion_by_hand():
+    lists = {"dense": [(1, 0.9), (2, 0.5)], "lexical": [(2, 3.0)]}
+    fused = fuse(lists, RetrievalSettings(fusion="rrf", rrf_k=60))
+    assert fused[1] == pytest.approx(1 / 61)
+    assert fused[2] == pytest.approx(1 / 62 + 1 / 61)
+
+
+def test_a_missing_list_gives_its_share_to_the_other():
+    fused = fuse({"lexical": [(7, 2.0)]}, RetrievalSettings())
+    assert fused[7] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("method", ["dense", "lexical"])
+def test_single_retriever_methods(store, method):
+    q = "zebras giraffes"
+    hits = retrieve(store, q, HashingEmbedder().embed_query(q), k=2, settings=RetrievalSettings(method=method))
+    assert hits[0].source == "mix.txt"
+    if method == "dense":
+        assert hits[0].lexical_rank is None and hits[0].dense_rank == 1
+    else:
+        assert hits[0].dense_rank is None and hits[0].lexical_rank == 1
+
+
+def test_k_larger_than_the_corpus(store):
+    q = "anything at all about Africa"
+    assert len(retrieve(store, q, HashingEmbedder().embed_query(q), k=50)) == len(store.passages)
+
+
+@pytest.mark.parametrize("kwargs", [{"method": "magic"}, {"depth": 0}, {"fusion": "max"}, {"lexical_share": 1.5}])
+def test_settings_are_checked(kwargs):
+    with pytest.raises(SettingsError):
+        RetrievalSettings(**kwargs)
