@@ -69,7 +69,7 @@ def relative_name(path: Path, root: Path) -> str:
 
 # Legacy encodings tried when a file is not UTF-8, most common first; on a tie the earlier wins.
 LEGACY_ENCODINGS = (
-    "utf_16_le", "utf_16_be", "cp1252", "cp1251", "cp1250", "koi8_r", "cp1253", "cp1254", "cp1255", "cp1256",
+    "cp1252", "cp1251", "cp1250", "koi8_r", "cp1253", "cp1254", "cp1255", "cp1256",
     "cp1257", "gb18030", "big5", "shift_jis", "euc_jp", "euc_kr", "latin_1",
 )
 _BOMS = (
@@ -98,16 +98,35 @@ def decode_text(data: bytes) -> tuple[str, str]:
                 return data.decode(encoding), encoding
             except UnicodeDecodeError as err:
                 raise ValueError(f"not valid {encoding} text despite its byte-order mark (byte {err.start})") from None
-    has_nul = b"\x00" in data[:_SNIFF]
-    if not has_nul:
-        try:
-            return data.decode("utf-8"), "utf-8"
-        except UnicodeDecodeError:
-            pass
+    if b"\x00" in data[:_SNIFF]:
+        encoding = _utf16_without_bom(data)
+        if encoding is None:
+            raise ValueError("binary file (contains NUL bytes)")
+        return data.decode(encoding), encoding
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
     encoding = guess_encoding(data)
-    if encoding is None or (has_nul and not encoding.startswith("utf_16")):
+    if encoding is None:
         raise ValueError("binary file, or text in an encoding that cannot be recognised: save it as UTF-8")
     return data.decode(encoding), encoding
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """'utf_16_le' or 'utf_16_be' for text whose NUL bytes all sit on one side of its 16-bit units, else None."""
+    head = data[:_SNIFF]
+    nuls = {i % 2 for i, b in enumerate(head) if b == 0}
+    if len(data) % 2 or len(nuls) != 1:
+        return None
+    encoding = "utf_16_le" if nuls == {1} else "utf_16_be"
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+    if any(ord(c) < 32 and c not in "\t\n\r\f" for c in text[:4096]):
+        return None
+    return encoding
 
 
 def guess_encoding(data: bytes) -> str | None:
