@@ -50,7 +50,7 @@ class AnswerSettings:
 
     min_confidence: float = 0.35  # below this the answer is "not in the documents"
     passages: int = 5  # how many of the top passages are read for answer sentences
-    max_sentences: int = 3
+    max_sentences: int = 2
     extra_ratio: float = 0.88  # a further sentence must score at least this share of the best
     duplicate_similarity: float = 0.90  # cosine above which sentences of two files say the same thing
     # Weights of the evidence (measured on the dev sets; see README "How it works").
