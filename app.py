@@ -232,6 +232,7 @@ def serve(corpus: str, index: str, model: str | None, host: str, port: int) -> N
 
     bot = QA(corpus, index, model=model, progress=TqdmProgress())
     report = bot.refresh()
+    bot.warm_up()  # load the model before serving: the first question would otherwise wait seconds for it
     print(render_update(report, len(bot.store.manifest["files"]), len(bot.store.passages)), file=sys.stderr)
     examples = EXAMPLES if Path(corpus).resolve() == DEFAULT_CORPUS else None
     launch(build(bot, examples), host, port)
