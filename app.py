@@ -82,7 +82,7 @@ def build(bot: QA, examples: list[str] | None = None) -> gr.Blocks:
     def respond(history: list, conversation: list, k: float):
         try:
             resolution = resolve_conversation(conversation)
-            ans = bot.answer(resolution.asked, k=int(k))
+            ans = bot.answer(resolution.question, k=int(k), context=" ".join(resolution.added) or None)
         except Exception as err:  # shown in the chat, the app keeps serving
             reply = f'<div class="qa-abstain"><strong>Sorry:</strong> {escape(readable(err))}</div>'
             return [*history, {"role": "assistant", "content": reply}], gr.skip(), gr.skip()
@@ -139,7 +139,7 @@ def build(bot: QA, examples: list[str] | None = None) -> gr.Blocks:
             check_question(message)
             earlier = [_text(m) for m in history or [] if isinstance(m, dict) and m.get("role") == "user"]
             resolution = resolve_conversation([*[q for q in earlier if q.strip()], message])
-            return bot.answer(resolution.asked, k=max(1, min(int(passages), 50))), resolution
+            return bot.answer(resolution.question, k=max(1, min(int(passages), 50)), context=" ".join(resolution.added) or None), resolution
         except Exception as err:
             raise gr.Error(readable(err)) from None
 
@@ -232,6 +232,7 @@ def serve(corpus: str, index: str, model: str | None, host: str, port: int) -> N
 
     bot = QA(corpus, index, model=model, progress=TqdmProgress())
     report = bot.refresh()
+    bot.warm_up()  # load the model before serving: the first question would otherwise wait seconds for it
     print(render_update(report, len(bot.store.manifest["files"]), len(bot.store.passages)), file=sys.stderr)
     examples = EXAMPLES if Path(corpus).resolve() == DEFAULT_CORPUS else None
     launch(build(bot, examples), host, port)

@@ -48,18 +48,20 @@ _END_PUNCT = tuple('.!?:;"\'»”’)…')
 class AnswerSettings:
     """How sentences are scored and when the answer abstains."""
 
-    min_confidence: float = 0.30  # below this the answer is "not in the documents"
+    min_confidence: float = 0.35  # below this the answer is "not in the documents"
     passages: int = 5  # how many of the top passages are read for answer sentences
-    max_sentences: int = 3
-    extra_ratio: float = 0.85  # a further sentence must score at least this share of the best
+    max_sentences: int = 2
+    extra_ratio: float = 0.88  # a further sentence must score at least this share of the best
     duplicate_similarity: float = 0.90  # cosine above which sentences of two files say the same thing
+    # Weights of the evidence (measured on the dev sets; see README "How it works").
     dense_weight: float = 1.0
     overlap_weight: float = 0.6
-    context_weight: float = 0.15
-    type_weight: float = 0.15
-    rank_weight: float = 0.1
+    context_weight: float = 0.3
+    window_weight: float = 0.6
+    bigram_weight: float = 0.3
+    type_weight: float = 0.2
+    rank_weight: float = 0.0
     heading_penalty: float = 0.15
-    bigram_weight: float = 0.1
 
     def __post_init__(self) -> None:
         if not 1 <= self.max_sentences <= 10:
@@ -132,6 +134,7 @@ class Candidates:
     prior: np.ndarray  # 1 / rank of the passage it was found in
     heading: np.ndarray  # 1 for a headline-like line
     bigram: np.ndarray  # share of the question's adjacent term pairs found adjacent in the sentence
+    window: np.ndarray  # term share of the sentence with its neighbours (the answer often sits beside the match)
     covered: list[frozenset[str]]  # which question terms each sentence holds
 
 
@@ -177,9 +180,23 @@ def _pairs(term_list: list[str]) -> set[tuple[str, str]]:
     return set(zip(term_list, term_list[1:]))
 
 
-def candidates(store: Store, question: str, qvec: np.ndarray, hits: list[Hit], passages: int) -> Candidates:
+CONTEXT_TERM_WEIGHT = 0.3  # a term carried over from the conversation counts this much of one asked now
+
+
+def question_terms(store: Store, question: str, context: str | None = None) -> dict[str, float]:
+    """IDF weights of the question's terms, with the conversation's terms (if any) at a lower weight."""
+    weights = idf_weights(store, terms(question))
+    if context:
+        for t, w in idf_weights(store, terms(context)).items():
+            weights.setdefault(t, CONTEXT_TERM_WEIGHT * w)
+    return weights
+
+
+def candidates(
+    store: Store, question: str, qvec: np.ndarray, hits: list[Hit], passages: int, context: str | None = None
+) -> Candidates:
     """Gather the eligible sentences of the first `passages` hits and measure each one's evidence."""
-    qterms = idf_weights(store, terms(question))
+    qterms = question_terms(store, question, context)
     qwords = set(words(question))
     qtype = question_type(question)
 
@@ -199,6 +216,13 @@ def candidates(store: Store, question: str, qvec: np.ndarray, hits: list[Hit], p
     term_lists = [terms(t) for t in texts]
     overlaps = [_overlap(qterms, set(tl)) for tl in term_lists]
     qpairs = _pairs(list(qterms))
+    windows = []
+    for sid, tl in zip(sids, term_lists):
+        around = set(tl)
+        for nb in (sid - 1, sid + 1):
+            if 0 <= nb < len(store.sentences) and store.sentences[nb].source == store.sentences[sid].source:
+                around.update(terms(store.sentences[nb].text))
+        windows.append(_overlap(qterms, around)[0])
     return Candidates(
         sids=sids,
         dense=np.asarray(store.sentence_vectors[sids]) @ qvec if sids else np.zeros(0, np.float32),
@@ -208,6 +232,7 @@ def candidates(store: Store, question: str, qvec: np.ndarray, hits: list[Hit], p
         prior=np.array([prior[sid] for sid in sids], dtype=np.float32),
         heading=np.array([is_heading(t) for t in texts], dtype=np.float32),
         bigram=np.array([len(qpairs & _pairs(tl)) / len(qpairs) if qpairs else 0.0 for tl in term_lists], dtype=np.float32),
+        window=np.array(windows, dtype=np.float32),
         covered=[c for _, c in overlaps],
     )
 
@@ -221,15 +246,16 @@ def combine(c: Candidates, settings: AnswerSettings) -> np.ndarray:
         + settings.type_weight * c.typed
         + settings.rank_weight * c.prior
         + settings.bigram_weight * c.bigram
+        + settings.window_weight * c.window
         - settings.heading_penalty * c.heading
     )
 
 
 def score_sentences(
-    store: Store, question: str, qvec: np.ndarray, hits: list[Hit], settings: AnswerSettings
+    store: Store, question: str, qvec: np.ndarray, hits: list[Hit], settings: AnswerSettings, context: str | None = None
 ) -> list[_Scored]:
     """Every eligible sentence of the top passages, scored, best first."""
-    c = candidates(store, question, qvec, hits, settings.passages)
+    c = candidates(store, question, qvec, hits, settings.passages, context)
     scores = combine(c, settings)
     scored = [
         _Scored(sid, float(sc), float(d), float(o), cov, float(t))
@@ -274,22 +300,22 @@ def same_statement(store: Store, a: int, b: int, threshold: float) -> bool:
     return len(numbers) >= 2 and len(shared) >= 3 and len(shared) >= 0.3 * min(len(aa), len(ab))
 
 
-def _pick(store: Store, scored: list[_Scored], qtype_wanted: bool, settings: AnswerSettings) -> list[_Scored]:
+def _pick(store: Store, scored: list[_Scored], settings: AnswerSettings) -> list[_Scored]:
+    """The best sentence, and up to max_sentences - 1 more that score nearly as well and add a fact."""
     best = scored[0]
     chosen = [best]
     covered = set(best.covered)
-    has_type = best.typed >= 1.0
+    known = anchors(store.sentences[best.sid].text)
     for cand in scored[1:]:
         if len(chosen) >= settings.max_sentences or cand.score < settings.extra_ratio * best.score:
             break
         if any(same_statement(store, cand.sid, c.sid, settings.duplicate_similarity) for c in chosen):
             continue
-        adds_terms = bool(cand.covered - covered)
-        adds_type = qtype_wanted and not has_type and cand.typed >= 1.0
-        if adds_terms or adds_type:
+        new_anchors = anchors(store.sentences[cand.sid].text) - known
+        if cand.covered - covered or cand.typed >= 1.0 or new_anchors:
             chosen.append(cand)
             covered |= cand.covered
-            has_type = has_type or cand.typed >= 1.0
+            known |= new_anchors
     return chosen
 
 
@@ -319,10 +345,14 @@ def _witnesses(store: Store, chosen: _Scored, pool: list[int], threshold: float,
 
 def compose_answer(
     store: Store, question: str, qvec: np.ndarray, hits: list[Hit], settings: AnswerSettings = AnswerSettings(),
-    note: str | None = None,
+    note: str | None = None, context: str | None = None,
 ) -> Answer:
-    """An Answer quoting the best sentences of the hits with numbered citations, or an abstention."""
-    scored = score_sentences(store, question, qvec, hits, settings)
+    """An Answer quoting the best sentences of the hits with numbered citations, or an abstention.
+
+    `context` holds terms of the conversation a follow-up leans on: they guide the search at a
+    lower weight than the question's own terms.
+    """
+    scored = score_sentences(store, question, qvec, hits, settings, context)
     if not scored:
         return Answer(question, None, [], hits, 0.0, _join(note, "no readable sentence in the retrieved passages"))
     conf = confidence(scored[0])
@@ -330,7 +360,7 @@ def compose_answer(
         reason = f"the documents do not seem to answer this (confidence {conf:.2f} < {settings.min_confidence:.2f})"
         return Answer(question, None, [], hits, conf, _join(note, reason))
 
-    chosen = _pick(store, scored, question_type(question) is not None, settings)
+    chosen = _pick(store, scored, settings)
     pool = [s.sid for s in scored]
     language = guess_language(question)
     citations: list[Citation] = []

@@ -155,7 +155,7 @@ def split_sentences(text: str, a: int, b: int, language: str = "en") -> list[tup
     flat = chunk.replace("\r\n", "  ").replace("\n", " ").replace("\r", " ")
     spans = []
     cursor = 0
-    for seg in _segmenter(language).segment(flat):
+    for seg in _segments(flat, language):
         seg = seg.strip()
         if not seg:
             continue
@@ -171,6 +171,29 @@ def split_sentences(text: str, a: int, b: int, language: str = "en") -> list[tup
         else:
             spans.append(rest)
     return spans
+
+
+_SEGMENT_CHARS = 4000  # pysbd takes time growing with the square of its input: it gets pieces of about this size
+
+
+def _segments(flat: str, language: str) -> list[str]:
+    """pysbd's sentences of `flat`; a long text is fed in pieces cut after a sentence-looking end or at white space."""
+    segment = _segmenter(language).segment
+    if len(flat) <= _SEGMENT_CHARS:
+        return segment(flat)
+    out: list[str] = []
+    start = 0
+    while start < len(flat):
+        end = min(start + _SEGMENT_CHARS, len(flat))
+        if end < len(flat):
+            window = flat[start + _SEGMENT_CHARS // 2 : end]
+            cut = max(window.rfind(". "), window.rfind("? "), window.rfind("! "))
+            cut = cut + 1 if cut != -1 else window.rfind(" ")
+            if cut != -1:
+                end = start + _SEGMENT_CHARS // 2 + cut + 1
+        out.extend(segment(flat[start:end]))
+        start = end
+    return out
 
 
 def _fit(text: str, a: int, b: int, limit: int, count: TokenCounter) -> list[tuple[int, int]]:

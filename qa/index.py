@@ -14,6 +14,7 @@ deletes the old folder: a build that is interrupted leaves the previous index us
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -34,6 +35,8 @@ from .types import Document, Passage, Sentence, Skipped
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
+COMPLETE = "complete.json"
+TMP_MARK = ".tmp-"
 LOCK = ".lock"
 LOCK_TIMEOUT = 600.0
 
@@ -84,12 +87,42 @@ class Store:
 
 
 def _write_json(path: Path, obj) -> None:
-    tmp = path.with_name(path.name + f".tmp-{uuid.uuid4().hex[:8]}")
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(obj, f, ensure_ascii=False)
+    text = json.dumps(obj, ensure_ascii=False)
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:  # a file name that is not valid UTF-8 on disk: escape it, json round-trips it
+        data = json.dumps(obj).encode("ascii")
+    tmp = path.with_name(path.name + f"{TMP_MARK}{uuid.uuid4().hex[:8]}")
+    with open(tmp, "wb") as f:
+        f.write(data)
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
+
+
+def _checksums(data: Path) -> dict[str, str]:
+    """sha256 of every file in a data folder (but the completion marker), by path relative to it."""
+    out = {}
+    for path in sorted(data.rglob("*")):
+        if path.is_file() and path.name != COMPLETE:
+            h = hashlib.sha256()
+            with open(path, "rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    h.update(block)
+            out[path.relative_to(data).as_posix()] = h.hexdigest()
+    return out
+
+
+def _verify(data: Path) -> None:
+    """Raise ValueError naming the first file of the data folder that is missing or not as it was written."""
+    marker = json.loads((data / COMPLETE).read_text(encoding="utf-8"))
+    expected = marker.get("checksums")
+    if expected is None:
+        return  # written before checksums were kept
+    actual = _checksums(data)
+    for name, digest in expected.items():
+        if actual.get(name) != digest:
+            raise ValueError(f"{name} is {'missing' if name not in actual else 'not as it was written'}")
 
 
 def read_manifest(index_dir: str | os.PathLike) -> dict | None:
@@ -235,7 +268,7 @@ def save_store(store: Store, index_dir: Path) -> None:
     faiss.write_index(store.passage_faiss, str(data / "passages.faiss"))
     faiss.write_index(store.sentence_faiss, str(data / "sentences.faiss"))
     store.bm25.save(str(data / "bm25"), show_progress=False)
-    _write_json(data / "complete.json", {"data": store.manifest["data"]})
+    _write_json(data / COMPLETE, {"data": store.manifest["data"], "checksums": _checksums(data)})
     _write_json(index_dir / MANIFEST, store.manifest)
 
 
@@ -252,8 +285,9 @@ def load_store(
         raise IndexStoreError(f"no index in {index_dir}: run `qa index`")
     data = index_dir / str(manifest.get("data", ""))
     try:
-        if not (data / "complete.json").exists():
+        if not (data / COMPLETE).exists():
             raise ValueError("its data folder is missing or was never finished")
+        _verify(data)
         pcols = json.loads((data / "passages.json").read_text(encoding="utf-8"))
         scols = json.loads((data / "sentences.json").read_text(encoding="utf-8"))
         passages = [
@@ -279,6 +313,34 @@ def load_store(
     ):
         raise IndexStoreError(f"the index in {index_dir} is inconsistent (record and vector counts differ)")
     return Store(manifest, passages, sentences, ranges, pvec, svec, pfa, sfa, bm25, data)
+
+
+def load_current(index_dir: str | os.PathLike, embedder_name: str, settings: ChunkSettings = ChunkSettings()) -> Store | None:
+    """The index as it is on disk, without updating it or waiting for a build; None when none fits.
+
+    Needs no lock: manifest.json always names a complete data folder. Another process may
+    switch it and delete the old folder meanwhile, so a failed read is retried on the new one.
+    """
+    index_dir = Path(index_dir)
+    for _ in range(3):
+        try:
+            manifest = read_manifest(index_dir)
+        except IndexStoreError:
+            return None
+        if manifest is None or _incompatibility(manifest, embedder_name, settings):
+            return None
+        try:
+            store = load_store(index_dir, manifest)
+        except IndexStoreError:
+            try:
+                again = read_manifest(index_dir)
+            except IndexStoreError:
+                return None
+            if again is not None and again.get("data") != manifest.get("data"):
+                continue  # switched under us: read the new version
+            return None
+        return store
+    return None
 
 
 def _chunk(docs: list[Document], embedder: Embedder, settings: ChunkSettings, progress: ProgressFn | None):
@@ -394,6 +456,8 @@ def _incompatibility(manifest: dict, embedder_name: str, settings: ChunkSettings
     """Why an existing index cannot be updated in place (so must be rebuilt), or None."""
     if manifest.get("format") != FORMAT_VERSION:
         return f"index format {manifest.get('format')!r} differs from this version's {FORMAT_VERSION}"
+    if not _well_formed(manifest):
+        return f"{MANIFEST} is malformed"
     if manifest.get("model") != embedder_name:
         return f"model changed from {manifest.get('model')!r} to {embedder_name!r}"
     if manifest.get("settings") != asdict(settings):
@@ -408,11 +472,28 @@ def _kinds_match(store: Store, index_settings: IndexSettings) -> bool:
     ) == index_settings.kind(len(store.sentences))
 
 
+def _well_formed(manifest: dict) -> bool:
+    """Whether a manifest of this format has the fields and types an update relies on."""
+    files, skipped = manifest.get("files"), manifest.get("skipped", [])
+    return (
+        isinstance(manifest.get("data"), str)
+        and isinstance(files, dict)
+        and all(
+            isinstance(e, dict) and isinstance(e.get("sha256"), str) and isinstance(e.get("size"), int)
+            and isinstance(e.get("mtime_ns"), int)
+            for e in files.values()
+        )
+        and isinstance(skipped, list)
+    )
+
+
 def _clean_leftovers(index_dir: Path, keep: str | None) -> None:
-    """Delete data folders that no manifest names (left by interrupted or superseded builds)."""
+    """Delete data folders that no manifest names and half-written manifests (left by interrupted builds)."""
     for child in index_dir.iterdir():
         if child.is_dir() and child.name.startswith("data-") and child.name != keep:
             shutil.rmtree(child, ignore_errors=True)
+        elif child.is_file() and child.name.startswith(MANIFEST + TMP_MARK):
+            child.unlink(missing_ok=True)
 
 
 def open_index(
@@ -429,18 +510,34 @@ def open_index(
 
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
     paths = list_files(corpus_dir)  # raises CorpusError for a missing folder
-    index_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(index_dir / LOCK))
     try:
-        lock = FileLock(str(index_dir / LOCK), timeout=LOCK_TIMEOUT)
-        lock.acquire()
-    except Timeout:
-        raise IndexStoreError(
-            f"another process has been indexing {index_dir} for {LOCK_TIMEOUT:.0f} s: wait for it, or stop it"
-        ) from None
+        index_dir.mkdir(parents=True, exist_ok=True)
+        lock.acquire(timeout=0)
+    except Timeout:  # (a subclass of OSError)
+        if progress:
+            progress("waiting for another process indexing this folder", 0, 1)
+        try:
+            lock.acquire(timeout=LOCK_TIMEOUT)
+        except Timeout:
+            raise IndexStoreError(
+                f"another process has been indexing {index_dir} for {LOCK_TIMEOUT:.0f} s: wait for it, or stop it"
+            ) from None
+        if progress:
+            progress("waiting for another process indexing this folder", 1, 1)
+    except OSError as err:
+        raise _unwritable(index_dir, err) from None
     try:
         return _update(corpus_dir, index_dir, paths, embedder, settings, progress, rebuild, index_settings)
     finally:
         lock.release()
+
+
+def _unwritable(index_dir: Path, err: OSError) -> IndexStoreError:
+    return IndexStoreError(
+        f"cannot write the index in {index_dir} ({err.strerror or err}): choose another folder with --index, "
+        "or free space / fix its permissions"
+    )
 
 
 def _update(corpus_dir, index_dir, paths, embedder, settings, progress, rebuild, index_settings):
@@ -487,7 +584,7 @@ def _update(corpus_dir, index_dir, paths, embedder, settings, progress, rebuild,
         except ValueError as err:
             skipped.append(Skipped(name, str(err)))
             continue
-        entry = {"sha256": doc.sha256, "size": doc.size, "mtime_ns": doc.mtime_ns}
+        entry = {"sha256": doc.sha256, "size": doc.size, "mtime_ns": doc.mtime_ns, "encoding": doc.encoding}
         files[name] = entry
         old_entry = old_files.get(name)
         if old_entry and old_entry["sha256"] == doc.sha256:
@@ -516,7 +613,10 @@ def _update(corpus_dir, index_dir, paths, embedder, settings, progress, rebuild,
         return old, UpdateReport(unchanged=len(unchanged), skipped=skipped)
 
     store = _assemble(old, unchanged, docs, embedder, settings, files, skipped, progress, index_settings)
-    save_store(store, index_dir)
+    try:
+        save_store(store, index_dir)
+    except OSError as err:  # disk full, permissions: the previous index is untouched
+        raise _unwritable(index_dir, err) from None
     _clean_leftovers(index_dir, store.version)
     store = replace(store, path=index_dir / store.version)
     rebuilt = old is None

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
-from dataclasses import dataclass
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -11,12 +13,13 @@ import numpy as np
 from .answer import AnswerSettings, compose_answer
 from .chunking import ChunkSettings
 from .embedding import BACKENDS, DEFAULT_MODEL, Embedder, make_embedder
-from .errors import QuestionError, SettingsError
-from .index import IndexSettings, ProgressFn, Store, UpdateReport, open_index, read_manifest
+from .errors import ModelError, QuestionError, SettingsError
+from .index import IndexSettings, ProgressFn, Store, UpdateReport, load_current, open_index, read_manifest
 from .retrieval import RetrievalSettings, retrieve
 from .types import Answer, Hit
 
-MAX_QUESTION_CHARS = 2000
+MAX_QUESTION_CHARS = 10_000  # a cheap first cut, above what the model can read (its window is counted next)
+_ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +34,8 @@ def check_question(question: str, max_chars: int = MAX_QUESTION_CHARS) -> Questi
     """Clean a raw question; QuestionError when nothing is left to ask."""
     if not isinstance(question, str):
         raise QuestionError(f"the question must be text, got {type(question).__name__}")
-    cleaned = "".join(c if c.isprintable() or c in "\t\n" else " " for c in question)
+    cleaned = _ANSI_ESCAPE.sub(" ", question)  # colour codes pasted from a terminal
+    cleaned = "".join(c if c.isprintable() or c in "\t\n" else " " for c in cleaned)
     cleaned = " ".join(cleaned.split())
     if not cleaned:
         raise QuestionError("the question is empty: type a question about the documents")
@@ -42,6 +46,27 @@ def check_question(question: str, max_chars: int = MAX_QUESTION_CHARS) -> Questi
         note = f"the question was cut to its first {max_chars} characters ({len(cleaned)} given)"
         cleaned = cleaned[:max_chars]
     return Question(cleaned, note)
+
+
+def fit_question(q: Question, embedder: Embedder, given: int | None = None) -> Question:
+    """Cut a question at a word boundary to what the model reads (`max_tokens`), saying so in its note."""
+    limit = embedder.max_tokens
+    words = q.text.split(" ")
+    sizes = embedder.count_tokens(words)  # word by word: the model's tokenizer splits at white space first
+    if sum(sizes) <= limit:
+        return q
+    total, keep = 0, 0
+    for n in sizes:
+        if total + n > limit:
+            break
+        total += n
+        keep += 1
+    text = " ".join(words[:keep]) if keep else words[0][:limit]  # one "word" longer than the window: cut by characters
+    note = (
+        f"the question was cut to its first {len(text.split())} words, all the model reads "
+        f"({given or len(q.text)} characters given)"
+    )
+    return Question(text, note)
 
 
 class QA:
@@ -78,30 +103,61 @@ class QA:
         self.progress = progress
         self._store: Store | None = None
         self._lock = threading.Lock()
+        self._embedder_lock = threading.Lock()
+        self._model_from_index = False
         self.last_update: UpdateReport | None = None
 
     @property
     def embedder(self) -> Embedder:
         """The embedder: the one given, else the model the index was built with, else the default."""
-        if self._embedder is None:
-            model = self._model
-            if model is None:
-                manifest = None
-                try:
-                    manifest = read_manifest(self.index_dir)
-                except Exception:
-                    pass  # a broken manifest is reported when the index is opened
-                model = (manifest or {}).get("model") or DEFAULT_MODEL
-            # ONNX exports are cached beside the index (nothing can be downloaded; the export is made once).
-            self._embedder = make_embedder(model, self._backend, cache_dir=self.index_dir / "models")
-        return self._embedder
+        with self._embedder_lock:  # threads asking at once must share one model, not load one each
+            if self._embedder is None:
+                model = self._model
+                if model is None:
+                    manifest = None
+                    try:
+                        manifest = read_manifest(self.index_dir)
+                    except Exception:
+                        pass  # a broken manifest is reported when the index is opened
+                    model = (manifest or {}).get("model")
+                    self._model_from_index = isinstance(model, str) and bool(model)
+                    model = model if self._model_from_index else DEFAULT_MODEL
+                # ONNX exports are cached beside the index (nothing can be downloaded; the export is made once).
+                self._embedder = make_embedder(model, self._backend, cache_dir=self.index_dir / "models")
+            return self._embedder
+
+    def use_existing(self) -> bool:
+        """Answer from the index as it is on disk, without updating it first; False when there is none that fits.
+
+        For a quick start (e.g. after an interrupted build): answer at once, then call `refresh()`.
+        """
+        store = load_current(self.index_dir, self.embedder.name, self.chunk_settings)
+        if store is None:
+            return False
+        with self._lock:
+            if self._store is None:
+                self._store = store
+        return True
+
+    @contextmanager
+    def _explain_model_errors(self):
+        """A model named by the index that cannot be loaded: say how to choose another."""
+        try:
+            yield
+        except ModelError as err:
+            if not self._model_from_index:
+                raise
+            raise ModelError(
+                f"{err} The index in {self.index_dir} was built with it: to use another model, name it "
+                "(`--model NAME`, or QA(model=...)) and the index is rebuilt for it."
+            ) from err
 
     def refresh(self, rebuild: bool = False, progress: ProgressFn | None = None) -> UpdateReport:
         """Bring the index up to date with the corpus folder (re-embedding only what changed) and use it.
 
         `progress` reports this refresh instead of the QA's own `progress` (e.g. to a web page).
         """
-        with self._lock:
+        with self._lock, self._explain_model_errors():
             store, report = open_index(
                 self.corpus_dir,
                 self.index_dir,
@@ -115,6 +171,11 @@ class QA:
             self.last_update = report
             return report
 
+    def warm_up(self) -> None:
+        """Open the index and load the model now, so that the first question does not wait for them."""
+        self.store
+        self._encode("warm up")
+
     @property
     def store(self) -> Store:
         """The index version in use, opened on first use."""
@@ -125,25 +186,35 @@ class QA:
         return store
 
     def _encode(self, text: str) -> np.ndarray:
-        return self.embedder.embed_query(text)
+        with self._explain_model_errors():
+            return self.embedder.embed_query(text)
+
+    def _check(self, question: str) -> Question:
+        q = check_question(question)
+        with self._explain_model_errors():
+            return fit_question(q, self.embedder, len(question) if q.note else None)
 
     def retrieve(self, question: str, k: int = 5) -> list[Hit]:
         """The k passages that best match the question, fused from dense and BM25 retrieval."""
-        q = check_question(question)
+        q = self._check(question)
         store = self.store
         qvec = self._encode(q.text) if self.retrieval_settings.method != "lexical" else None
         return retrieve(store, q.text, qvec, k, self.retrieval_settings)
 
-    def answer(self, question: str, k: int = 5) -> Answer:
-        """An extractive answer with citations, or `text=None` when the documents do not hold it."""
-        q = check_question(question)
-        store = self.store
-        qvec = self._encode(q.text)
-        depth = max(k, self.answer_settings.passages)
-        hits = retrieve(store, q.text, qvec, depth, self.retrieval_settings)
-        ans = compose_answer(store, q.text, qvec, hits, self.answer_settings, note=q.note)
-        if len(ans.hits) > k:
-            from dataclasses import replace
+    def answer(self, question: str, k: int = 5, context: str | None = None) -> Answer:
+        """An extractive answer with citations, or `text=None` when the documents do not hold it.
 
-            ans = replace(ans, hits=ans.hits[:k])
-        return ans
+        `context`: words of the conversation a follow-up question leans on (e.g. the previous
+        question's key terms); passages are searched with them, sentences weigh them less.
+        """
+        q = self._check(question)
+        context = " ".join(context.split()) if context else None
+        searched = f"{q.text} {context}" if context else q.text
+        store = self.store
+        qvec = self._encode(searched)
+        depth = max(k, self.answer_settings.passages)
+        hits = retrieve(store, searched, qvec, depth, self.retrieval_settings)
+        # The conversation finds the passages; the question itself picks the sentence.
+        own = self._encode(q.text) if context else qvec
+        ans = compose_answer(store, q.text, own, hits, self.answer_settings, note=q.note, context=context)
+        return replace(ans, hits=ans.hits[:k]) if len(ans.hits) > k else ans

@@ -13,22 +13,38 @@ from .types import Hit
 METHODS = ("hybrid", "dense", "lexical")
 
 
+FUSIONS = ("score", "rrf")
+
+
 @dataclass(frozen=True, slots=True)
 class RetrievalSettings:
-    """How passages are found: which retrievers, how deep each looks, how their ranks are fused."""
+    """How passages are found: which retrievers, how deep each looks, how their lists are fused.
+
+    "score" fusion (the default) adds normalised scores: BM25 divided by the best BM25 score of
+    the query, dense cosines min-max scaled over the candidates, weighted `lexical_share` and
+    1 - `lexical_share` (the dense part split between passage and sentence vectors by
+    `sentence_share`). It keeps how much better one passage is than the next, which rank
+    fusion ("rrf", weights 1 each, constant `rrf_k`) throws away; this matters most when the
+    model reads the question's language poorly and its cosines are all alike.
+    """
 
     method: str = "hybrid"  # hybrid | dense | lexical
     depth: int = 50  # candidates taken from each retriever before fusion
+    fusion: str = "score"  # score | rrf
+    lexical_share: float = 0.6
+    sentence_share: float = 0.5
     rrf_k: float = 60.0
-    dense_weight: float = 1.0
-    sentence_weight: float = 1.0
-    lexical_weight: float = 1.0
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
             raise SettingsError(f"retrieval method must be one of {', '.join(METHODS)}, got {self.method!r}")
+        if self.fusion not in FUSIONS:
+            raise SettingsError(f"fusion must be one of {', '.join(FUSIONS)}, got {self.fusion!r}")
         if self.depth < 1:
             raise SettingsError(f"retrieval depth must be at least 1, got {self.depth}")
+        for name in ("lexical_share", "sentence_share"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise SettingsError(f"{name} must be between 0 and 1, got {getattr(self, name)}")
 
 
 def dense_passages(store: Store, qvec: np.ndarray, depth: int) -> list[tuple[int, float]]:
@@ -59,6 +75,39 @@ def lexical_passages(store: Store, question: str, depth: int) -> list[tuple[int,
     return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if s > 0]
 
 
+def _normalised(name: str, ranked: list[tuple[int, float]]) -> list[float]:
+    scores = [sc for _, sc in ranked]
+    if name == "lexical":
+        top = scores[0]
+        return [sc / top for sc in scores]
+    hi, lo = scores[0], scores[-1]
+    return [(sc - lo) / (hi - lo) if hi > lo else 1.0 for sc in scores]
+
+
+def fuse(lists: dict[str, list[tuple[int, float]]], settings: RetrievalSettings) -> dict[int, float]:
+    """One score per passage from the ranked lists of each retriever."""
+    dense_share = 1.0 - settings.lexical_share if "lexical" in lists else 1.0
+    lexical_share = settings.lexical_share if "dense" in lists else 1.0
+    weights = {
+        "dense": dense_share * (1.0 - settings.sentence_share),
+        "sentence": dense_share * settings.sentence_share,
+        "lexical": lexical_share,
+    }
+    fused: dict[int, float] = {}
+    for name, ranked in lists.items():
+        if not ranked:
+            continue
+        if settings.fusion == "rrf":
+            values = [1.0 / (settings.rrf_k + rank) for rank in range(1, len(ranked) + 1)]
+            w = 1.0
+        else:
+            values = _normalised(name, ranked)
+            w = weights[name]
+        for (pid, _), v in zip(ranked, values):
+            fused[pid] = fused.get(pid, 0.0) + w * v
+    return fused
+
+
 def retrieve(
     store: Store, question: str, qvec: np.ndarray | None, k: int = 5, settings: RetrievalSettings = RetrievalSettings()
 ) -> list[Hit]:
@@ -69,21 +118,16 @@ def retrieve(
         lists["sentence"] = dense_sentences(store, qvec, settings.depth)
     if settings.method in ("hybrid", "lexical"):
         lists["lexical"] = lexical_passages(store, question, settings.depth)
-    weights = {"dense": settings.dense_weight, "sentence": settings.sentence_weight, "lexical": settings.lexical_weight}
-
-    fused: dict[int, float] = {}
-    ranks: dict[int, dict[str, tuple[int, float]]] = {}
-    for name, ranked in lists.items():
-        for rank, (pid, score) in enumerate(ranked, 1):
-            fused[pid] = fused.get(pid, 0.0) + weights[name] / (settings.rrf_k + rank)
-            ranks.setdefault(pid, {})[name] = (rank, score)
+    fused = fuse(lists, settings)
+    ranks = {
+        name: {pid: (rank, score) for rank, (pid, score) in enumerate(ranked, 1)} for name, ranked in lists.items()
+    }
     order = sorted(fused, key=lambda pid: (-fused[pid], pid))[:k]
 
     hits = []
     for pid in order:
         p = store.passages[pid]
-        r = ranks[pid]
-        d, s, l = r.get("dense"), r.get("sentence"), r.get("lexical")
+        d, s, l = (ranks.get(name, {}).get(pid) for name in ("dense", "sentence", "lexical"))
         hits.append(
             Hit(
                 source=p.source,

@@ -6,13 +6,14 @@ from dataclasses import asdict, dataclass, field
 
 @dataclass(frozen=True, slots=True)
 class Document:
-    """One corpus file as read: `text` is the decoded file (a UTF-8 BOM dropped), nothing else changed."""
+    """One corpus file as read: `text` is the decoded file (a byte-order mark dropped), nothing else changed."""
 
     source: str  # path relative to the corpus folder, with forward slashes
     text: str
     sha256: str
     size: int
     mtime_ns: int = 0
+    encoding: str = "utf-8"  # what the bytes were decoded with: utf-8, utf-8-sig, utf-16, cp1252, ...
 
 
 @dataclass(frozen=True, slots=True)

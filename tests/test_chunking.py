@@ -16,13 +16,18 @@ def doc(text: str, name: str = "d.txt") -> Document:
     return Document(name, text, "0" * 64, len(text.encode()))
 
 
+def _line(text: str, offset: int) -> int:
+    """1-based line number, a line ending at LF, CRLF or a lone CR (as editors count them)."""
+    return len(re.findall(r"\r\n?|\n", text[:offset])) + 1
+
+
 def assert_exact(d: Document, chunks):
     for p in chunks.passages:
         assert d.text[p.start : p.end] == p.text
-        assert p.line == d.text.count("\n", 0, p.start) + 1
+        assert p.line == _line(d.text, p.start)
     for s in chunks.sentences:
         assert d.text[s.start : s.end] == s.text
-        assert s.line == d.text.count("\n", 0, s.start) + 1
+        assert s.line == _line(d.text, s.start)
         assert s.text == s.text.strip()
     # every passage is the exact span of its sentence range
     for p, (f, l) in zip(chunks.passages, chunks.ranges):

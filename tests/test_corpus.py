@@ -40,11 +40,12 @@ def test_unusable_files_are_skipped_with_the_reason(tmp_path):
     (tmp_path / "empty.txt").write_bytes(b"")
     (tmp_path / "blank.txt").write_text("  \n\t\n")
     (tmp_path / "binary.txt").write_bytes(b"abc\x00\x01\x02def")
-    (tmp_path / "latin.txt").write_bytes("caf\xe9".encode("latin-1") + b"\xff\xfe\xfd")
+    (tmp_path / "latin.txt").write_bytes("caf\xe9".encode("latin-1") + b"\xff\xfe\xfd")  # read as Windows-1252
     docs, skipped = load_corpus(tmp_path)
-    assert [d.source for d in docs] == ["good.txt"]
+    assert [d.source for d in docs] == ["good.txt", "latin.txt"]
+    assert docs[1].text == "café\xff\xfe\xfd" and docs[1].encoding == "cp1252"
     reasons = {s.source: s.reason for s in skipped}
-    assert set(reasons) == {"empty.txt", "blank.txt", "binary.txt", "latin.txt"}
+    assert set(reasons) == {"empty.txt", "blank.txt", "binary.txt"}
     assert "empty" in reasons["empty.txt"]
     assert "white space" in reasons["blank.txt"]
     assert "binary" in reasons["binary.txt"]

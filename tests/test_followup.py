@@ -75,7 +75,9 @@ def test_empty_conversation_is_an_error():
 @pytest.mark.slow
 def test_followups_find_what_the_conversation_is_about(seed_qa):
     """With the real model: the resolved follow-ups reach the sentences about the SSS chairman and his deputy."""
-    afghanistan = seed_qa.answer(resolve_conversation([FIRST, "What did he say about Afghanistan?"]).asked)
+    r = resolve_conversation([FIRST, "What did he say about Afghanistan?"])
+    afghanistan = seed_qa.answer(r.question, context=" ".join(r.added))
     assert afghanistan.text and "Afghan" in afghanistan.text and "Azizov" in afghanistan.text
-    deputy = seed_qa.answer(resolve_conversation([FIRST, "And his first deputy?"]).asked)
+    r = resolve_conversation([FIRST, "And his first deputy?"])
+    deputy = seed_qa.answer(r.question, context=" ".join(r.added))
     assert deputy.text and "First Deputy Chairman of the State Security Service" in deputy.text

@@ -3,7 +3,7 @@ import pytest
 from qa.embedding import HashingEmbedder
 from qa.errors import SettingsError
 from qa.index import open_index
-from qa.retrieval import RetrievalSettings, dense_passages, lexical_passages, retrieve
+from qa.retrieval import RetrievalSettings, dense_passages, fuse, lexical_passages, retrieve
 
 
 @pytest.fixture
@@ -40,15 +40,31 @@ def test_hybrid_hits_carry_each_retrievers_rank_and_score(store):
     assert top.source == "en.txt"
     assert top.dense_rank == 1 and top.lexical_rank == 1 and top.sentence_rank == 1
     assert top.dense_score > 0 and top.lexical_score > 0
-    # reciprocal rank fusion: 1/(60+1) from each of the three lists
-    assert top.score == pytest.approx(3 / 61)
+    # score fusion: first in all three lists -> every normalised score is 1, shares add to 1
+    assert top.score == pytest.approx(1.0)
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
     assert top.text == store.passages[top.passage_id].text
 
 
-def test_fusion_rewards_agreement():
-    # a passage ranked 2nd by all three lists beats one ranked 1st by one list only
-    assert 3 / (60 + 2) > 1 / (60 + 1)
+def test_score_fusion_by_hand():
+    lists = {"dense": [(1, 0.9), (2, 0.5), (3, 0.4)], "sentence": [(2, 0.8), (1, 0.6)], "lexical": [(3, 10.0), (2, 5.0)]}
+    fused = fuse(lists, RetrievalSettings(lexical_share=0.6, sentence_share=0.5))
+    # dense min-max: 1 -> 1.0, 2 -> 0.2, 3 -> 0.0; sentence: 2 -> 1.0, 1 -> 0.0; lexical / top: 3 -> 1.0, 2 -> 0.5
+    assert fused[1] == pytest.approx(0.2 * 1.0)
+    assert fused[2] == pytest.approx(0.2 * 0.2 + 0.2 * 1.0 + 0.6 * 0.5)
+    assert fused[3] == pytest.approx(0.6 * 1.0)
+
+
+def test_rrf_fusion_by_hand():
+    lists = {"dense": [(1, 0.9), (2, 0.5)], "lexical": [(2, 3.0)]}
+    fused = fuse(lists, RetrievalSettings(fusion="rrf", rrf_k=60))
+    assert fused[1] == pytest.approx(1 / 61)
+    assert fused[2] == pytest.approx(1 / 62 + 1 / 61)
+
+
+def test_a_missing_list_gives_its_share_to_the_other():
+    fused = fuse({"lexical": [(7, 2.0)]}, RetrievalSettings())
+    assert fused[7] == pytest.approx(1.0)
 
 
 @pytest.mark.parametrize("method", ["dense", "lexical"])
@@ -67,7 +83,7 @@ def test_k_larger_than_the_corpus(store):
     assert len(retrieve(store, q, HashingEmbedder().embed_query(q), k=50)) == len(store.passages)
 
 
-@pytest.mark.parametrize("kwargs", [{"method": "magic"}, {"depth": 0}])
+@pytest.mark.parametrize("kwargs", [{"method": "magic"}, {"depth": 0}, {"fusion": "max"}, {"lexical_share": 1.5}])
 def test_settings_are_checked(kwargs):
     with pytest.raises(SettingsError):
         RetrievalSettings(**kwargs)
