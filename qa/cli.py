@@ -187,11 +187,12 @@ def format_metrics(columns: dict) -> str:
 @testset_options
 @click.option("--threshold", type=click.FloatRange(0, 1), default=None, help="Abstention threshold [default: the index's saved one, else AnswerSettings'].")
 @click.option("--compare", is_flag=True, help="Also run dense-only and BM25-only retrieval and show them side by side.")
+@click.option("--calibrate", "calibrate_too", is_flag=True, help="Also print the abstention trade-off and the threshold qa calibrate would choose.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report (metrics and every question) as JSON.")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None, metavar="FILE.md", help="Write a markdown report with every miss.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 @gate_options
-def eval_command(testset, corpus, index, model, k, unanswerable, sample, seed, threshold, compare, as_json, report_path, quiet, **gates):
+def eval_command(testset, corpus, index, model, k, unanswerable, sample, seed, threshold, compare, calibrate_too, as_json, report_path, quiet, **gates):
     """Measure retrieval, answers, citations, abstention and latency on TESTSET (JSONL)."""
     from .evaluate import METHOD_LABELS, check_gates
     from .evaluate import compare as compare_methods
@@ -222,6 +223,11 @@ def eval_command(testset, corpus, index, model, k, unanswerable, sample, seed, t
         click.echo(f"k={report.k}, abstention threshold {report.threshold:.3f}, index {report.index}")
         click.echo("")
         click.echo(format_metrics({METHOD_LABELS.get(name, name): r.metrics for name, r in reports.items()}))
+        if calibrate_too:
+            from .evaluate import calibrate
+
+            click.echo("")
+            click.echo(format_calibration(calibrate(report.results), report, report.threshold))
         if report_path:
             click.echo(f"\nreport written to {report_path}")
     minimums = {GATES[o][0]: v for o, v in gates.items() if v is not None and GATES[o][1]}
@@ -258,23 +264,28 @@ def calibrate_command(testset, corpus, index, model, k, unanswerable, sample, se
     if as_json:
         click.echo(json.dumps({**cal.to_dict(), "current": current, "saved_to": str(saved) if saved else None}, indent=2))
         return
-    click.echo(f"{cal.answerable} answerable and {cal.unanswerable} unanswerable questions; rule: {cal.rule}")
-    click.echo("")
-    click.echo("threshold  abstain precision  abstain recall  false abstention  containment")
-    for row in cal.rows:
-        mark = " <- chosen" if row.threshold == cal.chosen.threshold else (" <- current" if abs(row.threshold - current) < 1e-9 else "")
-        cells = [_share_text(v) for v in (row.abstain_precision, row.abstain_recall, row.false_abstention, row.containment)]
-        click.echo(f"{row.threshold:9.3f}  {cells[0]:>17}  {cells[1]:>14}  {cells[2]:>16}  {cells[3]:>11}{mark}")
-    now = report.at(current)
-    click.echo("")
-    click.echo(
-        f"chosen threshold {cal.threshold:.3f} (current {current:.3f}: abstain recall {_share_text(now.abstain_recall)}, "
-        f"false abstention {_share_text(now.false_abstention)})"
-    )
+    click.echo(format_calibration(cal, report, current))
     if saved:
         click.echo(f"saved min_confidence={cal.threshold:.4g} to {saved}")
     else:
         click.echo("run again with --save to use it for this index")
+
+
+def format_calibration(cal, report, current: float) -> str:
+    """The threshold sweep as a text table, the chosen row marked, and how the current threshold does."""
+    lines = [f"{cal.answerable} answerable and {cal.unanswerable} unanswerable questions; rule: {cal.rule}", ""]
+    lines.append("threshold  abstain precision  abstain recall  false abstention  containment")
+    for row in cal.rows:
+        mark = " <- chosen" if row.threshold == cal.chosen.threshold else (" <- current" if abs(row.threshold - current) < 1e-9 else "")
+        cells = [_share_text(v) for v in (row.abstain_precision, row.abstain_recall, row.false_abstention, row.containment)]
+        lines.append(f"{row.threshold:9.3f}  {cells[0]:>17}  {cells[1]:>14}  {cells[2]:>16}  {cells[3]:>11}{mark}")
+    now = report.at(current)
+    lines += [
+        "",
+        f"chosen threshold {cal.threshold:.3f} (current {current:.3f}: abstain recall {_share_text(now.abstain_recall)}, "
+        f"false abstention {_share_text(now.false_abstention)})",
+    ]
+    return "\n".join(lines)
 
 
 def _share_text(value) -> str:
