@@ -691,10 +691,12 @@ class _Sweep:
 
 
 def calibrate(results: Sequence[QuestionResult], max_false_abstention: float = 0.05, grid: float = 0.05) -> Calibration:
-    """The threshold with the highest abstain recall whose false-abstention rate stays within the bound.
+    """The threshold that best separates unanswerable from answerable questions within a false-abstention bound.
 
-    Candidate thresholds lie midway between consecutive confidences, so the one chosen keeps the
-    widest margin on both sides; among equal recalls the fewest false abstentions win.
+    Best = the largest abstain recall minus false-abstention rate (Youden's J) among thresholds
+    whose false-abstention rate stays within `max_false_abstention`; on ties the fewer false
+    abstentions win. Candidate thresholds lie midway between consecutive confidences, so the
+    one chosen keeps the widest margin on both sides.
     """
     if not 0 <= max_false_abstention <= 1:
         raise SettingsError(f"max false abstention must be between 0 and 1, got {max_false_abstention}")
@@ -714,7 +716,7 @@ def calibrate(results: Sequence[QuestionResult], max_false_abstention: float = 0
         fa, rec = row.false_abstention or 0.0, row.abstain_recall or 0.0
         if fa > max_false_abstention + 1e-12:
             continue
-        key = (rec, -fa)
+        key = (round(rec - fa, 12), -fa)
         if best is None or key > best[0]:
             best = (key, row)
     if best is None:  # even abstaining on nothing breaks the bound: the structural abstentions alone do
@@ -725,7 +727,7 @@ def calibrate(results: Sequence[QuestionResult], max_false_abstention: float = 0
     steps = int(math.floor(min(top, 1.0) / grid)) + 2
     grid_ts = sorted({round(i * grid, 10) for i in range(steps)} | {chosen.threshold})
     rows = tuple(chosen if t == chosen.threshold else sweep.row(t) for t in grid_ts)
-    rule = f"highest abstain recall with false abstention <= {max_false_abstention:g}"
+    rule = f"highest abstain recall minus false abstention, with false abstention <= {max_false_abstention:g}"
     threshold = round(chosen.threshold, 4)  # a readable number, unless rounding would change who abstains
     if replace(sweep.row(threshold), threshold=chosen.threshold) != chosen:
         threshold = chosen.threshold

@@ -195,6 +195,20 @@ def test_calibrate_by_hand():
         assert (row.abstain_recall, row.false_abstention, row.containment) == (m.abstain_recall, m.false_abstention, m.containment)
 
 
+def test_calibrate_prefers_separation_over_the_last_unanswerable_question():
+    answerable = [0.5, 0.6, 0.7, 0.8]
+    unanswerable = [0.1, 0.2, 0.65]
+    results = [
+        score_answer(_q(f"q{i}", ["x"] if i < 4 else [], ["a.txt"] if i < 4 else []), _answer("x y. [1]", ["a.txt"], [], c), 1, 1.0)
+        for i, c in enumerate(answerable + unanswerable)
+    ]
+    # 0.35 abstains on 0.1 and 0.2: recall 2/3, no false abstention (J = 2/3);
+    # catching 0.65 too needs 0.675, which abstains on 0.5 and 0.6: recall 1, false abstention 1/2 (J = 1/2)
+    cal = calibrate(results, max_false_abstention=1.0)
+    assert cal.threshold == pytest.approx(0.35)
+    assert (cal.chosen.abstain_recall, cal.chosen.false_abstention) == (pytest.approx(2 / 3), 0.0)
+
+
 def test_calibrate_needs_both_kinds_of_question():
     with pytest.raises(EvalSetError, match="0 unanswerable"):
         calibrate(hand_results()[:3])
@@ -423,6 +437,13 @@ def test_cli_compare_and_report(tiny, tmp_path):
     header = next(line for line in result.output.splitlines() if "dense only" in line)
     assert header.split() == ["dense", "only", "BM25", "only", "full"]
     assert "| metric | dense only | BM25 only | full | definition |" in (tmp_path / "r.md").read_text()
+
+
+def test_cli_eval_calibrate_prints_the_trade_off(tiny):
+    result = _eval(tiny, "--calibrate")
+    assert result.exit_code == 0, result.output
+    assert "3 answerable and 1 unanswerable questions" in result.output
+    assert "<- chosen" in result.output and "chosen threshold" in result.output
 
 
 def test_cli_calibrate_saves_a_threshold_qa_then_uses(tiny, tmp_path):
