@@ -57,6 +57,11 @@ def test_normalize_answer(text, lang, expected):
     assert normalize_answer(text, lang) == expected
 
 
+def test_normalize_answer_can_split_at_punctuation():
+    assert normalize_answer("Manning's 24-yard pass", split_punctuation=True) == "manning s 24 yard pass"
+    assert normalize_answer("Manning's 24-yard pass") == "mannings 24yard pass"
+
+
 def test_strip_citations_and_count_words():
     assert strip_citations("It gave up 308 points. [1][2] Then it won. [3]") == "It gave up 308 points. Then it won."
     assert count_words("It gave up 308 points. [1][2] Then it won. [3]") == 8
@@ -67,6 +72,11 @@ def test_strip_citations_and_count_words():
     [
         ("The defense gave up 308 points. [1]", ["308"], True),
         ("The defense gave up 3080 points. [1]", ["308"], False),  # whole words only
+        ("Despite Manning's problems, he won.", ["Manning"], True),  # punctuation separates words
+        ("Six-time Grammy winner Lady Gaga sang.", ["six"], True),
+        ("They got the ball on their own 24-yard line.", ["24"], True),
+        ("It rose by 90.2 percent.", ["90.2 percent"], True),
+        ("It rose by 90 percent.", ["90.2 percent"], False),
         ("Panthers won. [1]", ["the Panthers"], True),  # articles do not count
         ("It was [1] cold.", ["1"], False),  # citation markers are not answer text
         ("Nothing here.", ["308", "Paris"], False),
