@@ -169,14 +169,14 @@ def _ready_qa(corpus: str, index: str, model: str | None, quiet: bool):
 
 def format_metrics(columns: dict) -> str:
     """The metrics of one or more runs as an aligned text table."""
-    from .evaluate import METRICS, _fmt
+    from .evaluate import METRICS, format_value
 
     width = max(len(label) for label, _ in METRICS.values())
     heads = list(columns)
     cols = [max(len(h), 7) for h in heads]
     lines = [" " * width + "  " + "  ".join(h.rjust(c) for h, c in zip(heads, cols))]
     for name, (label, _) in METRICS.items():
-        cells = "  ".join(_fmt(getattr(m, name), name).rjust(c) for m, c in zip(columns.values(), cols))
+        cells = "  ".join(format_value(getattr(m, name), name).rjust(c) for m, c in zip(columns.values(), cols))
         lines.append(f"{label.ljust(width)}  {cells}")
     return "\n".join(lines)
 

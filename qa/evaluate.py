@@ -78,6 +78,8 @@ def parse_question(obj, path: Path, line: int) -> EvalQuestion:
     question = obj.get("question")
     if not isinstance(question, str) or not question.strip():
         raise _fail(path, line, 'missing "question" (a non-empty string)')
+    if not any(c.isalnum() for c in question):
+        raise _fail(path, line, f'the question {question.strip()[:40]!r} has no words')
     if "answers" not in obj:
         raise _fail(path, line, 'missing "answers" (a list of gold answers; [] when the documents do not answer)')
     answers = _strings(obj["answers"], path, line, "answers")
@@ -768,7 +770,8 @@ def save_threshold(index_dir: str | os.PathLike, threshold: float, note: str = "
 # --------------------------------------------------------------------------- markdown report
 
 
-def _fmt(value: float | None, name: str = "") -> str:
+def format_value(value: float | None, name: str = "") -> str:
+    """A figure as the tables print it: shares to 3 decimals, words to 1, milliseconds whole, '–' for none."""
     if value is None:
         return "–"
     if name.startswith("latency") or name.startswith("words"):
@@ -782,7 +785,7 @@ def metrics_table(columns: dict[str, Metrics], definitions: bool = True) -> str:
     rule = "|---|" + "---:|" * len(columns) + ("---|" if definitions else "")
     lines = [head, rule]
     for name, (label, definition) in METRICS.items():
-        cells = " | ".join(_fmt(getattr(m, name), name) for m in columns.values())
+        cells = " | ".join(format_value(getattr(m, name), name) for m in columns.values())
         lines.append(f"| {label} | {cells} |" + (f" {definition} |" if definitions else ""))
     return "\n".join(lines)
 

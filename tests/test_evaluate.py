@@ -270,6 +270,7 @@ def test_load_testset_reads_both_source_forms(tmp_path):
         ('{"answers": ["Ann"]}', 'missing "question"'),
         ('{"question": "  ", "answers": ["Ann"]}', 'missing "question"'),
         ('{"question": "Who?"}', 'missing "answers"'),
+        ('{"question": "???", "answers": []}', "has no words"),
         ('{"question": "Who?", "answers": [1]}', '"answers" must be a list of strings'),
         ('{"question": "Who?", "answers": [""]}', "empty string"),
         ('{"question": "Who?", "answers": [], "sources": ["x.txt"]}', "unanswerable question"),
