@@ -492,8 +492,8 @@ SEED_GATES = [
     "--min-containment", "0.8",
     "--min-citation", "0.9",
     "--max-false-abstention", "0.1",
-    "--min-abstain-recall", "0.2",
-    "--max-words", "60",
+    "--min-abstain-recall", "0.4",
+    "--max-words", "65",
 ]
 
 
