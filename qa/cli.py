@@ -28,14 +28,7 @@ def corpus_options(f):
 
 def describe_update(report, store) -> str:
     """One line on what an index refresh did."""
-    if report.rebuilt:
-        what = f"built ({report.reason})"
-    elif report.touched:
-        parts = [f"{len(v)} {k}" for k, v in (("added", report.added), ("changed", report.changed), ("removed", report.removed)) if v]
-        what = "updated: " + ", ".join(parts)
-    else:
-        what = "up to date"
-    return f"index {what}: {len(store.manifest['files'])} files, {len(store.passages)} passages, {len(store.sentences)} sentences"
+    return f"index {report.summary}: {len(store.manifest['files'])} files, {len(store.passages)} passages, {len(store.sentences)} sentences"
 
 
 def echo_skipped(report) -> None:
