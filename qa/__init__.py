@@ -2,7 +2,8 @@
 from .answer import AnswerSettings
 from .chunking import ChunkSettings
 from .embedding import DEFAULT_MODEL, Embedder, HashingEmbedder, SentenceTransformerEmbedder
-from .errors import CorpusError, IndexStoreError, ModelError, QAError, QuestionError, SettingsError
+from .errors import CorpusError, EvalSetError, IndexStoreError, ModelError, QAError, QuestionError, SettingsError
+from .evaluate import EvalReport, Metrics, evaluate
 from .index import IndexSettings, UpdateReport
 from .pipeline import QA
 from .retrieval import RetrievalSettings
@@ -10,6 +11,9 @@ from .types import Answer, Citation, Document, Hit, Passage, Sentence, Skipped
 
 __all__ = [
     "QA",
+    "evaluate",
+    "EvalReport",
+    "Metrics",
     "Answer",
     "Citation",
     "Hit",
@@ -32,4 +36,5 @@ __all__ = [
     "ModelError",
     "QuestionError",
     "SettingsError",
+    "EvalSetError",
 ]

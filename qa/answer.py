@@ -20,7 +20,7 @@ import numpy as np
 from .chunking import guess_language
 from .errors import SettingsError
 from .index import Store
-from .lexical import fold, terms, words
+from .lexical import fold, stopwords, terms, words
 from .types import Answer, Citation, Hit, Sentence
 
 _NUMBER_WORDS = frozenset(
@@ -41,7 +41,6 @@ _QTYPES = (
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-ZÀ-ÖØ-Þ][\w'’-]+")
 _YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b")
 _DIGITS = re.compile(r"\d")
-_END_PUNCT = tuple('.!?:;"\'»”’)…')
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +61,7 @@ class AnswerSettings:
     type_weight: float = 0.2
     rank_weight: float = 0.0
     heading_penalty: float = 0.15
+    unmatched_count_factor: float = 0.75  # confidence kept when a "how many X" answer never names X
 
     def __post_init__(self) -> None:
         if not 1 <= self.max_sentences <= 10:
@@ -79,6 +79,18 @@ def question_type(question: str) -> str | None:
     return None
 
 
+_COUNTED = re.compile(r"\b(?:how many|how much|combien d(?:e|es|u)?)\s+(.*)")
+
+
+def counted_terms(question: str) -> set[str]:
+    """What a "how many X" / "combien de X" question counts: the term of X's first word."""
+    m = _COUNTED.search(fold(question))
+    if not m:
+        return set()
+    following = [w for w in words(m.group(1))[:2] if w not in stopwords()]
+    return set(terms(following[0])) if following else set()
+
+
 def is_content(text: str) -> bool:
     """Whether a sentence can be an answer: enough words and letters to be prose, not page furniture."""
     alpha_words = re.findall(r"[^\W\d_]{2,}", text)
@@ -88,9 +100,12 @@ def is_content(text: str) -> bool:
     return sum(c.isalpha() for c in visible) >= 0.6 * len(visible)
 
 
+_CLOSED = re.compile(r"[.!?:;…][\"'»”’)\]]*\s*$")
+
+
 def is_heading(text: str) -> bool:
-    """A short line without closing punctuation: a title, a headline, a menu entry."""
-    return not text.rstrip().endswith(_END_PUNCT) and len(text.split()) < 14
+    """A short line that does not end a sentence (closing quotes aside): a title, a headline, a menu entry."""
+    return not _CLOSED.search(text) and len(text.split()) < 14
 
 
 def type_match(qtype: str | None, text: str, question_words: set[str]) -> float:
@@ -356,6 +371,10 @@ def compose_answer(
     if not scored:
         return Answer(question, None, [], hits, 0.0, _join(note, "no readable sentence in the retrieved passages"))
     conf = confidence(scored[0])
+    counted = counted_terms(question)
+    if counted and not _holds_all(store, scored[0].sid, counted):
+        # "How many journalists...?" answered by a sentence that counts no journalists.
+        conf *= settings.unmatched_count_factor
     if conf < settings.min_confidence:
         reason = f"the documents do not seem to answer this (confidence {conf:.2f} < {settings.min_confidence:.2f})"
         return Answer(question, None, [], hits, conf, _join(note, reason))
@@ -374,6 +393,16 @@ def compose_answer(
             markers += f"[{len(citations)}]"
         parts.append(store.sentences[witnesses[0]].text + " " + markers)
     return Answer(question, " ".join(parts), citations, hits, conf, note)
+
+
+def _holds_all(store: Store, sid: int, wanted: set[str]) -> bool:
+    """Whether the sentence, with its neighbours, holds every wanted term (a shared stem prefix counts)."""
+    here = store.sentences[sid]
+    around: set[str] = set()
+    for nb in (sid - 1, sid, sid + 1):
+        if 0 <= nb < len(store.sentences) and store.sentences[nb].source == here.source:
+            around.update(terms(store.sentences[nb].text))
+    return all(t in around or _partial(t, around) for t in wanted)
 
 
 def _join(a: str | None, b: str) -> str:

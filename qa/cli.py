@@ -28,14 +28,7 @@ def corpus_options(f):
 
 def describe_update(report, store) -> str:
     """One line on what an index refresh did."""
-    if report.rebuilt:
-        what = f"built ({report.reason})"
-    elif report.touched:
-        parts = [f"{len(v)} {k}" for k, v in (("added", report.added), ("changed", report.changed), ("removed", report.removed)) if v]
-        what = "updated: " + ", ".join(parts)
-    else:
-        what = "up to date"
-    return f"index {what}: {len(store.manifest['files'])} files, {len(store.passages)} passages, {len(store.sentences)} sentences"
+    return f"index {report.summary}: {len(store.manifest['files'])} files, {len(store.passages)} passages, {len(store.sentences)} sentences"
 
 
 def echo_skipped(report) -> None:
@@ -118,6 +111,192 @@ def format_answer(ans) -> str:
 def _clip(text: str, n: int = 100) -> str:
     text = " ".join(text.split())
     return text if len(text) <= n else text[: n - 1] + "…"
+
+
+# --------------------------------------------------------------------------- qa eval, qa calibrate
+
+# option -> (metric, True for a floor / False for a ceiling)
+GATES = {
+    "min_hit1": ("hit_at_1", True),
+    "min_hit": ("hit_at_k", True),
+    "min_mrr": ("mrr", True),
+    "min_gold_in_passages": ("gold_in_passages", True),
+    "min_containment": ("containment", True),
+    "min_em": ("exact_match", True),
+    "min_f1": ("f1", True),
+    "min_citation": ("citation_accuracy", True),
+    "min_citation_recall": ("citation_recall", True),
+    "min_abstain_precision": ("abstain_precision", True),
+    "min_abstain_recall": ("abstain_recall", True),
+    "max_false_abstention": ("false_abstention", False),
+    "max_words": ("words_median", False),
+}
+
+
+def gate_options(f):
+    share = click.FloatRange(0, 1)
+    helps = {
+        "min_hit1": ("--min-hit1", share, "source hit@1"),
+        "min_hit": ("--min-hit", share, "source hit@k"),
+        "min_mrr": ("--min-mrr", share, "MRR"),
+        "min_gold_in_passages": ("--min-gold-in-passages", share, "gold answer in the top-k passages"),
+        "min_containment": ("--min-containment", share, "containment"),
+        "min_em": ("--min-em", share, "exact match"),
+        "min_f1": ("--min-f1", share, "token F1"),
+        "min_citation": ("--min-citation", share, "citation accuracy"),
+        "min_citation_recall": ("--min-citation-recall", share, "citation recall"),
+        "min_abstain_precision": ("--min-abstain-precision", share, "abstain precision"),
+        "min_abstain_recall": ("--min-abstain-recall", share, "abstain recall"),
+        "max_false_abstention": ("--max-false-abstention", share, "false abstention"),
+        "max_words": ("--max-words", click.FloatRange(0), "median answer words"),
+    }
+    for dest, (flag, kind, what) in reversed(helps.items()):
+        word = "below" if GATES[dest][1] else "above"
+        f = click.option(flag, dest, type=kind, default=None, help=f"Exit 1 when {what} is {word} X.", metavar="X")(f)
+    return f
+
+
+def testset_options(f):
+    f = click.option("--seed", default=0, show_default=True, help="Seed of --sample.")(f)
+    f = click.option("--sample", type=click.IntRange(1), default=None, metavar="N", help="Ask a random N questions of each file (reproducible with --seed).")(f)
+    f = click.option(
+        "--unanswerable", "unanswerable", multiple=True, type=click.Path(dir_okay=False), metavar="FILE.jsonl",
+        help="Also ask the questions of this test set (of another corpus) as unanswerable ones. Repeatable.",
+    )(f)
+    f = click.option("-k", "k", default=5, show_default=True, type=click.IntRange(1, 100), help="Passages per question that retrieval metrics look at.")(f)
+    return f
+
+
+def _ready_qa(corpus: str, index: str, model: str | None, quiet: bool):
+    bot = _qa(corpus, index, model, quiet)
+    report = bot.refresh()
+    echo_skipped(report)
+    return bot
+
+
+def format_metrics(columns: dict) -> str:
+    """The metrics of one or more runs as an aligned text table."""
+    from .evaluate import METRICS, format_value
+
+    width = max(len(label) for label, _ in METRICS.values())
+    heads = list(columns)
+    cols = [max(len(h), 7) for h in heads]
+    lines = [" " * width + "  " + "  ".join(h.rjust(c) for h, c in zip(heads, cols))]
+    for name, (label, _) in METRICS.items():
+        cells = "  ".join(format_value(getattr(m, name), name).rjust(c) for m, c in zip(columns.values(), cols))
+        lines.append(f"{label.ljust(width)}  {cells}")
+    return "\n".join(lines)
+
+
+@cli.command("eval")
+@click.argument("testset", type=click.Path(dir_okay=False))
+@corpus_options
+@testset_options
+@click.option("--threshold", type=click.FloatRange(0, 1), default=None, help="Abstention threshold [default: the index's saved one, else AnswerSettings'].")
+@click.option("--compare", is_flag=True, help="Also run dense-only and BM25-only retrieval and show them side by side.")
+@click.option("--calibrate", "calibrate_too", is_flag=True, help="Also print the abstention trade-off and the threshold qa calibrate would choose.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report (metrics and every question) as JSON.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None, metavar="FILE.md", help="Write a markdown report with every miss.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@gate_options
+def eval_command(testset, corpus, index, model, k, unanswerable, sample, seed, threshold, compare, calibrate_too, as_json, report_path, quiet, **gates):
+    """Measure retrieval, answers, citations, abstention and latency on TESTSET (JSONL)."""
+    from .evaluate import METHOD_LABELS, check_gates
+    from .evaluate import compare as compare_methods
+    from .evaluate import evaluate
+    from .progress import TqdmProgress
+
+    quiet = quiet or as_json
+    bot = _ready_qa(corpus, index, model, quiet)
+    progress = None if quiet else TqdmProgress()
+    options = dict(k=k, threshold=threshold, unanswerable=unanswerable, sample=sample, seed=seed, progress=progress)
+    if compare:
+        reports = compare_methods(testset, bot, **options)
+        report = reports["hybrid"]
+    else:
+        report = evaluate(testset, bot, **options)
+        reports = {report.method: report}
+    if report_path:
+        from .evaluate import write_report
+
+        write_report(report, report_path, reports if compare else None)
+    if as_json:
+        payload = {m: r.to_dict() for m, r in reports.items()} if compare else report.to_dict()
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        m = report.metrics
+        extra = f" + unanswerable from {', '.join(report.unanswerable_sets)}" if report.unanswerable_sets else ""
+        click.echo(f"{report.testset}{extra}: {m.questions} questions ({m.answerable} answerable, {m.unanswerable} unanswerable)")
+        click.echo(f"k={report.k}, abstention threshold {report.threshold:.3f}, index {report.index}")
+        click.echo("")
+        click.echo(format_metrics({METHOD_LABELS.get(name, name): r.metrics for name, r in reports.items()}))
+        if calibrate_too:
+            from .evaluate import calibrate
+
+            click.echo("")
+            click.echo(format_calibration(calibrate(report.results), report, report.threshold))
+        if report_path:
+            click.echo(f"\nreport written to {report_path}")
+    minimums = {GATES[o][0]: v for o, v in gates.items() if v is not None and GATES[o][1]}
+    maximums = {GATES[o][0]: v for o, v in gates.items() if v is not None and not GATES[o][1]}
+    failures = check_gates(report.metrics, minimums, maximums)
+    for f in failures:
+        click.echo(f"gate failed: {f}", err=True)
+    if failures:
+        sys.exit(1)
+
+
+@cli.command("calibrate")
+@click.argument("testset", type=click.Path(dir_okay=False))
+@corpus_options
+@testset_options
+@click.option("--max-false-abstention", "max_false", type=click.FloatRange(0, 1), default=0.05, show_default=True, help="Largest share of answerable questions it may abstain on.")
+@click.option("--save", is_flag=True, help="Save the chosen threshold into the index folder (settings.json); QA uses it from then on.")
+@click.option("--json", "as_json", is_flag=True, help="Print the calibration as JSON.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+def calibrate_command(testset, corpus, index, model, k, unanswerable, sample, seed, max_false, save, as_json, quiet):
+    """Choose the abstention threshold that best separates answerable from unanswerable questions of TESTSET."""
+    from .evaluate import calibrate, evaluate, save_threshold
+    from .progress import TqdmProgress
+
+    quiet = quiet or as_json
+    bot = _ready_qa(corpus, index, model, quiet)
+    current = bot.answer_settings.min_confidence
+    report = evaluate(testset, bot, k=k, unanswerable=unanswerable, sample=sample, seed=seed, progress=None if quiet else TqdmProgress())
+    cal = calibrate(report.results, max_false)
+    saved = None
+    if save:
+        sets = ", ".join([testset, *unanswerable])
+        saved = save_threshold(bot.index_dir, cal.threshold, f"qa calibrate on {sets}: {cal.rule}")
+    if as_json:
+        click.echo(json.dumps({**cal.to_dict(), "current": current, "saved_to": str(saved) if saved else None}, indent=2))
+        return
+    click.echo(format_calibration(cal, report, current))
+    if saved:
+        click.echo(f"saved min_confidence={cal.threshold:.4g} to {saved}")
+    else:
+        click.echo("run again with --save to use it for this index")
+
+
+def format_calibration(cal, report, current: float) -> str:
+    """The threshold sweep as a text table, the chosen row marked, and how the current threshold does."""
+    lines = [f"{cal.answerable} answerable and {cal.unanswerable} unanswerable questions; rule: {cal.rule}", ""]
+    lines.append("threshold  abstain precision  abstain recall  false abstention  containment")
+    for row in cal.rows:
+        mark = " <- chosen" if row.threshold == cal.chosen.threshold else (" <- current" if abs(row.threshold - current) < 1e-9 else "")
+        cells = [_share_text(v) for v in (row.abstain_precision, row.abstain_recall, row.false_abstention, row.containment)]
+        lines.append(f"{row.threshold:9.3f}  {cells[0]:>17}  {cells[1]:>14}  {cells[2]:>16}  {cells[3]:>11}{mark}")
+    now = report.at(current)
+    lines += [
+        "",
+        f"chosen threshold {cal.threshold:.3f} (current {current:.3f}: abstain recall {_share_text(now.abstain_recall)}, "
+        f"false abstention {_share_text(now.false_abstention)})",
+    ]
+    return "\n".join(lines)
+
+
+def _share_text(value) -> str:
+    return "–" if value is None else f"{value:.3f}"
 
 
 def main(argv: list[str] | None = None) -> None:

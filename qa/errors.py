@@ -23,3 +23,7 @@ class QuestionError(QAError):
 
 class SettingsError(QAError):
     """A setting has a value it cannot take."""
+
+
+class EvalSetError(QAError):
+    """A test set is missing or malformed, or names sources the index does not hold."""

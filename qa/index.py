@@ -60,6 +60,16 @@ class UpdateReport:
     def touched(self) -> bool:
         return bool(self.rebuilt or self.added or self.changed or self.removed)
 
+    @property
+    def summary(self) -> str:
+        """What happened, in a few words: "built (no index yet)", "updated: 1 added", "up to date"."""
+        if self.rebuilt:
+            return f"built ({self.reason})"
+        if self.touched:
+            parts = [f"{len(v)} {k}" for k, v in (("added", self.added), ("changed", self.changed), ("removed", self.removed)) if v]
+            return "updated: " + ", ".join(parts)
+        return "up to date"
+
 
 @dataclass(frozen=True, slots=True)
 class Store:

@@ -302,13 +302,7 @@ def render_viewer_placeholder() -> str:
 
 def render_update(report: UpdateReport, files: int, passages: int) -> str:
     """One line on what an index refresh did, for a person."""
-    if report.rebuilt:
-        what = f"Index built ({report.reason})"
-    elif report.touched:
-        parts = [f"{len(v)} {k}" for k, v in (("added", report.added), ("changed", report.changed), ("removed", report.removed)) if v]
-        what = "Index updated: " + ", ".join(parts)
-    else:
-        what = "Index up to date"
+    what = "Index " + report.summary
     line = f"{what}: {files} files, {passages} passages."
     if report.skipped:
         line += " Skipped: " + "; ".join(f"{s.source} ({s.reason})" for s in report.skipped[:5])
