@@ -34,7 +34,7 @@ def saved_answer_settings(index_dir: str | os.PathLike) -> AnswerSettings:
     path = settings_path(index_dir)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # no settings saved (a bad index path is reported on open)
         return AnswerSettings()
     except (OSError, ValueError) as err:
         raise SettingsError(f"cannot read {path} ({err}): fix it, or delete it to use the default settings") from None
