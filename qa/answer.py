@@ -47,7 +47,7 @@ _DIGITS = re.compile(r"\d")
 class AnswerSettings:
     """How sentences are scored and when the answer abstains."""
 
-    min_confidence: float = 0.35  # below this the answer is "not in the documents"
+    min_confidence: float = 0.33  # below this the answer is "not in the documents"
     passages: int = 5  # how many of the top passages are read for answer sentences
     max_sentences: int = 2
     extra_ratio: float = 0.88  # a further sentence must score at least this share of the best
