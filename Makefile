@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup run index test eval bench clean chromium
+.PHONY: setup run index test eval clean chromium
 
 setup: $(STAMP) chromium
 
@@ -30,6 +30,10 @@ run: setup
 
 index: setup
 	$(VENV)/bin/qa index --corpus corpus --index embeddings
+
+# The seed test set through `qa eval`, with the gates the test suite uses.
+eval: setup
+	$(VENV)/bin/qa eval tests/data/seeds_qa.jsonl --corpus corpus --index embeddings --compare
 
 test: setup
 	$(PY) -m pytest
