@@ -31,7 +31,7 @@ run: setup
 index: setup
 	$(VENV)/bin/qa index --corpus corpus --index embeddings
 
-# The seed test set through `qa eval`, with the gates the test suite uses.
+# The seed test set through `qa eval`, full pipeline beside dense-only and BM25-only.
 eval: setup
 	$(VENV)/bin/qa eval tests/data/seeds_qa.jsonl --corpus corpus --index embeddings --compare
 
