@@ -217,32 +217,33 @@ def candidates(
 
     sids: list[int] = []
     prior: dict[int, float] = {}
-    context: dict[int, float] = {}
+    passage_share: dict[int, float] = {}
     for rank, hit in enumerate(hits[:passages]):
         first, last = store.ranges[hit.passage_id]
-        ctx, _ = _overlap(qterms, set(terms(hit.text)))
+        share, _ = _overlap(qterms, set(terms(hit.text)))
         for sid in range(int(first), int(last)):
             if sid not in prior:
                 sids.append(sid)
                 prior[sid] = 1.0 / (rank + 1)
-                context[sid] = ctx
+                passage_share[sid] = share
     sids = [sid for sid in sids if is_content(store.sentences[sid].text)]
     texts = [store.sentences[sid].text for sid in sids]
-    term_lists = [terms(t) for t in texts]
+    cache: dict[int, list[str]] = {}
+
+    def terms_of(sid: int) -> list[str]:
+        if sid not in cache:
+            cache[sid] = terms(store.sentences[sid].text)
+        return cache[sid]
+
+    term_lists = [terms_of(sid) for sid in sids]
     overlaps = [_overlap(qterms, set(tl)) for tl in term_lists]
     qpairs = _pairs(list(qterms))
-    windows = []
-    for sid, tl in zip(sids, term_lists):
-        around = set(tl)
-        for nb in (sid - 1, sid + 1):
-            if 0 <= nb < len(store.sentences) and store.sentences[nb].source == store.sentences[sid].source:
-                around.update(terms(store.sentences[nb].text))
-        windows.append(_overlap(qterms, around)[0])
+    windows = [_overlap(qterms, _window_terms(store, sid, terms_of))[0] for sid in sids]
     return Candidates(
         sids=sids,
         dense=np.asarray(store.sentence_vectors[sids]) @ qvec if sids else np.zeros(0, np.float32),
         overlap=np.array([o for o, _ in overlaps], dtype=np.float32),
-        context=np.array([context[sid] for sid in sids], dtype=np.float32),
+        context=np.array([passage_share[sid] for sid in sids], dtype=np.float32),
         typed=np.array([type_match(qtype, t, qwords) for t in texts], dtype=np.float32),
         prior=np.array([prior[sid] for sid in sids], dtype=np.float32),
         heading=np.array([is_heading(t) for t in texts], dtype=np.float32),
@@ -395,13 +396,19 @@ def compose_answer(
     return Answer(question, " ".join(parts), citations, hits, conf, note)
 
 
-def _holds_all(store: Store, sid: int, wanted: set[str]) -> bool:
-    """Whether the sentence, with its neighbours, holds every wanted term (a shared stem prefix counts)."""
-    here = store.sentences[sid]
+def _window_terms(store: Store, sid: int, terms_of) -> set[str]:
+    """Terms of a sentence together with its neighbours in the same file."""
+    source = store.sentences[sid].source
     around: set[str] = set()
     for nb in (sid - 1, sid, sid + 1):
-        if 0 <= nb < len(store.sentences) and store.sentences[nb].source == here.source:
-            around.update(terms(store.sentences[nb].text))
+        if 0 <= nb < len(store.sentences) and store.sentences[nb].source == source:
+            around.update(terms_of(nb))
+    return around
+
+
+def _holds_all(store: Store, sid: int, wanted: set[str]) -> bool:
+    """Whether the sentence, with its neighbours, holds every wanted term (a shared stem prefix counts)."""
+    around = _window_terms(store, sid, lambda i: terms(store.sentences[i].text))
     return all(t in around or _partial(t, around) for t in wanted)
 
 
