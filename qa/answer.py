@@ -32,15 +32,38 @@ _MONTHS = frozenset(
     "january february march april may june july august september october november december "
     "janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre".split()
 )
+_WEEKDAYS = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday lundi mardi mercredi jeudi vendredi samedi dimanche".split()
+)
+# What a quantity question asks for when it has no "how many": "what is the population of ...".
+_QUANTITY_NOUNS = (
+    "population|budget|cost|price|area|size|length|height|width|depth|weight|salary|revenue|income|distance|speed|"
+    "temperature|capacity|value|rate|percentage|amount|total|age|duration|superficie|taille|longueur|hauteur|poids|"
+    "salaire|revenu|vitesse|capacite|valeur|taux|montant|prix|cout|duree"
+)
+# The asked-for kind of fact, from the question's wording (folded, English or French). When a
+# question has several cues ("Who spoke when the event opened?"), the first one wins.
 _QTYPES = (
-    ("number", re.compile(r"\b(how (many|much|long|old|far|large|big|tall|high)|what (percentage|number|amount|proportion)|combien|quel(le)?s? (est|sont|etait) (le|la) (nombre|pourcentage|montant)|quel(le)? (nombre|pourcentage|montant))\b")),
-    ("date", re.compile(r"\b(when|what (year|date|day|month|century|decade)|which (year|century|decade)|in what year|quand|en quelle annee|quelle (annee|date)|quel (jour|mois|siecle)|depuis quand|a quelle (date|epoque))\b")),
+    ("number", re.compile(
+        r"\b(how (many|much|long|old|far|large|big|tall|high)|what (percentage|number|amount|proportion)|combien"
+        r"|quel(le)?s? (est|sont|etait) (le|la) (nombre|pourcentage|montant)|quel(le)? (nombre|pourcentage|montant)"
+        rf"|(what|which) (is|was|are|were) the ({_QUANTITY_NOUNS})|quel(le)? (est|etait) (le |la |l )?({_QUANTITY_NOUNS}))\b"
+    )),
+    ("date", re.compile(
+        r"\b(when|(what|which) (years?|dates?|days?|months?|century|decade|period|time)|in what year|quand"
+        r"|en quelle annee|quelle (annee|date|periode)|quel (jour|mois|siecle)|quels (jours|mois)|depuis quand"
+        r"|a quelle (date|epoque|periode|heure))\b"
+    )),
     ("person", re.compile(r"\b(who|whom|whose|qui (a|est|etait|sont|fut|ont|avait|dirige|preside)|^qui\b|par qui|quel est le nom)\b")),
-    ("place", re.compile(r"\b(where|in which (country|city|region|state|town)|^ou\b|dans quel(le)? (pays|ville|region))\b")),
+    ("place", re.compile(
+        r"\b(where|(what|which) (country|city|region|state|town|province|village|island|continent)"
+        r"|^ou\b|(dans )?quel(le)? (pays|ville|region|province|ile|continent))\b"
+    )),
 )
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-ZÀ-ÖØ-Þ][\w'’-]+")
 _YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b")
 _DIGITS = re.compile(r"\d")
+_ORDINAL = re.compile(r"\d+(st|nd|rd|th|e|er|eme|re)")  # "17th", "4e": a rank, not a date
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +81,8 @@ class AnswerSettings:
     context_weight: float = 0.3
     window_weight: float = 0.6
     bigram_weight: float = 0.3
-    type_weight: float = 0.2
+    type_weight: float = 0.5  # holds the number or date asked for (reliably seen: digits, months, days)
+    name_type_weight: float = 0.2  # holds a name when a person or place is asked for (any capitalised word: weak)
     rank_weight: float = 0.0
     heading_penalty: float = 0.15
     unmatched_count_factor: float = 0.75  # confidence kept when a "how many X" answer never names X
@@ -73,10 +97,8 @@ class AnswerSettings:
 def question_type(question: str) -> str | None:
     """'number', 'date', 'person', 'place' or None, from the question's wording (English or French)."""
     q = fold(question).strip()
-    for name, pattern in _QTYPES:
-        if pattern.search(q):
-            return name
-    return None
+    found = [(m.start(), i, name) for i, (name, pattern) in enumerate(_QTYPES) if (m := pattern.search(q))]
+    return min(found)[2] if found else None
 
 
 _COUNTED = re.compile(r"\b(?:how many|how much|combien d(?:e|es|u)?)\s+(.*)")
@@ -116,9 +138,13 @@ def type_match(qtype: str | None, text: str, question_words: set[str]) -> float:
     if qtype == "number":
         return 1.0 if any(_DIGITS.search(t) or t in _NUMBER_WORDS for t in toks) else 0.0
     if qtype == "date":
-        if any(_YEAR.fullmatch(t) or t in _MONTHS for t in toks):
+        if any(_YEAR.fullmatch(t) or t in _MONTHS or t in _WEEKDAYS for t in toks):
             return 1.0
-        return 0.5 if any(_DIGITS.search(t) for t in toks) else 0.0
+        all_words = words(text)
+        for i, w in enumerate(all_words):  # a day beside a month the question names: "on September 4-5"
+            if w in _MONTHS and any(_DIGITS.search(x) and x not in question_words for x in all_words[max(0, i - 3) : i + 3]):
+                return 1.0
+        return 0.5 if any(_DIGITS.search(t) and not _ORDINAL.fullmatch(t) for t in toks) else 0.0
     names = {fold(m.group()) for m in _CAPITALISED.finditer(text)} - question_words
     return 1.0 if names else 0.0
 
@@ -151,6 +177,7 @@ class Candidates:
     bigram: np.ndarray  # share of the question's adjacent term pairs found adjacent in the sentence
     window: np.ndarray  # term share of the sentence with its neighbours (the answer often sits beside the match)
     covered: list[frozenset[str]]  # which question terms each sentence holds
+    qtype: str | None = None  # the kind of fact asked for (see question_type)
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,6 +277,7 @@ def candidates(
         bigram=np.array([len(qpairs & _pairs(tl)) / len(qpairs) if qpairs else 0.0 for tl in term_lists], dtype=np.float32),
         window=np.array(windows, dtype=np.float32),
         covered=[c for _, c in overlaps],
+        qtype=qtype,
     )
 
 
@@ -259,7 +287,7 @@ def combine(c: Candidates, settings: AnswerSettings) -> np.ndarray:
         settings.dense_weight * c.dense
         + settings.overlap_weight * c.overlap
         + settings.context_weight * c.context
-        + settings.type_weight * c.typed
+        + (settings.type_weight if c.qtype in ("number", "date") else settings.name_type_weight) * c.typed
         + settings.rank_weight * c.prior
         + settings.bigram_weight * c.bigram
         + settings.window_weight * c.window
