@@ -50,8 +50,9 @@ _QTYPES = (
         rf"|(what|which) (is|was|are|were) the ({_QUANTITY_NOUNS})|quel(le)? (est|etait) (le |la |l )?({_QUANTITY_NOUNS}))\b"
     )),
     ("date", re.compile(
-        r"\b(when|(what|which) (years?|dates?|days?|months?|century|decade|period|time)|in what year|quand"
-        r"|en quelle annee|quelle (annee|date|periode)|quel (jour|mois|siecle)|quels (jours|mois)|depuis quand"
+        r"\b(when|(what|which) ((day|days) of the (week|month)|years?|dates?|days?|months?|century|decade|period|time)"
+        r"|in what year|quand|en quelle annee|quelle (annee|date|periode)|quel (jour de la semaine|jour|mois|siecle)"
+        r"|quels (jours|mois)|depuis quand"
         r"|a quelle (date|epoque|periode|heure))\b"
     )),
     ("person", re.compile(r"\b(who|whom|whose|qui (a|est|etait|sont|fut|ont|avait|dirige|preside)|^qui\b|par qui|quel est le nom)\b")),
@@ -94,11 +95,38 @@ class AnswerSettings:
             raise SettingsError(f"passages must be at least 1, got {self.passages}")
 
 
+def _type_cue(question: str) -> tuple[str | None, str]:
+    q = fold(question).strip()
+    found = [(m.start(), i, name, m.group()) for i, (name, pattern) in enumerate(_QTYPES) if (m := pattern.search(q))]
+    if not found:
+        return None, ""
+    _, _, name, cue = min(found)
+    return name, cue
+
+
 def question_type(question: str) -> str | None:
     """'number', 'date', 'person', 'place' or None, from the question's wording (English or French)."""
-    q = fold(question).strip()
-    found = [(m.start(), i, name) for i, (name, pattern) in enumerate(_QTYPES) if (m := pattern.search(q))]
-    return min(found)[2] if found else None
+    return _type_cue(question)[0]
+
+
+# Words that name the kind of answer ("which city", "what year", "day of the week"): the answer
+# holds a city or a year, not these words, so they are not terms a sentence should match.
+_FOCUS_WORDS = frozenset(
+    "year years date dates day days week month months century decade period time city country region state town "
+    "province village island continent percentage number amount proportion annee jour jours semaine mois siecle "
+    "periode epoque heure pays ville province ile nombre pourcentage montant".split()
+)
+# Words that only say how precise the answer should be ("roughly how many", "how many altogether").
+_HEDGES = frozenset(
+    "roughly approximately exactly precisely altogether overall nearly almost approximativement environ exactement "
+    "precisement".split()
+)
+
+
+def ignored_words(question: str) -> set[str]:
+    """The question's words that no answer sentence is expected to hold: answer-kind words and hedges."""
+    _, cue = _type_cue(question)
+    return (set(words(cue)) & _FOCUS_WORDS) | (set(words(question)) & _HEDGES)
 
 
 _COUNTED = re.compile(r"\b(?:how many|how much|combien d(?:e|es|u)?)\s+(.*)")
@@ -227,7 +255,9 @@ CONTEXT_TERM_WEIGHT = 0.3  # a term carried over from the conversation counts th
 
 def question_terms(store: Store, question: str, context: str | None = None) -> dict[str, float]:
     """IDF weights of the question's terms, with the conversation's terms (if any) at a lower weight."""
-    weights = idf_weights(store, terms(question))
+    ignored = ignored_words(question)
+    asked = " ".join(w for w in words(question) if w not in ignored)
+    weights = idf_weights(store, terms(asked))
     if context:
         for t, w in idf_weights(store, terms(context)).items():
             weights.setdefault(t, CONTEXT_TERM_WEIGHT * w)
