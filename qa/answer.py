@@ -137,10 +137,17 @@ _HEDGES = frozenset(
 )
 
 
+# Interrogatives the stop-word lists miss (French ones above all): the question's form, not its content.
+_INTERROGATIVES = frozenset(
+    "combien quel quelle quels quelles lequel laquelle lesquels lesquelles pourquoi comment quand quoi whose".split()
+)
+
+
 def ignored_words(question: str) -> set[str]:
-    """The question's words that no answer sentence is expected to hold: answer-kind words and hedges."""
+    """The question's words that no answer sentence is expected to hold: interrogatives, answer-kind words, hedges."""
     _, cue = _type_cue(question)
-    return (set(words(cue)) & _FOCUS_WORDS) | (set(words(question)) & _HEDGES)
+    asked = set(words(question))
+    return (set(words(cue)) & _FOCUS_WORDS) | (asked & _HEDGES) | (asked & _INTERROGATIVES)
 
 
 _COUNTED = re.compile(r"\b(?:how many|how much|combien d(?:e|es|u)?)\s+(.*)")

@@ -81,7 +81,8 @@ def test_type_match_amounts_want_a_currency():
         ("On what day of the week did he speak?", {"day", "week"}),
         ("Roughly how many delegations took part altogether?", {"roughly", "altogether"}),
         ("What year did the city council vote?", {"year"}),  # "city" is what is asked about here
-        ("Environ combien de représentants sont venus ?", {"environ"}),
+        ("Environ combien de représentants sont venus ?", {"environ", "combien"}),
+        ("Quelle ville a accueilli la conférence ?", {"quelle", "ville"}),
         ("How many delegations took part?", set()),
     ],
 )
