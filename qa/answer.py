@@ -83,7 +83,7 @@ class AnswerSettings:
 
     min_confidence: float = 0.33  # below this the answer is "not in the documents"
     passages: int = 5  # how many of the top passages are read for answer sentences
-    max_sentences: int = 2
+    max_sentences: int = 2  # sentences chosen; a pronoun sentence's antecedent (see _antecedent) rides along
     extra_ratio: float = 0.88  # a further sentence must score at least this share of the best
     duplicate_similarity: float = 0.90  # cosine above which sentences of two files say the same thing
     # Weights of the evidence (measured on the dev sets; see README "How it works").
@@ -475,6 +475,11 @@ def compose_answer(
         return Answer(question, None, [], hits, conf, _join(note, reason))
 
     chosen = _pick(store, scored, settings)
+    antecedent = _antecedent(store, chosen[0], question)
+    if antecedent is not None and all(c.sid != antecedent for c in chosen):
+        # "He was speaking ..." without the fact asked for: the sentence "he" points to goes first.
+        best = chosen[0]
+        chosen.insert(0, _Scored(antecedent, best.score, best.dense, best.overlap, frozenset(), 0.0))
     pool = [s.sid for s in scored]
     language = guess_language(question)
     citations: list[Citation] = []
@@ -515,6 +520,16 @@ def _antecedent_terms(store: Store, sid: int, terms_of) -> set[str]:
     if sid > 0 and _PRONOUN_START.match(s.text) and store.sentences[sid - 1].source == s.source:
         return set(terms_of(sid - 1))
     return set()
+
+
+def _antecedent(store: Store, best: _Scored, question: str) -> int | None:
+    """The sentence before the best one, when the best opens with a pronoun and lacks the kind of fact asked for."""
+    if question_type(question) is None or best.typed >= 1.0 or best.sid == 0:
+        return None
+    s, before = store.sentences[best.sid], store.sentences[best.sid - 1]
+    if not _PRONOUN_START.match(s.text) or before.source != s.source or not is_content(before.text):
+        return None
+    return best.sid - 1
 
 
 def _holds_all(store: Store, sid: int, wanted: set[str]) -> bool:

@@ -197,3 +197,21 @@ def test_hits_are_cut_to_k(corpus, tmp_path):
     bot = QA(corpus, tmp_path / "idx", model=HashingEmbedder())
     assert len(bot.answer("apples", k=1).hits) == 1
     assert len(bot.retrieve("apples", k=2)) == 2
+
+
+def test_a_pronoun_sentence_without_the_asked_fact_is_quoted_after_its_antecedent(tmp_path):
+    root = tmp_path / "corpus"
+    root.mkdir()
+    (root / "a.txt").write_text(
+        "The security summit opened on 4 September in the capital. "
+        "It gathered delegations from twenty states to discuss security cooperation and border patrols.\n\n"
+        "The weather was mild all week and the markets were busy.\n"
+    )
+    bot = QA(root, tmp_path / "idx", model=HashingEmbedder(), answer=AnswerSettings(min_confidence=0.0))
+    ans = bot.answer("When did the summit that gathered delegations from twenty states to discuss border patrols open?")
+    quotes = [c.quote for c in ans.citations]
+    pronoun = "It gathered delegations from twenty states to discuss security cooperation and border patrols."
+    antecedent = "The security summit opened on 4 September in the capital."
+    assert pronoun in quotes
+    assert quotes.index(antecedent) == quotes.index(pronoun) - 1
+    assert "4 September" in ans.text
