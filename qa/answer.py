@@ -98,6 +98,7 @@ class AnswerSettings:
     heading_penalty: float = 0.15
     unmatched_count_factor: float = 0.75  # confidence kept when a "how many X" answer never names X
     missing_type_factor: float = 0.75  # confidence kept when an amount/number/date question's answer holds none
+    conflict_factor: float = 0.75  # confidence kept when the question names a year or rank and the answer another
 
     def __post_init__(self) -> None:
         if not 1 <= self.max_sentences <= 10:
@@ -470,6 +471,9 @@ def compose_answer(
         # "When was it founded?" answered by a sentence without a date; half as much for a bare
         # number where a date or an amount was asked for.
         conf *= 1.0 - (1.0 - scored[0].typed) * (1.0 - settings.missing_type_factor)
+    if conflicting_value(question, store.sentences[scored[0].sid].text):
+        # "Who will host the eleventh conference?" answered by a sentence about the tenth.
+        conf *= settings.conflict_factor
     if conf < settings.min_confidence:
         reason = f"the documents do not seem to answer this (confidence {conf:.2f} < {settings.min_confidence:.2f})"
         return Answer(question, None, [], hits, conf, _join(note, reason))
@@ -520,6 +524,30 @@ def _antecedent_terms(store: Store, sid: int, terms_of) -> set[str]:
     if sid > 0 and _PRONOUN_START.match(s.text) and store.sentences[sid - 1].source == s.source:
         return set(terms_of(sid - 1))
     return set()
+
+
+_ORDINAL_WORDS = frozenset(
+    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth "
+    "fifteenth sixteenth seventeenth eighteenth nineteenth twentieth premier premiere deuxieme second seconde "
+    "troisieme quatrieme cinquieme sixieme septieme huitieme neuvieme dixieme onzieme douzieme".split()
+)
+
+
+def _value_kind(token: str) -> str | None:
+    if token in _ORDINAL_WORDS or _ORDINAL.fullmatch(token):
+        return "rank"
+    if _YEAR.fullmatch(token):
+        return "year"
+    return None
+
+
+def conflicting_value(question: str, text: str) -> bool:
+    """Whether the question names a year or a rank that the sentence lacks while naming another of that kind."""
+    asked = [t for t in words(question) if _value_kind(t)]
+    if not asked:
+        return False
+    said = set(words(text))
+    return any(t not in said and any(_value_kind(x) == _value_kind(t) and x != t for x in said) for t in asked)
 
 
 def _antecedent(store: Store, best: _Scored, question: str) -> int | None:

@@ -3,7 +3,7 @@ import re
 import pytest
 
 from qa import QA, AnswerSettings
-from qa.answer import _overlap, candidates, ignored_words, is_content, is_heading, question_type, type_match
+from qa.answer import _overlap, candidates, conflicting_value, ignored_words, is_content, is_heading, question_type, type_match
 from qa.embedding import HashingEmbedder
 
 
@@ -215,3 +215,19 @@ def test_a_pronoun_sentence_without_the_asked_fact_is_quoted_after_its_anteceden
     assert pronoun in quotes
     assert quotes.index(antecedent) == quotes.index(pronoun) - 1
     assert "4 September" in ans.text
+
+
+@pytest.mark.parametrize(
+    "question, text, conflict",
+    [
+        ("Which city will host the eleventh conference?", "Tashkent hosts the Tenth International Conference.", True),
+        ("Which city will host the eleventh conference?", "The eleventh conference will be held in Minsk.", False),
+        ("Which city will host the 11th conference?", "Tashkent hosts the 10th conference.", True),
+        ("How many attacks were prevented in 2023?", "The strategy for 2021-2026 was adopted.", True),
+        ("How many attacks were prevented in 2023?", "In 2023, 14 attacks were prevented.", False),
+        ("How many attacks were prevented in 2023?", "Many attacks were prevented.", False),  # silent, not conflicting
+        ("Who spoke at the conference?", "The 2024 conference heard Azizov.", False),  # the question names no value
+    ],
+)
+def test_conflicting_value(question, text, conflict):
+    assert conflicting_value(question, text) is conflict

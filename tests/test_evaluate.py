@@ -489,9 +489,9 @@ SEED_GATES = [
     "--min-hit", "0.95",
     "--min-mrr", "0.85",
     "--min-gold-in-passages", "0.9",
-    "--min-containment", "0.8",
+    "--min-containment", "0.9",
     "--min-citation", "0.9",
-    "--max-false-abstention", "0.1",
+    "--max-false-abstention", "0.07",
     "--min-abstain-recall", "0.4",
     "--max-words", "65",
 ]
