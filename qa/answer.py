@@ -74,7 +74,7 @@ _CURRENCY = re.compile(
     r"[$€£¥₽]|\b(dollars?|euros?|pounds?|sterling|yen|yuan|rubles?|roubles?|francs?|rupees?|soums?|sums?|pesos?|usd|eur|gbp)\b",
     re.IGNORECASE,
 )
-_ORDINAL = re.compile(r"\d+(st|nd|rd|th|e|er|eme|re)")  # "17th", "4e": a rank, not a date
+_ORDINAL = re.compile(r"\d+(st|nd|rd|th|e|er|eme|re|ere)")  # "17th", "4e": a rank, not a date
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +96,10 @@ class AnswerSettings:
     name_type_weight: float = 0.2  # holds a name when a person or place is asked for (any capitalised word: weak)
     rank_weight: float = 0.0
     heading_penalty: float = 0.15
+    conflict_penalty: float = 0.3  # a sentence naming another year or rank than the question's ranks lower
     unmatched_count_factor: float = 0.75  # confidence kept when a "how many X" answer never names X
     missing_type_factor: float = 0.75  # confidence kept when an amount/number/date question's answer holds none
-    conflict_factor: float = 0.75  # confidence kept when the question names a year or rank and the answer another
+    conflict_factor: float = 0.6  # confidence kept when the question names a year or rank and the answer another
 
     def __post_init__(self) -> None:
         if not 1 <= self.max_sentences <= 10:
@@ -231,6 +232,7 @@ class Candidates:
     window: np.ndarray  # term share of the sentence with its neighbours (the answer often sits beside the match)
     covered: list[frozenset[str]]  # which question terms each sentence holds
     qtype: str | None = None  # the kind of fact asked for (see question_type)
+    conflict: np.ndarray | None = None  # 1 where the sentence names another year or rank than the question
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,6 +343,7 @@ def candidates(
         window=np.array(windows, dtype=np.float32),
         covered=[c for _, c in overlaps],
         qtype=qtype,
+        conflict=np.array([conflicting_value(question, t) for t in texts], dtype=np.float32),
     )
 
 
@@ -355,6 +358,7 @@ def combine(c: Candidates, settings: AnswerSettings) -> np.ndarray:
         + settings.bigram_weight * c.bigram
         + settings.window_weight * c.window
         - settings.heading_penalty * c.heading
+        - (settings.conflict_penalty * c.conflict if c.conflict is not None else 0.0)
     )
 
 
@@ -526,28 +530,42 @@ def _antecedent_terms(store: Store, sid: int, terms_of) -> set[str]:
     return set()
 
 
-_ORDINAL_WORDS = frozenset(
-    "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth "
-    "fifteenth sixteenth seventeenth eighteenth nineteenth twentieth premier premiere deuxieme second seconde "
-    "troisieme quatrieme cinquieme sixieme septieme huitieme neuvieme dixieme onzieme douzieme".split()
-)
+_RANK_WORDS = {
+    w: i + 1
+    for names in (
+        "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth "
+        "fifteenth sixteenth seventeenth eighteenth nineteenth twentieth",
+        "premiere deuxieme troisieme quatrieme cinquieme sixieme septieme huitieme neuvieme dixieme onzieme douzieme",
+    )
+    for i, w in enumerate(names.split())
+}  # "premier" is left out: "premier ministre", "Premier League"
+_BOUNDS = frozenset("before after since until prior by from avant apres depuis jusqu des partir".split())
 
 
-def _value_kind(token: str) -> str | None:
-    if token in _ORDINAL_WORDS or _ORDINAL.fullmatch(token):
-        return "rank"
+def _value(token: str) -> tuple[str, int] | None:
+    """('rank', n) for "eleventh", "11th", "onzième", "11e"; ('year', n) for a year; None otherwise."""
+    if token in _RANK_WORDS:
+        return "rank", _RANK_WORDS[token]
+    m = _ORDINAL.fullmatch(token)
+    if m:
+        return "rank", int(re.match(r"\d+", token).group())
     if _YEAR.fullmatch(token):
-        return "year"
+        return "year", int(token)
     return None
 
 
 def conflicting_value(question: str, text: str) -> bool:
-    """Whether the question names a year or a rank that the sentence lacks while naming another of that kind."""
-    asked = [t for t in words(question) if _value_kind(t)]
+    """Whether the question names a year or a rank that the sentence lacks while naming another of that kind.
+
+    A year just after "before", "prior to", "since", "avant"... bounds a period rather than naming
+    it, so it is not compared.
+    """
+    q = words(question)
+    asked = {v for i, t in enumerate(q) if (v := _value(t)) and not (v[0] == "year" and _BOUNDS & set(q[max(0, i - 2) : i]))}
     if not asked:
         return False
-    said = set(words(text))
-    return any(t not in said and any(_value_kind(x) == _value_kind(t) and x != t for x in said) for t in asked)
+    said = {v for t in words(text) if (v := _value(t))}
+    return any(v not in said and any(kind == v[0] for kind, _ in said) for v in asked)
 
 
 def _antecedent(store: Store, best: _Scored, question: str) -> int | None:

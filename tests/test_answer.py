@@ -231,3 +231,35 @@ def test_a_pronoun_sentence_without_the_asked_fact_is_quoted_after_its_anteceden
 )
 def test_conflicting_value(question, text, conflict):
     assert conflicting_value(question, text) is conflict
+
+
+@pytest.mark.parametrize(
+    "question, text, conflict",
+    [
+        ("Qui était la 2ème épouse du roi ?", "Anne Boleyn, deuxième femme du roi.", False),  # the same rank, spelt two ways
+        ("Which city will host the 11th conference?", "The eleventh conference is in Minsk.", False),
+        ("When did they win the championship prior to 2000?", "They won the championship in 1946.", False),  # a bound
+        ("What happened after 1990?", "In 1992 the treaty was signed.", False),
+        ("Qui est le premier ministre en 2008 ?", "Gilani devient le deuxième chef du gouvernement en 2008.", False),
+    ],
+)
+def test_conflicting_value_compares_values_not_spellings(question, text, conflict):
+    assert conflicting_value(question, text) is conflict
+
+
+def test_candidates_mark_sentences_naming_another_year(tmp_path):
+    root = tmp_path / "corpus"
+    root.mkdir()
+    (root / "a.txt").write_text(
+        "The 2024 summit of the league was held in the northern city.\n\n"
+        "The 2026 summit of the league will be held in the southern port.\n"
+    )
+    bot = QA(root, tmp_path / "idx", model=HashingEmbedder(), answer=AnswerSettings(min_confidence=0.0))
+    question = "Where will the 2026 summit of the league be held?"
+    c = candidates(bot.store, question, bot.embedder.embed_query(question), bot.retrieve(question, k=5), 5)
+    marks = {bot.store.sentences[sid].text: float(x) for sid, x in zip(c.sids, c.conflict)}
+    assert marks == {
+        "The 2024 summit of the league was held in the northern city.": 1.0,
+        "The 2026 summit of the league will be held in the southern port.": 0.0,
+    }
+    assert "southern port" in bot.answer(question).text.split("[")[0]
