@@ -74,7 +74,7 @@ _CURRENCY = re.compile(
     r"[$€£¥₽]|\b(dollars?|euros?|pounds?|sterling|yen|yuan|rubles?|roubles?|francs?|rupees?|soums?|sums?|pesos?|usd|eur|gbp)\b",
     re.IGNORECASE,
 )
-_ORDINAL = re.compile(r"\d+(st|nd|rd|th|e|er|eme|re|ere)")  # "17th", "4e": a rank, not a date
+_ORDINAL = re.compile(r"(\d+)(?:st|nd|rd|th|e|er|eme|re|ere)")  # "17th", "4e": a rank, not a date
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,8 +231,8 @@ class Candidates:
     bigram: np.ndarray  # share of the question's adjacent term pairs found adjacent in the sentence
     window: np.ndarray  # term share of the sentence with its neighbours (the answer often sits beside the match)
     covered: list[frozenset[str]]  # which question terms each sentence holds
-    qtype: str | None = None  # the kind of fact asked for (see question_type)
-    conflict: np.ndarray | None = None  # 1 where the sentence names another year or rank than the question
+    conflict: np.ndarray  # 1 where the sentence names another year or rank than the question
+    qtype: str | None  # the kind of fact asked for (see question_type)
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,8 +342,8 @@ def candidates(
         bigram=np.array([len(qpairs & _pairs(tl)) / len(qpairs) if qpairs else 0.0 for tl in term_lists], dtype=np.float32),
         window=np.array(windows, dtype=np.float32),
         covered=[c for _, c in overlaps],
-        qtype=qtype,
         conflict=np.array([conflicting_value(question, t) for t in texts], dtype=np.float32),
+        qtype=qtype,
     )
 
 
@@ -358,7 +358,7 @@ def combine(c: Candidates, settings: AnswerSettings) -> np.ndarray:
         + settings.bigram_weight * c.bigram
         + settings.window_weight * c.window
         - settings.heading_penalty * c.heading
-        - (settings.conflict_penalty * c.conflict if c.conflict is not None else 0.0)
+        - settings.conflict_penalty * c.conflict
     )
 
 
@@ -514,7 +514,7 @@ def _window_terms(store: Store, sid: int, terms_of) -> set[str]:
 
 
 _PRONOUN_START = re.compile(
-    r"\W*(he|she|it|they|this|these|his|her|its|their|there|il|elle|ils|elles|celui-ci|celle-ci|ce|cette|ces|son|sa|ses|leur|leurs)\b",
+    r"\W*(he|she|it|they|this|these|his|her|its|their|il|elle|ils|elles|celui-ci|celle-ci|ce|cette|ces|son|sa|ses|leur|leurs)\b",
     re.IGNORECASE,
 )
 
@@ -548,7 +548,7 @@ def _value(token: str) -> tuple[str, int] | None:
         return "rank", _RANK_WORDS[token]
     m = _ORDINAL.fullmatch(token)
     if m:
-        return "rank", int(re.match(r"\d+", token).group())
+        return "rank", int(m.group(1))
     if _YEAR.fullmatch(token):
         return "year", int(token)
     return None
