@@ -7,6 +7,18 @@ from qa.answer import _overlap, candidates, conflicting_value, ignored_words, is
 from qa.embedding import HashingEmbedder
 
 
+def one_file_bot(tmp_path, text: str, **answer) -> QA:
+    """A QA over a corpus of one file holding `text`, with the fast fake embedder."""
+    root = tmp_path / "corpus"
+    root.mkdir()
+    (root / "a.txt").write_text(text)
+    return QA(root, tmp_path / "idx", model=HashingEmbedder(), answer=AnswerSettings(**answer))
+
+
+def candidates_for(bot: QA, question: str):
+    return candidates(bot.store, question, bot.embedder.embed_query(question), bot.retrieve(question, k=5), 5)
+
+
 @pytest.mark.parametrize(
     "question, kind",
     [
@@ -99,17 +111,13 @@ def test_overlap_gives_borrowed_terms_partial_credit():
 
 
 def test_a_sentence_opening_with_a_pronoun_borrows_its_antecedents_terms(tmp_path):
-    root = tmp_path / "corpus"
-    root.mkdir()
-    (root / "a.txt").write_text(
+    bot = one_file_bot(
+        tmp_path,
         "Chairman Azizov opened the conference of security services in Tashkent. "
         "He was speaking on Wednesday before the delegations.\n\n"
-        "The weather was mild. It rained on Wednesday in the afternoon.\n"
+        "The weather was mild. It rained on Wednesday in the afternoon.\n",
     )
-    bot = QA(root, tmp_path / "idx", model=HashingEmbedder())
-    question = "On which day was Azizov speaking?"
-    qvec = bot.embedder.embed_query(question)
-    c = candidates(bot.store, question, qvec, bot.retrieve(question, k=5), 5)
+    c = candidates_for(bot, "On which day was Azizov speaking?")
     by_text = {bot.store.sentences[sid].text: i for i, sid in enumerate(c.sids)}
     he = by_text["He was speaking on Wednesday before the delegations."]
     it = by_text["It rained on Wednesday in the afternoon."]
@@ -200,14 +208,13 @@ def test_hits_are_cut_to_k(corpus, tmp_path):
 
 
 def test_a_pronoun_sentence_without_the_asked_fact_is_quoted_after_its_antecedent(tmp_path):
-    root = tmp_path / "corpus"
-    root.mkdir()
-    (root / "a.txt").write_text(
+    bot = one_file_bot(
+        tmp_path,
         "The security summit opened on 4 September in the capital. "
         "It gathered delegations from twenty states to discuss security cooperation and border patrols.\n\n"
-        "The weather was mild all week and the markets were busy.\n"
+        "The weather was mild all week and the markets were busy.\n",
+        min_confidence=0.0,
     )
-    bot = QA(root, tmp_path / "idx", model=HashingEmbedder(), answer=AnswerSettings(min_confidence=0.0))
     ans = bot.answer("When did the summit that gathered delegations from twenty states to discuss border patrols open?")
     quotes = [c.quote for c in ans.citations]
     pronoun = "It gathered delegations from twenty states to discuss security cooperation and border patrols."
@@ -248,15 +255,14 @@ def test_conflicting_value_compares_values_not_spellings(question, text, conflic
 
 
 def test_candidates_mark_sentences_naming_another_year(tmp_path):
-    root = tmp_path / "corpus"
-    root.mkdir()
-    (root / "a.txt").write_text(
+    bot = one_file_bot(
+        tmp_path,
         "The 2024 summit of the league was held in the northern city.\n\n"
-        "The 2026 summit of the league will be held in the southern port.\n"
+        "The 2026 summit of the league will be held in the southern port.\n",
+        min_confidence=0.0,
     )
-    bot = QA(root, tmp_path / "idx", model=HashingEmbedder(), answer=AnswerSettings(min_confidence=0.0))
     question = "Where will the 2026 summit of the league be held?"
-    c = candidates(bot.store, question, bot.embedder.embed_query(question), bot.retrieve(question, k=5), 5)
+    c = candidates_for(bot, question)
     marks = {bot.store.sentences[sid].text: float(x) for sid, x in zip(c.sids, c.conflict)}
     assert marks == {
         "The 2024 summit of the league was held in the northern city.": 1.0,
