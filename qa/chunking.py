@@ -41,6 +41,7 @@ class ChunkSettings:
     """How documents are cut; part of the index manifest (changing it rebuilds the index)."""
 
     passage_tokens: int = 160  # target size of a passage in model word pieces
+    quote_split_words: int = 40  # a "sentence" this long that holds quotation marks is split inside them (0: never)
     min_passage_tokens: int = 48  # a passage shorter than this takes in the next paragraph
     overlap_sentences: int = 1  # sentences repeated when a long paragraph is cut
 
@@ -53,6 +54,8 @@ class ChunkSettings:
             )
         if self.overlap_sentences < 0:
             raise SettingsError(f"overlap_sentences must be 0 or more, got {self.overlap_sentences}")
+        if self.quote_split_words < 0:
+            raise SettingsError(f"quote_split_words must be 0 or more, got {self.quote_split_words}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,8 +151,52 @@ def units(text: str, a: int, b: int) -> list[tuple[int, int]]:
     return [(x, y) for x, y in out if x < y]
 
 
-def split_sentences(text: str, a: int, b: int, language: str = "en") -> list[tuple[int, int]]:
-    """Sentence spans inside text[a:b], found by pysbd and aligned back to exact offsets."""
+def split_sentences(text: str, a: int, b: int, language: str = "en", quote_split_words: int = 0) -> list[tuple[int, int]]:
+    """Sentence spans inside text[a:b], found by pysbd and aligned back to exact offsets.
+
+    pysbd never splits inside quotation marks, so a quoted speech of several sentences comes
+    back as one. With `quote_split_words`, a span of more words than that which holds
+    quotation marks is segmented again with the marks read as spaces (see _split_quoted).
+    """
+    spans = _pysbd_spans(text, a, b, language)
+    if not quote_split_words:
+        return spans
+    out: list[tuple[int, int]] = []
+    for x, y in spans:
+        long_quote = len(text[x:y].split()) > quote_split_words and _QUOTES.search(text, x, y)
+        out.extend(_split_quoted(text, x, y, language) if long_quote else [(x, y)])
+    return out
+
+
+_QUOTES = re.compile(r'["“”«»„‟]')
+_OPENING = '"“«„‟'
+_CLOSING = '"”»'
+_MIN_QUOTED_WORDS = 4  # a piece shorter than this ("Certainly!") stays with the sentence before it
+
+
+def _split_quoted(text: str, x: int, y: int, language: str) -> list[tuple[int, int]]:
+    """The sentences of the quoted speech in text[x:y]; quotation marks stay with the sentence they open or close."""
+    masked = text[:x] + _QUOTES.sub(" ", text[x:y]) + text[y:]  # same length: offsets still hold
+    pieces = [(s, e) for s, e in _pysbd_spans(masked, x, y, language)]
+    merged: list[list[int]] = []
+    for s, e in pieces:
+        if merged and len(text[s:e].split()) < _MIN_QUOTED_WORDS:
+            merged[-1][1] = e
+        else:
+            merged.append([s, e])
+    if len(merged) > 1 and len(text[merged[0][0] : merged[0][1]].split()) < _MIN_QUOTED_WORDS:
+        merged[1][0] = merged[0][0]
+        del merged[0]
+    merged[0][0], merged[-1][1] = x, y
+    for i in range(1, len(merged)):
+        while merged[i][0] > merged[i - 1][1] and text[merged[i][0] - 1] in _OPENING:
+            merged[i][0] -= 1
+        while merged[i - 1][1] < merged[i][0] and text[merged[i - 1][1]] in _CLOSING:
+            merged[i - 1][1] += 1
+    return [(s, e) for s, e in merged]
+
+
+def _pysbd_spans(text: str, a: int, b: int, language: str) -> list[tuple[int, int]]:
     chunk = text[a:b]
     # Line breaks inside a unit are wrapped lines: segment them as spaces (same length, same offsets).
     flat = chunk.replace("\r\n", "  ").replace("\n", " ").replace("\r", " ")
@@ -234,7 +281,9 @@ def split_document(
 
     # Each unit (a paragraph, or a line that stands alone) is a paragraph for packing.
     para_sents = [
-        split_sentences(text, ua, ub, language) for pa, pb in paragraphs(text) for ua, ub in units(text, pa, pb)
+        split_sentences(text, ua, ub, language, settings.quote_split_words)
+        for pa, pb in paragraphs(text)
+        for ua, ub in units(text, pa, pb)
     ]
 
     flat = [s for spans in para_sents for s in spans]
