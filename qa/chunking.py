@@ -159,13 +159,9 @@ def split_sentences(text: str, a: int, b: int, language: str = "en", quote_split
     quotation marks is segmented again with the marks read as spaces (see _split_quoted).
     """
     spans = _pysbd_spans(text, a, b, language)
-    if not quote_split_words:
-        return spans
-    out: list[tuple[int, int]] = []
-    for x, y in spans:
-        long_quote = len(text[x:y].split()) > quote_split_words and _QUOTES.search(text, x, y)
-        out.extend(_split_quoted(text, x, y, language) if long_quote else [(x, y)])
-    return out
+    if quote_split_words:
+        spans, _ = _split_quotes_in(text, spans, [], language, quote_split_words)
+    return spans
 
 
 _QUOTES = re.compile(r'["“”«»„‟]')
@@ -243,6 +239,20 @@ def _segments(flat: str, language: str) -> list[str]:
     return out
 
 
+def _split_quotes_in(
+    text: str, spans: list[tuple[int, int]], ranges: list[tuple[int, int]], language: str, words: int
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """The spans with each long quoted one replaced by its sentences, and the passage ranges renumbered."""
+    out: list[tuple[int, int]] = []
+    first_of = []
+    for x, y in spans:
+        first_of.append(len(out))
+        long_quote = len(text[x:y].split()) > words and _QUOTES.search(text, x, y)
+        out.extend(_split_quoted(text, x, y, language) if long_quote else [(x, y)])
+    first_of.append(len(out))
+    return out, [(first_of[f], first_of[l]) for f, l in ranges]
+
+
 def _fit(text: str, a: int, b: int, limit: int, count: TokenCounter) -> list[tuple[int, int]]:
     """Cut the span text[a:b] at white space into pieces of at most `limit` tokens."""
     words = [(m.start() + a, m.end() + a) for m in re.finditer(r"\S+", text[a:b])]
@@ -281,9 +291,7 @@ def split_document(
 
     # Each unit (a paragraph, or a line that stands alone) is a paragraph for packing.
     para_sents = [
-        split_sentences(text, ua, ub, language, settings.quote_split_words)
-        for pa, pb in paragraphs(text)
-        for ua, ub in units(text, pa, pb)
+        split_sentences(text, ua, ub, language) for pa, pb in paragraphs(text) for ua, ub in units(text, pa, pb)
     ]
 
     flat = [s for spans in para_sents for s in spans]
@@ -328,6 +336,11 @@ def split_document(
             total += n
     if sent_spans:
         ranges.append((first, len(sent_spans)))
+
+    if settings.quote_split_words:
+        # Quoted speech is split into its sentences only now, after packing: passages stay as
+        # they were (retrieval unchanged), the answer can quote the one sentence that holds it.
+        sent_spans, ranges = _split_quotes_in(text, sent_spans, ranges, language, settings.quote_split_words)
 
     passages = []
     owner = [-1] * len(sent_spans)  # an overlap sentence belongs to the first passage that holds it

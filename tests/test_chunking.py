@@ -117,6 +117,19 @@ def test_a_long_quoted_speech_is_split_into_its_sentences():
     ]
 
 
+def test_quoted_speech_is_split_after_packing_so_passages_stay_the_same():
+    doc = Document("q.txt", "Opening remarks.\n\n" + QUOTED + "\n\nClosing remarks were brief and to the point.\n", "", 0, 0)
+    count = lambda texts: [len(t.split()) for t in texts]  # noqa: E731 - a word counts as a token
+    whole = split_document(doc, count, 60, ChunkSettings(passage_tokens=60, min_passage_tokens=10, quote_split_words=0))
+    split = split_document(doc, count, 60, ChunkSettings(passage_tokens=60, min_passage_tokens=10, quote_split_words=40))
+    assert [p.text for p in split.passages] == [p.text for p in whole.passages]
+    assert len(split.sentences) == len(whole.sentences) + 2
+    for p, (first, last) in zip(split.passages, split.ranges):
+        inside = split.sentences[first:last]
+        assert inside[0].start == p.start and inside[-1].end == p.end
+        assert all(doc.text[s.start : s.end] == s.text for s in inside)
+
+
 def test_short_quotations_and_short_quoted_pieces_stay_whole():
     short = "He said “Stop. Now.” and left the room quietly."
     assert [short[a:b] for a, b in split_sentences(short, 0, len(short), "en", quote_split_words=40)] == [short]
