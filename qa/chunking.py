@@ -174,9 +174,11 @@ def _split_quoted(text: str, x: int, y: int, language: str) -> list[tuple[int, i
     """The sentences of the quoted speech in text[x:y]; quotation marks stay with the sentence they open or close."""
     masked = text[:x] + _QUOTES.sub(" ", text[x:y]) + text[y:]  # same length: offsets still hold
     pieces = [(s, e) for s, e in _pysbd_spans(masked, x, y, language)]
+    quoted = _quoted_regions(text, x, y)
     merged: list[list[int]] = []
     for s, e in pieces:
-        if merged and len(text[s:e].split()) < _MIN_QUOTED_WORDS:
+        inside = any(a < s < b for a, b in quoted)  # pysbd's other decisions (abbreviations...) stand
+        if merged and (len(text[s:e].split()) < _MIN_QUOTED_WORDS or not inside):
             merged[-1][1] = e
         else:
             merged.append([s, e])
@@ -190,6 +192,22 @@ def _split_quoted(text: str, x: int, y: int, language: str) -> list[tuple[int, i
         while merged[i - 1][1] < merged[i][0] and text[merged[i - 1][1]] in _CLOSING:
             merged[i - 1][1] += 1
     return [(s, e) for s, e in merged]
+
+
+def _quoted_regions(text: str, x: int, y: int) -> list[tuple[int, int]]:
+    """Where quotations run inside text[x:y]: from an opening mark to its closing one (or to y when unclosed)."""
+    regions = []
+    start = None
+    for i in range(x, y):
+        c = text[i]
+        if start is None and (c in "“«„‟" or c == '"'):
+            start = i
+        elif start is not None and (c in "”»" or c == '"'):
+            regions.append((start, i))
+            start = None
+    if start is not None:
+        regions.append((start, y))
+    return regions
 
 
 def _pysbd_spans(text: str, a: int, b: int, language: str) -> list[tuple[int, int]]:
