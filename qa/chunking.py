@@ -41,7 +41,7 @@ class ChunkSettings:
     """How documents are cut; part of the index manifest (changing it rebuilds the index)."""
 
     passage_tokens: int = 160  # target size of a passage in model word pieces
-    quote_split_words: int = 40  # a "sentence" this long that holds quotation marks is split inside them (0: never)
+    quote_split_words: int = 60  # a "sentence" this long that holds quotation marks is split inside them (0: never)
     min_passage_tokens: int = 48  # a passage shorter than this takes in the next paragraph
     overlap_sentences: int = 1  # sentences repeated when a long paragraph is cut
 
