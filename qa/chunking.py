@@ -41,7 +41,6 @@ class ChunkSettings:
     """How documents are cut; part of the index manifest (changing it rebuilds the index)."""
 
     passage_tokens: int = 160  # target size of a passage in model word pieces
-    quote_split_words: int = 60  # a "sentence" this long that holds quotation marks is split inside them (0: never)
     min_passage_tokens: int = 48  # a passage shorter than this takes in the next paragraph
     overlap_sentences: int = 1  # sentences repeated when a long paragraph is cut
 
@@ -54,8 +53,6 @@ class ChunkSettings:
             )
         if self.overlap_sentences < 0:
             raise SettingsError(f"overlap_sentences must be 0 or more, got {self.overlap_sentences}")
-        if self.quote_split_words < 0:
-            raise SettingsError(f"quote_split_words must be 0 or more, got {self.quote_split_words}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,66 +148,8 @@ def units(text: str, a: int, b: int) -> list[tuple[int, int]]:
     return [(x, y) for x, y in out if x < y]
 
 
-def split_sentences(text: str, a: int, b: int, language: str = "en", quote_split_words: int = 0) -> list[tuple[int, int]]:
-    """Sentence spans inside text[a:b], found by pysbd and aligned back to exact offsets.
-
-    pysbd never splits inside quotation marks, so a quoted speech of several sentences comes
-    back as one. With `quote_split_words`, a span of more words than that which holds
-    quotation marks is segmented again with the marks read as spaces (see _split_quoted).
-    """
-    spans = _pysbd_spans(text, a, b, language)
-    if quote_split_words:
-        spans, _ = _split_quotes_in(text, spans, [], language, quote_split_words)
-    return spans
-
-
-_QUOTES = re.compile(r'["“”«»„‟]')
-_OPENING = '"“«„‟'
-_CLOSING = '"”»'
-_MIN_QUOTED_WORDS = 4  # a piece shorter than this ("Certainly!") stays with the sentence before it
-
-
-def _split_quoted(text: str, x: int, y: int, language: str) -> list[tuple[int, int]]:
-    """The sentences of the quoted speech in text[x:y]; quotation marks stay with the sentence they open or close."""
-    masked = text[:x] + _QUOTES.sub(" ", text[x:y]) + text[y:]  # same length: offsets still hold
-    pieces = [(s, e) for s, e in _pysbd_spans(masked, x, y, language)]
-    quoted = _quoted_regions(text, x, y)
-    merged: list[list[int]] = []
-    for s, e in pieces:
-        inside = any(a < s < b for a, b in quoted)  # pysbd's other decisions (abbreviations...) stand
-        if merged and (len(text[s:e].split()) < _MIN_QUOTED_WORDS or not inside):
-            merged[-1][1] = e
-        else:
-            merged.append([s, e])
-    if len(merged) > 1 and len(text[merged[0][0] : merged[0][1]].split()) < _MIN_QUOTED_WORDS:
-        merged[1][0] = merged[0][0]
-        del merged[0]
-    merged[0][0], merged[-1][1] = x, y
-    for i in range(1, len(merged)):
-        while merged[i][0] > merged[i - 1][1] and text[merged[i][0] - 1] in _OPENING:
-            merged[i][0] -= 1
-        while merged[i - 1][1] < merged[i][0] and text[merged[i - 1][1]] in _CLOSING:
-            merged[i - 1][1] += 1
-    return [(s, e) for s, e in merged]
-
-
-def _quoted_regions(text: str, x: int, y: int) -> list[tuple[int, int]]:
-    """Where quotations run inside text[x:y]: from an opening mark to its closing one (or to y when unclosed)."""
-    regions = []
-    start = None
-    for i in range(x, y):
-        c = text[i]
-        if start is None and (c in "“«„‟" or c == '"'):
-            start = i
-        elif start is not None and (c in "”»" or c == '"'):
-            regions.append((start, i))
-            start = None
-    if start is not None:
-        regions.append((start, y))
-    return regions
-
-
-def _pysbd_spans(text: str, a: int, b: int, language: str) -> list[tuple[int, int]]:
+def split_sentences(text: str, a: int, b: int, language: str = "en") -> list[tuple[int, int]]:
+    """Sentence spans inside text[a:b], found by pysbd and aligned back to exact offsets."""
     chunk = text[a:b]
     # Line breaks inside a unit are wrapped lines: segment them as spaces (same length, same offsets).
     flat = chunk.replace("\r\n", "  ").replace("\n", " ").replace("\r", " ")
@@ -255,20 +194,6 @@ def _segments(flat: str, language: str) -> list[str]:
         out.extend(segment(flat[start:end]))
         start = end
     return out
-
-
-def _split_quotes_in(
-    text: str, spans: list[tuple[int, int]], ranges: list[tuple[int, int]], language: str, words: int
-) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-    """The spans with each long quoted one replaced by its sentences, and the passage ranges renumbered."""
-    out: list[tuple[int, int]] = []
-    first_of = []
-    for x, y in spans:
-        first_of.append(len(out))
-        long_quote = len(text[x:y].split()) > words and _QUOTES.search(text, x, y)
-        out.extend(_split_quoted(text, x, y, language) if long_quote else [(x, y)])
-    first_of.append(len(out))
-    return out, [(first_of[f], first_of[l]) for f, l in ranges]
 
 
 def _fit(text: str, a: int, b: int, limit: int, count: TokenCounter) -> list[tuple[int, int]]:
@@ -354,11 +279,6 @@ def split_document(
             total += n
     if sent_spans:
         ranges.append((first, len(sent_spans)))
-
-    if settings.quote_split_words:
-        # Quoted speech is split into its sentences only now, after packing: passages stay as
-        # they were (retrieval unchanged), the answer can quote the one sentence that holds it.
-        sent_spans, ranges = _split_quotes_in(text, sent_spans, ranges, language, settings.quote_split_words)
 
     passages = []
     owner = [-1] * len(sent_spans)  # an overlap sentence belongs to the first passage that holds it

@@ -95,54 +95,6 @@ def test_abbreviations_initials_and_decimals_do_not_split():
     ]
 
 
-QUOTED = (
-    "“Particular attention is paid to social and psychological work with former adherents of extremist ideas, "
-    "their education and employment. These approaches are already yielding real results and are receiving "
-    "international recognition. In particular, since 2019, 531 repatriates have been returned within the "
-    "framework of 5 humanitarian actions “Mehr”. They were provided with comprehensive assistance”, Mr. Tursunov noted."
-)
-
-
-def test_a_long_quoted_speech_is_split_into_its_sentences():
-    alone = split_sentences(QUOTED, 0, len(QUOTED), "en")  # pysbd alone: three quoted sentences as one
-    assert QUOTED[alone[0][0] : alone[0][1]].count(". ") == 2
-    got = [QUOTED[a:b] for a, b in split_sentences(QUOTED, 0, len(QUOTED), "en", quote_split_words=40)]
-    assert got == [
-        "“Particular attention is paid to social and psychological work with former adherents of extremist ideas, "
-        "their education and employment.",
-        "These approaches are already yielding real results and are receiving international recognition.",
-        "In particular, since 2019, 531 repatriates have been returned within the framework of 5 humanitarian "
-        "actions “Mehr”.",
-        "They were provided with comprehensive assistance”, Mr. Tursunov noted.",
-    ]
-
-
-def test_quoted_speech_is_split_after_packing_so_passages_stay_the_same():
-    doc = Document("q.txt", "Opening remarks.\n\n" + QUOTED + "\n\nClosing remarks were brief and to the point.\n", "", 0, 0)
-    count = lambda texts: [len(t.split()) for t in texts]  # noqa: E731 - a word counts as a token
-    whole = split_document(doc, count, 60, ChunkSettings(passage_tokens=60, min_passage_tokens=10, quote_split_words=0))
-    split = split_document(doc, count, 60, ChunkSettings(passage_tokens=60, min_passage_tokens=10, quote_split_words=40))
-    assert [p.text for p in split.passages] == [p.text for p in whole.passages]
-    assert len(split.sentences) == len(whole.sentences) + 2
-    for p, (first, last) in zip(split.passages, split.ranges):
-        inside = split.sentences[first:last]
-        assert inside[0].start == p.start and inside[-1].end == p.end
-        assert all(doc.text[s.start : s.end] == s.text for s in inside)
-
-
-def test_short_quotations_and_short_quoted_pieces_stay_whole():
-    short = "He said “Stop. Now.” and left the room quietly."
-    assert [short[a:b] for a, b in split_sentences(short, 0, len(short), "en", quote_split_words=40)] == [short]
-    text = (
-        'The minister said in an interview: "Of course the price of oil is going to rise in the coming months... '
-        "Certainly! And how! You have increased the price of the wheat you sell us by 300 percent, and the same for "
-        'sugar and cement." He left.'
-    )
-    got = [text[a:b] for a, b in split_sentences(text, 0, len(text), "en", quote_split_words=20)]
-    assert "".join(got).replace(" ", "") == text.replace(" ", "")  # nothing lost
-    assert all(len(g.split()) >= 4 or g == "He left." for g in got)  # "Certainly!" is not a sentence of its own
-
-
 def test_french_sentences():
     text = "M. Dupont est arrivé à Tachkent. Il a dit « bonjour ». Le taux était de 90,2 %. Fin du texte."
     got = [text[a:b] for a, b in split_sentences(text, 0, len(text), "fr")]
@@ -213,7 +165,6 @@ def test_a_single_giant_token_is_cut_by_characters():
         ({"passage_tokens": 4}, "passage_tokens"),
         ({"min_passage_tokens": 500}, "min_passage_tokens"),
         ({"overlap_sentences": -1}, "overlap_sentences"),
-        ({"quote_split_words": -1}, "quote_split_words"),
     ],
 )
 def test_settings_are_checked(kwargs, message):
