@@ -1,6 +1,7 @@
 """Embedders: the narrow interface, the sentence-transformers implementation, and a deterministic fake."""
 from __future__ import annotations
 
+import copy
 import hashlib
 import os
 import re
@@ -99,6 +100,8 @@ class SentenceTransformerEmbedder(Embedder):
         self._model = None
         self._session = None
         self._lock = threading.Lock()
+        self._counting_tokenizer = None
+        self._counting_lock = threading.Lock()
 
     @property
     def model(self):
@@ -150,8 +153,15 @@ class SentenceTransformerEmbedder(Embedder):
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         if not texts:
             return []
-        enc = self.model.tokenizer(list(texts), add_special_tokens=False, truncation=False, verbose=False)["input_ids"]
-        return [len(ids) for ids in enc]
+        # A fast tokenizer keeps padding and truncation as state of its backend, set on every
+        # call: counting (neither) on the tokenizer that encode() uses (both) from another thread
+        # made encode's batches come back unpadded ("Unable to create tensor") while an index
+        # update ran beside answers. Counting uses a copy of its own.
+        with self._counting_lock:
+            if self._counting_tokenizer is None:
+                self._counting_tokenizer = copy.deepcopy(self.model.tokenizer)
+            enc = self._counting_tokenizer(list(texts), add_special_tokens=False, truncation=False, verbose=False)
+        return [len(ids) for ids in enc["input_ids"]]
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
         if self.backend != "torch":

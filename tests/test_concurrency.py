@@ -163,6 +163,38 @@ def test_real_model_answers_while_a_file_is_added(tmp_path, seed_qa, real_embedd
     assert final.citations and final.citations[0].source == "lighthouse.txt"
 
 
+def test_counting_tokens_beside_encoding_never_breaks_a_batch(real_embedder):
+    """CI caught it once: an index update counts tokens (no padding) while answers encode (padding)
+    on the same fast tokenizer, whose settings are shared state, and a batch came back unpadded."""
+    import time
+
+    texts = [" ".join(["word"] * (i % 40 + 1)) for i in range(64)]
+    errors: list = []
+    stop = threading.Event()
+
+    def loop(work):
+        while not stop.is_set():
+            try:
+                work()
+            except Exception as err:  # any failure is the defect
+                errors.append(err)
+                stop.set()
+
+    workers = [
+        threading.Thread(target=loop, args=(lambda: real_embedder.count_tokens(texts),)),
+        threading.Thread(target=loop, args=(lambda: real_embedder.count_tokens(texts[:8]),)),
+        threading.Thread(target=loop, args=(lambda: real_embedder.embed_batch(texts[:16]),)),
+        threading.Thread(target=loop, args=(lambda: real_embedder.embed_query("How many representatives attended?"),)),
+    ]
+    for w in workers:
+        w.start()
+    time.sleep(8)
+    stop.set()
+    for w in workers:
+        w.join(60)
+    assert errors == []
+
+
 def test_warm_up_loads_the_model_and_opens_the_index_before_the_first_question(tmp_path, seed_qa):
     """The load benchmark found the first question after start waiting 5-12 s for the model."""
     from qa.embedding import SentenceTransformerEmbedder
