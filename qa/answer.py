@@ -306,6 +306,7 @@ def candidates(
     qterms = question_terms(store, question, context)
     qwords = set(words(question))
     qtype = question_type(question)
+    asked_values = _asked_values(question)  # years and ranks the question names (most name none)
 
     sids: list[int] = []
     prior: dict[int, float] = {}
@@ -342,7 +343,7 @@ def candidates(
         bigram=np.array([len(qpairs & _pairs(tl)) / len(qpairs) if qpairs else 0.0 for tl in term_lists], dtype=np.float32),
         window=np.array(windows, dtype=np.float32),
         covered=[c for _, c in overlaps],
-        conflict=np.array([conflicting_value(question, t) for t in texts], dtype=np.float32),
+        conflict=np.array([_conflicts(asked_values, t) for t in texts], dtype=np.float32),
         qtype=qtype,
     )
 
@@ -560,8 +561,15 @@ def conflicting_value(question: str, text: str) -> bool:
     A year just after "before", "prior to", "since", "avant"... bounds a period rather than naming
     it, so it is not compared.
     """
+    return _conflicts(_asked_values(question), text)
+
+
+def _asked_values(question: str) -> set[tuple[str, int]]:
     q = words(question)
-    asked = {v for i, t in enumerate(q) if (v := _value(t)) and not (v[0] == "year" and _BOUNDS & set(q[max(0, i - 2) : i]))}
+    return {v for i, t in enumerate(q) if (v := _value(t)) and not (v[0] == "year" and _BOUNDS & set(q[max(0, i - 2) : i]))}
+
+
+def _conflicts(asked: set[tuple[str, int]], text: str) -> bool:
     if not asked:
         return False
     said = {v for t in words(text) if (v := _value(t))}
