@@ -37,10 +37,11 @@ _WEEKDAYS = frozenset(
 )
 # What a quantity question asks for when it has no "how many": "what is the population of ...".
 _QUANTITY_NOUNS = (
-    "population|budget|cost|price|area|size|length|height|width|depth|weight|salary|revenue|income|distance|speed|"
+    "population|area|size|length|height|width|depth|weight|distance|speed|"
     "temperature|capacity|rate|percentage|amount|total|age|duration|superficie|taille|longueur|hauteur|poids|"
     "vitesse|capacite|taux|duree"
 )
+# ... and an amount of money ("what was the budget of ..."): the answer should name a currency.
 _MONEY_NOUNS = "budget|cost|costs|price|salary|revenue|income|fee|fees|value|worth|prix|cout|salaire|revenu|montant|valeur"
 # The asked-for kind of fact, from the question's wording (folded, English or French). When a
 # question has several cues ("Who spoke when the event opened?"), the first one wins.
