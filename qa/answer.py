@@ -186,7 +186,8 @@ def type_match(qtype: str | None, text: str, question_words: set[str]) -> float:
     """1.0 when the sentence holds a fact of the asked-for kind that the question does not already name."""
     if qtype is None:
         return 0.0
-    toks = set(words(text)) - question_words
+    all_words = words(text)
+    toks = set(all_words) - question_words
     if qtype in ("number", "money"):
         number = any(_DIGITS.search(t) or t in _NUMBER_WORDS for t in toks)
         if qtype == "number" or not number:
@@ -195,7 +196,6 @@ def type_match(qtype: str | None, text: str, question_words: set[str]) -> float:
     if qtype == "date":
         if any(_YEAR.fullmatch(t) or t in _MONTHS or t in _WEEKDAYS for t in toks):
             return 1.0
-        all_words = words(text)
         for i, w in enumerate(all_words):  # a day beside a month the question names: "on September 4-5"
             if w in _MONTHS and any(_DIGITS.search(x) and x not in question_words for x in all_words[max(0, i - 3) : i + 3]):
                 return 1.0
@@ -473,7 +473,8 @@ def compose_answer(
     if counted and not _holds_all(store, scored[0].sid, counted):
         # "How many journalists...?" answered by a sentence that counts no journalists.
         conf *= settings.unmatched_count_factor
-    if question_type(question) in FACT_TYPES:
+    qtype = question_type(question)
+    if qtype in FACT_TYPES:
         # "When was it founded?" answered by a sentence without a date; half as much for a bare
         # number where a date or an amount was asked for.
         conf *= 1.0 - (1.0 - scored[0].typed) * (1.0 - settings.missing_type_factor)
@@ -485,7 +486,7 @@ def compose_answer(
         return Answer(question, None, [], hits, conf, _join(note, reason))
 
     chosen = _pick(store, scored, settings)
-    antecedent = _antecedent(store, chosen[0], question)
+    antecedent = _antecedent(store, chosen[0], qtype)
     if antecedent is not None and all(c.sid != antecedent for c in chosen):
         # "He was speaking ..." without the fact asked for: the sentence "he" points to goes first.
         best = chosen[0]
@@ -524,12 +525,18 @@ _PRONOUN_START = re.compile(
 ANTECEDENT_CREDIT = 0.7  # measured on the dev sets: 0.3-1.0 all help containment, 0.7 most
 
 
-def _antecedent_terms(store: Store, sid: int, terms_of) -> set[str]:
-    """For a sentence opening with a pronoun ("He was speaking..."), the terms of the sentence before it."""
+def _pronoun_antecedent(store: Store, sid: int) -> int | None:
+    """For a sentence opening with a pronoun ("He was speaking..."), the sentence before it in its file."""
     s = store.sentences[sid]
     if sid > 0 and _PRONOUN_START.match(s.text) and store.sentences[sid - 1].source == s.source:
-        return set(terms_of(sid - 1))
-    return set()
+        return sid - 1
+    return None
+
+
+def _antecedent_terms(store: Store, sid: int, terms_of) -> set[str]:
+    """The terms of the sentence a pronoun opening points back to (none for other sentences)."""
+    before = _pronoun_antecedent(store, sid)
+    return set(terms_of(before)) if before is not None else set()
 
 
 _RANK_WORDS = {
@@ -577,14 +584,12 @@ def _conflicts(asked: set[tuple[str, int]], text: str) -> bool:
     return any(v not in said and any(kind == v[0] for kind, _ in said) for v in asked)
 
 
-def _antecedent(store: Store, best: _Scored, question: str) -> int | None:
+def _antecedent(store: Store, best: _Scored, qtype: str | None) -> int | None:
     """The sentence before the best one, when the best opens with a pronoun and lacks the kind of fact asked for."""
-    if question_type(question) is None or best.typed >= 1.0 or best.sid == 0:
+    if qtype is None or best.typed >= 1.0:
         return None
-    s, before = store.sentences[best.sid], store.sentences[best.sid - 1]
-    if not _PRONOUN_START.match(s.text) or before.source != s.source or not is_content(before.text):
-        return None
-    return best.sid - 1
+    before = _pronoun_antecedent(store, best.sid)
+    return before if before is not None and is_content(store.sentences[before].text) else None
 
 
 def _holds_all(store: Store, sid: int, wanted: set[str]) -> bool:
