@@ -30,6 +30,13 @@ def _data(index: Path) -> Path:
     return index / read_manifest(index)["data"]
 
 
+def _set_manifest(index, field: str, value) -> None:
+    """Rewrite one field of an index's manifest, as a damaged or foreign index would have it."""
+    manifest = read_manifest(index)
+    manifest[field] = value
+    (index / MANIFEST).write_text(json.dumps(manifest))
+
+
 def _same_answers(a: QA, b: QA) -> None:
     for q in (QUESTION, "Who is the chairman of the State Security Service?", "Which city hosts the conference?"):
         x, y = a.answer(q), b.answer(q)
@@ -152,9 +159,7 @@ def test_a_garbage_manifest_is_rebuilt(seed_copy, tmp_path, manifest, says):
 def test_a_manifest_with_fields_of_the_wrong_shape_is_rebuilt(seed_copy, tmp_path, field, value):
     index = tmp_path / "ix"
     good = _built(seed_copy, index)
-    manifest = read_manifest(index)
-    manifest[field] = value
-    (index / MANIFEST).write_text(json.dumps(manifest))
+    _set_manifest(index, field, value)
     bot = QA(seed_copy, index, model=HashingEmbedder())
     report = bot.refresh()
     assert report.rebuilt and "malformed" in report.reason
@@ -164,9 +169,7 @@ def test_a_manifest_with_fields_of_the_wrong_shape_is_rebuilt(seed_copy, tmp_pat
 def test_a_manifest_from_another_format_version_is_rebuilt(seed_copy, tmp_path):
     index = tmp_path / "ix"
     _built(seed_copy, index)
-    manifest = read_manifest(index)
-    manifest["format"] = 99
-    (index / MANIFEST).write_text(json.dumps(manifest))
+    _set_manifest(index, "format", 99)
     report = QA(seed_copy, index, model=HashingEmbedder()).refresh()
     assert report.rebuilt and report.reason == "index format 99 differs from this version's 1"
 
@@ -186,9 +189,7 @@ def test_an_index_from_another_model_is_rebuilt_never_queried(seed_copy, tmp_pat
 def test_a_manifest_whose_dimension_lies_is_rebuilt(seed_copy, tmp_path):
     index = tmp_path / "ix"
     _built(seed_copy, index)
-    manifest = read_manifest(index)
-    manifest["dim"] = 384
-    (index / MANIFEST).write_text(json.dumps(manifest))
+    _set_manifest(index, "dim", 384)
     report = QA(seed_copy, index, model=HashingEmbedder()).refresh()
     assert report.rebuilt and "inconsistent" in report.reason
 
@@ -196,9 +197,7 @@ def test_a_manifest_whose_dimension_lies_is_rebuilt(seed_copy, tmp_path):
 def test_an_index_whose_model_cannot_be_loaded_says_which_and_what_to_do(seed_copy, tmp_path, capsys):
     index = tmp_path / "ix"
     _built(seed_copy, index)
-    manifest = read_manifest(index)
-    manifest["model"] = "no-such-org/no-such-model"
-    (index / MANIFEST).write_text(json.dumps(manifest))
+    _set_manifest(index, "model", "no-such-org/no-such-model")
     with pytest.raises(SystemExit):
         main(["ask", QUESTION, "--corpus", str(seed_copy), "--index", str(index), "-q"])
     err = capsys.readouterr().err
