@@ -7,7 +7,7 @@ from .evaluate import EvalReport, Metrics, evaluate
 from .index import IndexSettings, UpdateReport
 from .pipeline import QA
 from .retrieval import RetrievalSettings
-from .types import Answer, Citation, Document, Hit, Passage, Sentence, Skipped
+from .types import Answer, Citation, Document, Hit, Passage, Quote, Sentence, Skipped
 
 __all__ = [
     "QA",
@@ -16,6 +16,7 @@ __all__ = [
     "Metrics",
     "Answer",
     "Citation",
+    "Quote",
     "Hit",
     "Document",
     "Passage",

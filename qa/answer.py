@@ -21,7 +21,7 @@ from .chunking import guess_language
 from .errors import SettingsError
 from .index import Store
 from .lexical import fold, stopwords, terms, words
-from .types import Answer, Citation, Hit, Sentence
+from .types import Answer, Citation, Hit, Quote, Sentence, quotes_text
 
 _NUMBER_WORDS = frozenset(
     "one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty hundred thousand million "
@@ -494,16 +494,15 @@ def compose_answer(
     pool = [s.sid for s in scored]
     language = guess_language(question)
     citations: list[Citation] = []
-    parts = []
+    quotes: list[Quote] = []
     for c in chosen:
-        markers = ""
         witnesses = _witnesses(store, c, pool, settings.duplicate_similarity, language)
+        first = len(citations) + 1
         for sid in witnesses:
             s = store.sentences[sid]
             citations.append(Citation(len(citations) + 1, s.source, s.start, s.end, s.line, s.text))
-            markers += f"[{len(citations)}]"
-        parts.append(store.sentences[witnesses[0]].text + " " + markers)
-    return Answer(question, " ".join(parts), citations, hits, conf, note)
+        quotes.append(Quote(store.sentences[witnesses[0]].text, tuple(range(first, len(citations) + 1))))
+    return Answer(question, quotes_text(quotes), citations, hits, conf, note, quotes)
 
 
 def _window_terms(store: Store, sid: int, terms_of) -> set[str]:

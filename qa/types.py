@@ -79,8 +79,24 @@ class Citation:
 
 
 @dataclass(frozen=True, slots=True)
+class Quote:
+    """One quoted sentence of an answer and the numbers of the citations (every file that says it)."""
+
+    text: str  # word for word as in the file of its first citation
+    citations: tuple[int, ...]
+
+
+def quotes_text(quotes: list[Quote]) -> str | None:
+    """The answer as one line: each quote followed by its markers, `sentence [1][2] sentence [3]`."""
+    if not quotes:
+        return None
+    return " ".join(q.text + " " + "".join(f"[{n}]" for n in q.citations) for q in quotes)
+
+
+@dataclass(frozen=True, slots=True)
 class Answer:
-    """An extractive answer: `text` quotes the documents with markers like [1][2], or is None (abstained)."""
+    """An extractive answer: `quotes` with their citation numbers, `text` the same with markers like [1][2],
+    or `text is None` (abstained)."""
 
     question: str
     text: str | None
@@ -88,6 +104,7 @@ class Answer:
     hits: list[Hit] = field(default_factory=list)
     confidence: float = 0.0
     reason: str | None = None  # why it abstained, or a note such as a truncated question
+    quotes: list[Quote] = field(default_factory=list)  # empty when abstained
 
     @property
     def answered(self) -> bool:
