@@ -30,13 +30,13 @@ from .chunking import ChunkSettings, split_document
 from .corpus import list_files, read_document, relative_name
 from .embedding import Embedder
 from .errors import CorpusError, IndexStoreError, SettingsError
+from .jsonfile import TMP_MARK, write_json as _write_json
 from .lexical import terms
 from .types import Document, Passage, Sentence, Skipped
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 COMPLETE = "complete.json"
-TMP_MARK = ".tmp-"
 LOCK = ".lock"
 LOCK_TIMEOUT = 600.0
 
@@ -94,20 +94,6 @@ class Store:
     @property
     def version(self) -> str:
         return self.manifest["data"]
-
-
-def _write_json(path: Path, obj) -> None:
-    text = json.dumps(obj, ensure_ascii=False)
-    try:
-        data = text.encode("utf-8")
-    except UnicodeEncodeError:  # a file name that is not valid UTF-8 on disk: escape it, json round-trips it
-        data = json.dumps(obj).encode("ascii")
-    tmp = path.with_name(path.name + f"{TMP_MARK}{uuid.uuid4().hex[:8]}")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
 
 
 def _checksums(data: Path) -> dict[str, str]:
