@@ -46,14 +46,14 @@ def free_port() -> int:
 LAUNCHER = r"""
 import sys
 sys.path.insert(0, sys.argv[1])
-import app
 from qa import QA
+from qa.ui import build, launch
 
 root, corpus, index, model, port, setting = sys.argv[1:7]
 bot = QA(corpus, index, model=model or None)
 bot.refresh()
 bot.warm_up()
-demo = app.build(bot)
+demo = build(bot)
 if setting == "gradio-default":  # what Gradio does when nothing is set: one event of each kind at a time
     for fn in demo.fns.values():
         fn.concurrency_limit = "default"
@@ -62,7 +62,7 @@ elif setting != "app":  # a number: how many questions are answered at once
     for fn in demo.fns.values():
         if fn.concurrency_id == "answer":
             fn.concurrency_limit = int(setting)
-app.launch(demo, "127.0.0.1", int(port))
+launch(demo, "127.0.0.1", int(port))
 """
 
 

@@ -63,6 +63,7 @@ def index(corpus: str, index: str, model: str | None, rebuild: bool, quiet: bool
 def ask(question: str, corpus: str, index: str, model: str | None, k: int, as_json: bool, quiet: bool) -> None:
     """Answer QUESTION from the documents, citing file and line."""
     from .pipeline import check_question
+    from .reply import format_reply
 
     check_question(question)  # refuse a bad question before any indexing work
     bot = _qa(corpus, index, model, quiet or as_json)
@@ -72,7 +73,7 @@ def ask(question: str, corpus: str, index: str, model: str | None, k: int, as_js
     if as_json:
         click.echo(json.dumps(ans.to_dict(), ensure_ascii=False, indent=2))
         return
-    click.echo(format_answer(ans))
+    click.echo(format_reply(ans))
 
 
 @cli.command()
@@ -81,36 +82,9 @@ def ask(question: str, corpus: str, index: str, model: str | None, k: int, as_js
 @click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
 def serve(corpus: str, index: str, model: str | None, host: str, port: int) -> None:
     """Bring the index of CORPUS up to date, then serve the chat UI on http://HOST:PORT."""
-    import app  # the Gradio UI (app.py beside this package); imported here so other commands never load gradio
+    from .ui import serve as serve_chat  # imported here so that other commands never load gradio
 
-    app.serve(corpus, index, model, host, port)
-
-
-def format_answer(ans) -> str:
-    """The answer as a person reads it in a terminal: quoted sentences, then numbered sources."""
-    lines = []
-    if ans.reason and ans.text is not None:
-        lines.append(f"note: {ans.reason}")
-    if ans.text is None:
-        lines.append("The documents do not answer this question.")
-        if ans.reason:
-            lines.append(f"({ans.reason})")
-        if ans.hits:
-            lines.append("")
-            lines.append("Closest passages:")
-            for h in ans.hits[:3]:
-                lines.append(f"  {h.source}:{h.line}  {_clip(h.text)}")
-        return "\n".join(lines)
-    lines.append(ans.text)
-    lines.append("")
-    for c in ans.citations:
-        lines.append(f"[{c.number}] {c.source}:{c.line}")
-    return "\n".join(lines)
-
-
-def _clip(text: str, n: int = 100) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= n else text[: n - 1] + "…"
+    serve_chat(corpus, index, model, host, port)
 
 
 # --------------------------------------------------------------------------- qa eval, qa calibrate

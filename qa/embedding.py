@@ -138,7 +138,8 @@ class SentenceTransformerEmbedder(Embedder):
                 if self._session is None:
                     from .onnx import onnx_session
 
-                    self._session = onnx_session(model, self.base_name, self.backend, self.cache_dir)
+                    weights = resolve_model(self.base_name)
+                    self._session = onnx_session(model, self.base_name, weights, self.backend, self.cache_dir)
         return self._session
 
     @property

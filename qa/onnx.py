@@ -38,10 +38,9 @@ def _check_pipeline(model) -> None:
         )
 
 
-def _model_dir(cache_dir: str | os.PathLike | None, name: str) -> Path:
-    from .embedding import resolve_model
-
-    key = hashlib.sha256(resolve_model(name).encode()).hexdigest()[:12]  # the folder the weights come from
+def _model_dir(cache_dir: str | os.PathLike | None, name: str, weights: str) -> Path:
+    """The cache folder of a model's exports: its name and a key of `weights`, the path or name it is loaded from."""
+    key = hashlib.sha256(weights.encode()).hexdigest()[:12]
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in Path(name).name)
     return Path(cache_dir or default_cache_dir()) / f"{safe}-{key}"
 
@@ -111,14 +110,15 @@ def quantise_onnx(src: Path, dst: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def onnx_session(model, name: str, backend: str, cache_dir: str | os.PathLike | None = None):
-    """An onnxruntime session for the model, exporting (and quantising) it into the cache on first use."""
+def onnx_session(model, name: str, weights: str, backend: str, cache_dir: str | os.PathLike | None = None):
+    """An onnxruntime session for the model `name` loaded from `weights` (a folder or a name), exporting (and
+    quantising) it into the cache on first use."""
     _check_pipeline(model)
     try:
         import onnxruntime as ort
     except ImportError:
         raise ModelError("the ONNX backend needs onnxruntime and onnx: run `make setup`") from None
-    folder = _model_dir(cache_dir, name)
+    folder = _model_dir(cache_dir, name, weights)
     fp32 = folder / ONNX_FILE["onnx"]
     try:
         if not fp32.exists():

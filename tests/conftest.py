@@ -76,15 +76,15 @@ def ui_corpus(tmp_path_factory, seed_qa) -> tuple[Path, Path]:
 @pytest.fixture(scope="session")
 def ui_server(ui_corpus, real_embedder):
     """The chat app served on a free port for the whole run: yields (url, QA); shut down at the end."""
-    import app
     from qa import QA
+    from qa.ui import EXAMPLES, build, launch
 
     corpus, index = ui_corpus
     bot = QA(corpus, index, model=real_embedder)
     bot.refresh()
-    demo = app.build(bot, app.EXAMPLES)
+    demo = build(bot, EXAMPLES)
     port = free_port()
-    app.launch(demo, "127.0.0.1", port, block=False)
+    launch(demo, "127.0.0.1", port, block=False)
     try:
         yield f"http://127.0.0.1:{port}/", bot
     finally:

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from qa import QA, SettingsError
-from qa.embedding import SentenceTransformerEmbedder, make_embedder
+from qa.embedding import SentenceTransformerEmbedder, make_embedder, resolve_model
 from qa.errors import ModelError
 from qa.onnx import ONNX_FILE
 
@@ -82,7 +82,7 @@ def test_a_broken_export_says_what_to_do(tmp_path):
     emb.dim
     from qa.onnx import _model_dir
 
-    folder = _model_dir(tmp_path, emb.base_name)
+    folder = _model_dir(tmp_path, emb.base_name, resolve_model(emb.base_name))
     folder.mkdir(parents=True)
     (folder / ONNX_FILE["onnx"]).write_bytes(b"not an onnx file")
     with pytest.raises(ModelError, match="delete that folder"):

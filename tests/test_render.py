@@ -1,4 +1,4 @@
-"""Answers, sources and documents as HTML (document text always escaped) and as plain text."""
+"""qa/ui/render.py: answers, sources and documents as HTML (document text always escaped), and the /chat reply."""
 from __future__ import annotations
 
 import hashlib
@@ -10,11 +10,12 @@ import pytest
 from conftest import DATA
 from qa.followup import resolve_conversation
 from qa.index import UpdateReport
-from qa.render import (
-    NOT_ANSWERED, cite_href, parse_cite_href, render_document, render_passages, render_question, render_reply,
-    render_sources, render_update, reply_text, snippet, split_answer,
+from qa.reply import NOT_ANSWERED
+from qa.types import Answer, Citation, Document, Hit, Quote, Skipped, quotes_text
+from qa.ui.render import (
+    cite_href, cited_quotes, parse_cite_href, render_document, render_passages, render_question, render_reply,
+    render_sources, render_update, reply_text,
 )
-from qa.types import Answer, Citation, Document, Hit, Skipped
 
 HOSTILE = (DATA / "hostile.md").read_text(encoding="utf-8")
 SAFE_TAGS = {"div", "p", "span", "a", "strong", "mark", "ul", "li", "h3", "table", "thead", "tbody", "tr", "th", "td"}
@@ -68,19 +69,18 @@ SENTENCES = [line for line in HOSTILE.splitlines() if line and not line.startswi
 
 def hostile_answer() -> Answer:
     c1, c2 = cite(HOSTILE, SENTENCES[0], 1), cite(HOSTILE, SENTENCES[1], 2)
-    text = f"{SENTENCES[0]} [1] {SENTENCES[1]} [2]"
+    quotes = [Quote(SENTENCES[0], (1,)), Quote(SENTENCES[1], (2,))]
     hits = [hit(HOSTILE, s) for s in SENTENCES]
-    return Answer("q", text, [c1, c2], hits, 0.7)
+    return Answer("q", quotes_text(quotes), [c1, c2], hits, 0.7, quotes=quotes)
 
 
-def test_split_answer_pairs_sentences_with_their_markers():
-    text = "Alpha holds [1] here. Beta."
+def test_cited_quotes_pair_sentences_with_their_citations():
     c1 = Citation(1, "a.txt", 0, 21, 1, "Alpha holds [1] here.")
     c2 = Citation(2, "b.txt", 0, 5, 1, "Beta.")
     c3 = Citation(3, "c.txt", 10, 15, 2, "Beta.")
-    ans = Answer("q", f"{c1.quote} [1] {c2.quote} [2][3]", [c1, c2, c3])
-    assert split_answer(ans) == [(c1.quote, [c1]), ("Beta.", [c2, c3])]
-    assert text  # the quote's own "[1]" is not taken for a marker
+    quotes = [Quote(c1.quote, (1,)), Quote("Beta.", (2, 3))]
+    ans = Answer("q", quotes_text(quotes), [c1, c2, c3], quotes=quotes)
+    assert cited_quotes(ans) == [(c1.quote, [c1]), ("Beta.", [c2, c3])]  # the quote's own "[1]" is only text
 
 
 @pytest.mark.parametrize("source", ["a.txt", "sub dir/Été (1).md", "we:ird#name%.txt", "../x.txt"])
@@ -119,7 +119,7 @@ def test_refusal_offers_the_closest_passages():
     assert sum(1 for t, _ in tags.elements if t == "li") == 3
     assert "$$x^2$$" not in shown  # only the three closest
     text = reply_text(ans)
-    assert text.startswith(NOT_ANSWERED) and text.count("\n- hostile.md, line ") == 3
+    assert text.startswith(NOT_ANSWERED) and text.count("\n- hostile.md:") == 3
 
 
 def test_followup_is_explained():
@@ -139,7 +139,7 @@ def test_sources_panel_highlights_each_quote_in_its_passage():
 
 def test_sources_panel_reads_the_document_when_no_passage_holds_the_quote():
     ans = hostile_answer()
-    bare = Answer(ans.question, ans.text, ans.citations, [], ans.confidence)
+    bare = Answer(ans.question, ans.text, ans.citations, [], ans.confidence, quotes=ans.quotes)
     html = render_sources(bare, lambda source: doc(HOSTILE) if source == "hostile.md" else None)
     assert_inert(html)
     assert html.count("<mark>") == 2
@@ -218,9 +218,3 @@ def test_update_line_names_what_changed_and_what_was_skipped():
     assert "c.txt (binary file)" in line
     assert render_update(UpdateReport(), 3, 40).startswith("Index up to date")
     assert "built (no index yet)" in render_update(UpdateReport(rebuilt=True, reason="no index yet"), 3, 40)
-
-
-def test_snippet_cuts_at_a_word():
-    assert snippet("a  b\n c") == "a b c"
-    cut = snippet("word " * 100, 50)
-    assert cut.endswith("…") and len(cut) <= 51 and not cut[:-1].endswith(" ")

@@ -1,4 +1,4 @@
-"""Answers, sources and documents as HTML for the chat UI, and as plain text for its API.
+"""Answers, sources and documents as HTML for the chat UI, and the plain-text reply of its /chat API.
 
 Document text is data, never markup: every piece of it goes through `html.escape`, inside
 HTML blocks that Markdown leaves alone, so `<script>`, `<img onerror=...>`, `[x](javascript:...)`
@@ -12,16 +12,15 @@ from collections.abc import Callable, Sequence
 from html import escape
 from urllib.parse import quote, unquote
 
-from .followup import Resolution
-from .index import UpdateReport
-from .types import Answer, Citation, Document, Hit
+from ..followup import Resolution
+from ..index import UpdateReport
+from ..reply import NOT_ANSWERED, format_reply, snippet
+from ..types import Answer, Citation, Document, Hit
 
 ReadFn = Callable[[str], "Document | None"]  # a corpus file by its cited name, or None
 
-NOT_ANSWERED = "The documents do not answer this question."
 MAX_DOCUMENT_CHARS = 200_000  # a longer document is shown as a window around the cited sentence
 CONTEXT_CHARS = 600  # passage context around a citation that no retrieved passage holds
-SNIPPET_CHARS = 220
 
 CSS = """
 .qa-answer, .qa-abstain, .qa-q { white-space: normal; }
@@ -92,38 +91,10 @@ def _flat(text: str) -> str:
     return " ".join(text.split())
 
 
-def snippet(text: str, n: int = SNIPPET_CHARS) -> str:
-    """Text on one line, cut at a word near `n` characters."""
-    flat = _flat(text)
-    if len(flat) <= n:
-        return flat
-    cut = flat.rfind(" ", 0, n)
-    return flat[: cut if cut > n // 2 else n].rstrip() + "…"
-
-
-def split_answer(ans: Answer) -> list[tuple[str, list[Citation]]]:
-    """The answer text as (sentence, its citations) pairs, following its `sentence [1][2] sentence [3]` form."""
-    text, cites = ans.text or "", ans.citations
-    by_number = {c.number: c for c in cites}
-    parts: list[tuple[str, list[Citation]]] = []
-    pos, n = 0, 1
-    while n in by_number:
-        skip = len(by_number[n].quote) if text.startswith(by_number[n].quote, pos) else 0
-        at = text.find(f"[{n}]", pos + skip)
-        if at < 0:
-            break
-        group: list[Citation] = []
-        end = at
-        while n in by_number and text.startswith(f"[{n}]", end):
-            group.append(by_number[n])
-            end += len(f"[{n}]")
-            n += 1
-        parts.append((text[pos:at].strip(), group))
-        pos = end
-    rest = text[pos:].strip()
-    if rest:
-        parts.append((rest, []))
-    return parts
+def cited_quotes(ans: Answer) -> list[tuple[str, list[Citation]]]:
+    """The answer's quoted sentences, each with its citations."""
+    by_number = {c.number: c for c in ans.citations}
+    return [(q.text, [by_number[n] for n in q.citations]) for q in ans.quotes]
 
 
 def render_question(question: str) -> str:
@@ -146,7 +117,7 @@ def render_reply(ans: Answer, resolution: Resolution | None = None, closest: int
             out.append(f'<div class="qa-reason">{escape(ans.reason)}</div>')
     else:
         out.append('<div class="qa-answer"><p>')
-        for sentence, group in split_answer(ans):
+        for sentence, group in cited_quotes(ans):
             out.append(f'<span class="qa-sentence">{escape(_flat(sentence))}</span>')
             out.append("".join(citation_link(c) for c in group) + " ")
         out.append("</p>")
@@ -311,21 +282,9 @@ def render_update(report: UpdateReport, files: int, passages: int) -> str:
     return line
 
 
-def reply_text(ans: Answer, resolution: Resolution | None = None, closest: int = 3) -> str:
-    """The reply as plain text, for scripts: the quoted answer and numbered sources, or the refusal and
-    the closest passages."""
-    lines: list[str] = []
-    if ans.text is None:
-        lines.append(NOT_ANSWERED)
-        if ans.hits[:closest]:
-            lines.append("")
-            lines.append("You might look at:")
-            lines += [f"- {h.source}, line {h.line}: {snippet(h.text, 160)}" for h in ans.hits[:closest]]
-    else:
-        lines.append(ans.text)
-        lines.append("")
-        lines += [f"[{c.number}] {c.source}, line {c.line}" for c in ans.citations]
+def reply_text(ans: Answer, resolution: Resolution | None = None) -> str:
+    """The reply as plain text, for scripts (qa.reply.format_reply), and how a follow-up was read."""
+    text = format_reply(ans)
     if resolution is not None and resolution.is_followup:
-        lines.append("")
-        lines.append(f"(read as: {resolution.asked})")
-    return "\n".join(lines)
+        text += f"\n\n(read as: {resolution.asked})"
+    return text

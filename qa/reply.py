@@ -1,0 +1,37 @@
+"""An Answer as plain text, the one form the CLI prints and the chat's /chat endpoint returns."""
+from __future__ import annotations
+
+from .types import Answer, quotes_text
+
+NOT_ANSWERED = "The documents do not answer this question."
+SNIPPET_CHARS = 220
+CLOSEST = 3  # passages offered when the documents do not answer
+CLOSEST_CHARS = 160  # of each of them
+
+
+def snippet(text: str, n: int = SNIPPET_CHARS) -> str:
+    """Text on one line, cut at a word near `n` characters."""
+    flat = " ".join(text.split())
+    if len(flat) <= n:
+        return flat
+    cut = flat.rfind(" ", 0, n)
+    return flat[: cut if cut > n // 2 else n].rstrip() + "…"
+
+
+def format_reply(ans: Answer, closest: int = CLOSEST) -> str:
+    """The quoted sentences with their [n] markers, then the numbered sources `[1] file.txt:LINE` (and a note
+    if there is one); or, when it abstained, that the documents do not answer, why, and the closest passages."""
+    lines: list[str] = []
+    if not ans.answered:
+        lines.append(NOT_ANSWERED)
+        if ans.reason:
+            lines.append(f"({ans.reason})")
+        if ans.hits[:closest]:
+            lines += ["", "Closest passages:"]
+            lines += [f"- {h.source}:{h.line}  {snippet(h.text, CLOSEST_CHARS)}" for h in ans.hits[:closest]]
+        return "\n".join(lines)
+    lines += [quotes_text(ans.quotes) or "", ""]
+    lines += [f"[{c.number}] {c.source}:{c.line}" for c in ans.citations]
+    if ans.reason:
+        lines += ["", f"note: {ans.reason}"]
+    return "\n".join(lines)
