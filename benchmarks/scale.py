@@ -203,7 +203,8 @@ def recall_at(exact_ids: np.ndarray, found_ids: np.ndarray, k: int = 10) -> floa
 
 def compare_search(vectors: np.ndarray, queries: np.ndarray, label: str) -> list[dict]:
     """Flat vs IVF and HNSW (each built once, searched with several settings): build s, ms/query, recall@10."""
-    from qa.index import IndexSettings, _faiss_index, tune_index
+    from qa.index import IndexSettings, tune_index
+    from qa.index.vectors import build_faiss_index
 
     def run(index):
         t = time.perf_counter()
@@ -212,13 +213,13 @@ def compare_search(vectors: np.ndarray, queries: np.ndarray, label: str) -> list
 
     rows = []
     t = time.perf_counter()
-    flat = _faiss_index(vectors, IndexSettings(approximate_above=len(vectors) + 1))
+    flat = build_faiss_index(vectors, IndexSettings(approximate_above=len(vectors) + 1))
     build_flat = time.perf_counter() - t
     exact, flat_q = run(flat)
     rows.append({"index": "flat", "build_s": build_flat, "query_ms": flat_q * 1e3, "recall10": 1.0})
     for kind, knob, values in (("ivf", "ivf_probe", (8, 16, 24, 48)), ("hnsw", "hnsw_ef", (32, 64, 128))):
         t = time.perf_counter()
-        index = _faiss_index(vectors, IndexSettings(approximate_above=1, approximate=kind))
+        index = build_faiss_index(vectors, IndexSettings(approximate_above=1, approximate=kind))
         build = time.perf_counter() - t
         for v in values:
             tune_index(index, IndexSettings(approximate_above=1, approximate=kind, **{knob: v}))
@@ -273,7 +274,7 @@ def main() -> None:
 
     from qa import QA, IndexSettings
     from qa.embedding import SentenceTransformerEmbedder
-    from qa.index import _faiss_index
+    from qa.index.vectors import build_faiss_index
 
     real = SentenceTransformerEmbedder()
     real.dim
@@ -323,8 +324,8 @@ def main() -> None:
     from answering import measure_answers
 
     for label, st in (("flat", IndexSettings(approximate_above=10**9)), ("default settings", IndexSettings())):
-        s2 = replace(store, passage_faiss=_faiss_index(np.asarray(store.passage_vectors), st),
-                     sentence_faiss=_faiss_index(np.asarray(store.sentence_vectors), st))
+        s2 = replace(store, passage_faiss=build_faiss_index(np.asarray(store.passage_vectors), st),
+                     sentence_faiss=build_faiss_index(np.asarray(store.sentence_vectors), st))
         bot._store = s2
         from qa.index import faiss_kind
 

@@ -28,7 +28,7 @@ WORDS = "river council museum delegation bridge harvest winter station library l
 INDEXER = r"""
 import os, sys, time
 import numpy as np
-import qa.index as ix
+import qa.index.manifest as ix
 from qa import QA
 from qa.embedding import HashingEmbedder
 
@@ -51,7 +51,7 @@ elif hook == "writing data":
         hold()
     np.save = save
 elif hook in ("switching manifest", "writing manifest"):
-    real_write, real_replace = ix._write_json, ix.os.replace
+    real_write, real_replace = ix.write_json, ix.os.replace
     def write(path, obj):
         if path.name == ix.MANIFEST and hook == "switching manifest":
             hold()  # the data folder is complete, the manifest still names the old one
@@ -60,7 +60,7 @@ elif hook in ("switching manifest", "writing manifest"):
         if str(dst).endswith(ix.MANIFEST) and hook == "writing manifest":
             hold()  # the new manifest is written to its temporary file, not yet renamed
         real_replace(src, dst)
-    ix._write_json, ix.os.replace = write, replace
+    ix.write_json, ix.os.replace = write, replace
 elif hook == "none":
     pass
 report = QA(corpus, index, model=HashingEmbedder(), progress=progress).refresh()
@@ -228,13 +228,13 @@ def test_two_processes_indexing_one_folder_one_waits_and_says_so(tmp_path):
 
 
 def test_a_lock_held_too_long_is_an_error_saying_what_to_do(tmp_path, monkeypatch):
-    import qa.index
+    import qa.index.lock
 
     corpus, index = tmp_path / "corpus", tmp_path / "ix"
     _write_corpus(corpus, 1, files=8)  # enough sentences for two embedding batches
     indexer = Indexer(tmp_path, corpus, index, "embedding")
     indexer.wait_held()
-    monkeypatch.setattr(qa.index, "LOCK_TIMEOUT", 0.3)
+    monkeypatch.setattr(qa.index.lock, "LOCK_TIMEOUT", 0.3)
     with pytest.raises(IndexStoreError, match="another process has been indexing .* wait for it, or stop it"):
         QA(corpus, index, model=HashingEmbedder()).refresh()
     indexer.kill()  # the kernel drops a dead process's lock: no stale lock file to delete by hand

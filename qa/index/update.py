@@ -1,0 +1,195 @@
+"""open_index: bring the index of a corpus folder up to date with its files (add, change, remove, or rebuild)."""
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ..chunking import ChunkSettings, split_document
+from ..corpus import list_files
+from ..embedding import Embedder
+from ..errors import CorpusError, IndexStoreError
+from ..types import Document, Sentence, Skipped
+from .diff import CorpusDiff, diff_corpus
+from .lock import index_lock
+from .manifest import incompatibility, new_manifest, read_manifest, write_manifest
+from .store import (
+    Records,
+    Store,
+    build_store,
+    clean_leftovers,
+    join_records,
+    kept_records,
+    kinds_match,
+    load_store,
+    save_store,
+    unwritable,
+)
+from .vectors import IndexSettings
+
+# Called as progress(stage, done, total) while building; `done` counts up to `total`.
+ProgressFn = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateReport:
+    """What opening the index did."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    rebuilt: bool = False
+    reason: str | None = None  # why everything was rebuilt
+
+    @property
+    def touched(self) -> bool:
+        return bool(self.rebuilt or self.added or self.changed or self.removed)
+
+    @property
+    def summary(self) -> str:
+        """What happened, in a few words: "built (no index yet)", "updated: 1 added", "up to date"."""
+        if self.rebuilt:
+            return f"built ({self.reason})"
+        if self.touched:
+            parts = [f"{len(v)} {k}" for k, v in (("added", self.added), ("changed", self.changed), ("removed", self.removed)) if v]
+            return "updated: " + ", ".join(parts)
+        return "up to date"
+
+
+def open_index(
+    corpus_dir: str | os.PathLike,
+    index_dir: str | os.PathLike,
+    embedder: Embedder,
+    settings: ChunkSettings = ChunkSettings(),
+    progress: ProgressFn | None = None,
+    rebuild: bool = False,
+    index_settings: IndexSettings = IndexSettings(),
+) -> tuple[Store, UpdateReport]:
+    """Open the index of `corpus_dir`, first bringing it up to date with the files on disk."""
+    corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
+    paths = list_files(corpus_dir)  # raises CorpusError for a missing folder
+    with index_lock(index_dir, progress):
+        return _update(corpus_dir, index_dir, paths, embedder, settings, progress, rebuild, index_settings)
+
+
+def _update(corpus_dir, index_dir, paths, embedder, settings, progress, rebuild, index_settings):
+    """Update the index under the lock: keep it, re-record its files, or write a new version."""
+    if rebuild:
+        old, reason = None, "rebuild asked for"
+    else:
+        old, reason = _previous(index_dir, embedder.name, settings, index_settings)
+    diff = diff_corpus(corpus_dir, paths, old.manifest.get("files", {}) if old is not None else {})
+    if old is not None and not diff.docs and not diff.removed and kinds_match(old, index_settings):
+        return _record_files(old, diff, index_dir), UpdateReport(unchanged=len(diff.unchanged), skipped=diff.skipped)
+
+    store = _assemble(old, diff, embedder, settings, progress, index_settings)
+    try:
+        save_store(store, index_dir)
+    except OSError as err:  # disk full, permissions: the previous index is untouched
+        raise unwritable(index_dir, err) from None
+    clean_leftovers(index_dir, store.version)
+    store = replace(store, path=index_dir / store.version)
+    return store, _report(diff, rebuilt=old is None, reason=reason)
+
+
+def _previous(index_dir: Path, embedder_name: str, settings: ChunkSettings, index_settings: IndexSettings):
+    """(the index to update in place, None), or (None, why everything is rebuilt)."""
+    try:
+        manifest = read_manifest(index_dir)
+        if manifest is None:
+            return None, "no index yet"
+        reason = incompatibility(manifest, embedder_name, settings)
+        if reason is not None:
+            return None, reason
+        return load_store(index_dir, manifest, index_settings), None
+    except IndexStoreError as err:
+        return None, f"{err}; rebuilding"
+
+
+def _record_files(old: Store, diff: CorpusDiff, index_dir: Path) -> Store:
+    """The index kept as it is; when only file times or the unreadable files moved, the manifest records that."""
+    skipped = [asdict(s) for s in diff.skipped]
+    if diff.files != old.manifest["files"] or skipped != old.manifest.get("skipped", []):
+        manifest = dict(old.manifest, files=diff.files, skipped=skipped)
+        write_manifest(index_dir, manifest)
+        old = replace(old, manifest=manifest)
+    clean_leftovers(index_dir, old.version)
+    return old
+
+
+def _report(diff: CorpusDiff, rebuilt: bool, reason: str | None) -> UpdateReport:
+    """What a new index version changed; a rebuild counts every file as added."""
+    return UpdateReport(
+        added=diff.added if not rebuilt else sorted(diff.files),
+        changed=diff.changed if not rebuilt else [],
+        removed=diff.removed,
+        unchanged=len(diff.unchanged) if not rebuilt else 0,
+        skipped=diff.skipped,
+        rebuilt=rebuilt,
+        reason=reason if rebuilt else None,
+    )
+
+
+def _assemble(
+    old: Store | None,
+    diff: CorpusDiff,
+    embedder: Embedder,
+    settings: ChunkSettings,
+    progress: ProgressFn | None,
+    index_settings: IndexSettings,
+) -> Store:
+    """A new Store: the records and vectors of the unchanged files from `old`, plus freshly embedded `diff.docs`."""
+    kept = kept_records(old, diff.unchanged) if old is not None and diff.unchanged else None
+    records = join_records(kept, _embed_documents(diff.docs, embedder, settings, progress))
+    if not records.passages:
+        raise CorpusError("the corpus holds no readable text to index")
+    if progress:
+        progress("indexing", 0, 1)
+    manifest = new_manifest(
+        embedder, settings, diff.files, diff.skipped,
+        dim=int(records.passage_vectors.shape[1]), passages=len(records.passages), sentences=len(records.sentences),
+    )
+    store = build_store(manifest, records, old, index_settings)
+    if progress:
+        progress("indexing", 1, 1)
+    return store
+
+
+def _embed_documents(docs: list[Document], embedder: Embedder, settings: ChunkSettings, progress: ProgressFn | None) -> Records:
+    """The documents split into passages and sentences (ids counting from 0), and embedded."""
+    passages, sentences, ranges = [], [], []
+    for i, doc in enumerate(docs):
+        chunks = split_document(doc, embedder.count_tokens, embedder.max_tokens, settings)
+        if progress:
+            progress("chunking", i + 1, len(docs))
+        p0, s0 = len(passages), len(sentences)
+        passages.extend(chunks.passages)
+        sentences.extend(Sentence(s.source, s.start, s.end, s.line, s.text, s.passage + p0) for s in chunks.sentences)
+        ranges.extend((f + s0, l + s0) for f, l in chunks.ranges)
+    return Records(
+        passages,
+        sentences,
+        ranges,
+        _embed([p.text for p in passages], embedder, "embedding passages", progress),
+        _embed([s.text for s in sentences], embedder, "embedding sentences", progress),
+    )
+
+
+def _embed(texts: list[str], embedder: Embedder, stage: str, progress: ProgressFn | None) -> np.ndarray:
+    if not texts:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    if progress:
+        progress(stage, 0, len(texts))  # the stage starts now (the first batch takes a while)
+    done = 0
+
+    def step(n: int) -> None:
+        nonlocal done
+        done += n
+        progress(stage, done, len(texts))
+
+    return embedder.embed(texts, progress=step if progress else None)
