@@ -1,0 +1,101 @@
+"""Lexical analysis: the historical English/French terms unchanged, and per-language stemming, stop words, segmentation."""
+from __future__ import annotations
+
+import pytest
+
+from qa.lexical import fold, fold_for, has_stemmer, segment, stopwords, stopwords_for, terms, words
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("How many delegations took part in the Tashkent conference in 2019?",
+         ["mani", "deleg", "took", "part", "tashkent", "confer", "2019"]),
+        ("Combien de délégations ont participé à la conférence de Tachkent ?",
+         ["combien", "deleg", "particip", "confer", "tachkent"]),
+        ("L'Organisation a été créée le 5 mai.", ["organis", "creee", "5", "mai"]),
+    ],
+)
+def test_terms_without_language_are_the_historical_ones(text, expected):
+    assert terms(text) == expected
+
+
+def test_words_and_fold_without_language_are_unchanged():
+    assert fold("Délégations") == "delegations"
+    assert words("Qu'est-ce que l'ONU?") == ["qu", "est", "ce", "que", "l", "onu"]
+    assert "the" in stopwords() and "les" in stopwords()
+
+
+def test_english_terms_with_their_language_match_the_historical_ones():
+    # the historical analysis was English + French stop words and the English stemmer
+    question = "How many delegations took part in the Tashkent conference in 2019?"
+    assert terms(question, "en") == terms(question)
+
+
+def test_french_terms_get_the_french_stemmer():
+    french = "Combien de délégations ont participé à la conférence ?"
+    assert terms(french, "fr") == ["combien", "deleg", "particip", "conferent"]
+
+
+def test_german_words_get_the_german_stemmer():
+    assert terms("Häuser Delegationen", "de") == ["haus", "delegation"]
+    # the English stemmer leaves German plurals alone: 'hauser', 'delegationen'
+    assert terms("Häuser Delegationen") == ["hauser", "delegationen"]
+
+
+def test_russian_words_get_the_russian_stemmer_and_keep_their_letters():
+    assert terms("Сколько делегаций приняли участие?", "ru") == ["скольк", "делегац", "приня", "участ"]
+    assert terms("войны войной", "ru") == ["войн", "войн"]
+
+
+def test_stemmer_per_language_where_pystemmer_has_one():
+    assert has_stemmer("de") and has_stemmer("ru") and has_stemmer("ar") and has_stemmer("el")
+    assert not has_stemmer("zh") and not has_stemmer("ko") and not has_stemmer("vi")
+    assert terms("delegaciones canceló", "es") == ["deleg", "cancel"]
+
+
+def test_stop_words_per_language():
+    assert "und" in stopwords_for("de") and "und" not in stopwords_for("en")
+    assert terms("der Krieg und die Stadt", "de") == ["krieg", "stadt"]
+    assert terms("Кто был первым президентом?", "ru")[0] != "кто"
+    assert stopwords_for("xx") == frozenset()
+
+
+def test_chinese_runs_are_cut_into_character_bigrams():
+    assert segment("代表团") == ["代表", "表团"]
+    assert segment("球") == ["球"]
+    assert words("塔什干会议", "zh") == ["塔什", "什干", "干会", "会议"]
+
+
+def test_mixed_scripts_are_split_at_the_script_boundary():
+    assert words("iPhone手机 2019", "zh") == ["iphone", "手机", "2019"]
+
+
+def test_chinese_question_and_passage_share_terms():
+    question = terms("塔什干会议共有多少个代表团参加？", "zh")
+    passage = terms("共有二十个代表团参加了塔什干会议。", "zh")
+    assert {"代表", "表团", "塔什", "会议"} <= set(question) & set(passage)
+
+
+def test_thai_bigrams_keep_marks_on_their_letters():
+    thai = words("ผู้แทน", "th")
+    assert thai == ["ผู้แ", "แท", "ทน"]
+
+
+def test_marks_do_not_cut_devanagari_words():
+    assert words("कितने प्रतिनिधिमंडलों ने भाग लिया", "hi")[:2] == ["कितने", "प्रतिनिधिमंडलों"]
+
+
+def test_fold_for_drops_latin_and_greek_accents_only():
+    assert fold_for("Délégations") == "delegations"
+    assert fold_for("Πόλεμος") == "πολεμοσ"
+    assert fold_for("Йошкар") == "йошкар"  # й keeps its breve
+    assert fold_for("대표단") == "대표단"  # Hangul stays in syllables
+
+
+def test_vietnamese_keeps_its_tone_marks():
+    assert words("Tại sao dự án bị hủy bỏ?", "vi") == ["tại", "sao", "dự", "án", "bị", "hủy", "bỏ"]
+
+
+def test_unknown_language_is_not_stemmed():
+    assert terms("Delegations travelled", "und") == ["delegations", "travelled"]
