@@ -3,7 +3,7 @@ from .answer import AnswerSettings
 from .chunking import ChunkSettings
 from .embedding import DEFAULT_MODEL, Embedder, HashingEmbedder, SentenceTransformerEmbedder
 from .errors import CorpusError, EvalSetError, IndexStoreError, ModelError, QAError, QuestionError, SettingsError
-from .evaluate import EvalReport, Metrics, evaluate
+from .evaluation import EvalReport, Metrics, evaluate
 from .index import IndexSettings, UpdateReport
 from .pipeline import QA
 from .retrieval import RetrievalSettings

@@ -150,7 +150,8 @@ def _ready_qa(corpus: str, index: str, model: str | None, quiet: bool):
 
 def format_metrics(columns: dict) -> str:
     """The metrics of one or more runs as an aligned text table."""
-    from .evaluate import METRICS, format_value
+    from .evaluation.metrics import METRICS
+    from .evaluation.report import format_value
 
     width = max(len(label) for label, _ in METRICS.values())
     heads = list(columns)
@@ -175,9 +176,9 @@ def format_metrics(columns: dict) -> str:
 @gate_options
 def eval_command(testset, corpus, index, model, k, unanswerable, sample, seed, threshold, compare, calibrate_too, as_json, report_path, quiet, **gates):
     """Measure retrieval, answers, citations, abstention and latency on TESTSET (JSONL)."""
-    from .evaluate import METHOD_LABELS, check_gates
-    from .evaluate import compare as compare_methods
-    from .evaluate import evaluate
+    from .evaluation.gates import check_gates
+    from .evaluation.run import METHOD_LABELS, evaluate
+    from .evaluation.run import compare as compare_methods
     from .progress import TqdmProgress
 
     quiet = quiet or as_json
@@ -191,7 +192,7 @@ def eval_command(testset, corpus, index, model, k, unanswerable, sample, seed, t
         report = evaluate(testset, bot, **options)
         reports = {report.method: report}
     if report_path:
-        from .evaluate import write_report
+        from .evaluation.report import write_report
 
         write_report(report, report_path, reports if compare else None)
     if as_json:
@@ -205,7 +206,7 @@ def eval_command(testset, corpus, index, model, k, unanswerable, sample, seed, t
         click.echo("")
         click.echo(format_metrics({METHOD_LABELS.get(name, name): r.metrics for name, r in reports.items()}))
         if calibrate_too:
-            from .evaluate import calibrate
+            from .evaluation.calibration import calibrate
 
             click.echo("")
             click.echo(format_calibration(calibrate(report.results), report, report.threshold))
@@ -230,7 +231,9 @@ def eval_command(testset, corpus, index, model, k, unanswerable, sample, seed, t
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 def calibrate_command(testset, corpus, index, model, k, unanswerable, sample, seed, max_false, save, as_json, quiet):
     """Choose the abstention threshold that best separates answerable from unanswerable questions of TESTSET."""
-    from .evaluate import calibrate, evaluate, save_threshold
+    from .evaluation.calibration import calibrate
+    from .evaluation.run import evaluate
+    from .saved_settings import save_threshold
     from .progress import TqdmProgress
 
     quiet = quiet or as_json

@@ -1,7 +1,6 @@
 """QA: the public entry point tying corpus, index, retrieval and answers together."""
 from __future__ import annotations
 
-import json
 import os
 import re
 import threading
@@ -17,31 +16,11 @@ from .embedding import BACKENDS, DEFAULT_MODEL, Embedder, make_embedder
 from .errors import ModelError, QuestionError, SettingsError
 from .index import IndexSettings, ProgressFn, Store, UpdateReport, load_current, open_index, read_manifest
 from .retrieval import RetrievalSettings, retrieve
+from .saved_settings import saved_answer_settings
 from .types import Answer, Hit
 
 MAX_QUESTION_CHARS = 10_000  # a cheap first cut, above what the model can read (its window is counted next)
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
-SETTINGS_FILE = "settings.json"  # in the index folder: a calibrated threshold saved by `qa calibrate --save`
-
-
-def settings_path(index_dir: str | os.PathLike) -> Path:
-    """Where the saved answer settings of an index live."""
-    return Path(index_dir) / SETTINGS_FILE
-
-
-def saved_answer_settings(index_dir: str | os.PathLike) -> AnswerSettings:
-    """AnswerSettings with the abstention threshold saved in the index folder, else the defaults."""
-    path = settings_path(index_dir)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, NotADirectoryError):  # no settings saved (a bad index path is reported on open)
-        return AnswerSettings()
-    except (OSError, ValueError) as err:
-        raise SettingsError(f"cannot read {path} ({err}): fix it, or delete it to use the default settings") from None
-    value = data.get("min_confidence") if isinstance(data, dict) else None
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 1:
-        raise SettingsError(f"{path}: min_confidence must be a number between 0 and 1, got {value!r}: run qa calibrate --save again")
-    return replace(AnswerSettings(), min_confidence=float(value))
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""qa.evaluate: test-set loading, every metric on hand-made cases, calibration, reports, and the `qa eval` gates."""
+"""qa.evaluation: test-set loading, every metric on hand-made cases, calibration, reports, and the `qa eval` gates."""
 from __future__ import annotations
 
 import json
@@ -9,29 +9,16 @@ from click.testing import CliRunner
 
 from qa import QA, AnswerSettings, EvalSetError, SettingsError
 from qa.cli import cli, main
-from qa.evaluate import (
-    EvalQuestion,
-    EvalReport,
-    answer_sentences,
-    calibrate,
-    check_gates,
-    check_sources,
-    compute_metrics,
-    contains_answer,
-    count_words,
-    evaluate,
-    exact_match,
-    f1_score,
-    load_testset,
-    normalize_answer,
-    percentile,
-    sample_questions,
-    save_threshold,
-    score_answer,
-    strip_citations,
-    write_report,
-)
-from qa.types import Answer, Citation, Hit
+from qa.evaluation.calibration import calibrate
+from qa.evaluation.gates import check_gates
+from qa.evaluation.matching import contains_answer, count_words, exact_match, f1_score, normalize_answer, strip_citations
+from qa.evaluation.metrics import compute_metrics, percentile
+from qa.evaluation.report import write_report
+from qa.evaluation.run import EvalReport, evaluate
+from qa.evaluation.scoring import answer_sentences, score_answer
+from qa.evaluation.testset import EvalQuestion, check_sources, load_testset, sample_questions
+from qa.saved_settings import save_threshold
+from qa.types import Answer, Citation, Hit, Quote, quotes_text
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "corpus"
@@ -104,18 +91,21 @@ def test_percentile_interpolates_like_numpy():
     assert percentile([], 50) is None
 
 
-def _answer(text, cited, hits, confidence):
+def _answer(quotes, cited, hits, confidence):
+    """An Answer quoting (sentence, citation numbers) pairs, citing the files `cited` as [1], [2], ..."""
+    quotes = [Quote(text, tuple(numbers)) for text, numbers in quotes]
     citations = [Citation(i, s, 0, 1, 1, "q") for i, s in enumerate(cited, 1)]
     hits = [Hit(s, t, 1.0, 0, len(t), 1, i) for i, (s, t) in enumerate(hits)]
-    return Answer("q?", text, citations, hits, confidence)
+    return Answer("q?", quotes_text(quotes), citations, hits, confidence, quotes=quotes)
 
 
 def test_answer_sentences_follow_the_citation_numbers():
-    ans = _answer("Alpha is one. [1] Gamma [12] rises [3]. [2][3]", ["a.txt", "b.txt", "c.txt"], [], 0.9)
+    ans = _answer([("Alpha is one.", [1]), ("Gamma [12] rises [3].", [2, 3])], ["a.txt", "b.txt", "c.txt"], [], 0.9)
+    assert ans.text == "Alpha is one. [1] Gamma [12] rises [3]. [2][3]"
     got = [(s.text, s.sources) for s in answer_sentences(ans)]
-    # "[12]" and "[3]." inside the quoted sentence are not markers: 12 is not the next number, "[3]." not followed by space
+    # "[12]" and "[3]." inside the quoted sentence are its words, not citations
     assert got == [("Alpha is one.", ("a.txt",)), ("Gamma [12] rises [3].", ("b.txt", "c.txt"))]
-    assert answer_sentences(_answer(None, [], [], 0.1)) == []
+    assert answer_sentences(_answer([], [], [], 0.1)) == []
 
 
 def _q(qid, answers, sources, line=1):
@@ -126,15 +116,15 @@ def hand_results():
     """Five questions whose figures are worked out by hand in the tests below (k = 2)."""
     cases = [
         # answerable; gold source second; answer holds the gold and cites it
-        (_q("q1", ["308"], ["a.txt"]), _answer("They gave up 308 points. [1]", ["a.txt"], [("b.txt", "nothing"), ("a.txt", "gave up 308 points")], 0.8)),
+        (_q("q1", ["308"], ["a.txt"]), _answer([("They gave up 308 points.", [1])], ["a.txt"], [("b.txt", "nothing"), ("a.txt", "gave up 308 points")], 0.8)),
         # answerable with two gold sources; the gold is in the second sentence, which cites one of them
-        (_q("q2", ["Paris"], ["c.txt", "d.txt"]), _answer("Lyon is big. [1] Paris is the capital. [2]", ["e.txt", "d.txt"], [("c.txt", "Paris is the capital")], 0.4)),
+        (_q("q2", ["Paris"], ["c.txt", "d.txt"]), _answer([("Lyon is big.", [1]), ("Paris is the capital.", [2])], ["e.txt", "d.txt"], [("c.txt", "Paris is the capital")], 0.4)),
         # answerable; retrieval missed it; low confidence
-        (_q("q3", ["blue"], ["a.txt"]), _answer("Red it is. [1]", ["b.txt"], [("b.txt", "red")], 0.2)),
+        (_q("q3", ["blue"], ["a.txt"]), _answer([("Red it is.", [1])], ["b.txt"], [("b.txt", "red")], 0.2)),
         # unanswerable, answered with some confidence
-        (_q("q4", [], []), _answer("Something here. [1]", ["a.txt"], [("a.txt", "something")], 0.35)),
+        (_q("q4", [], []), _answer([("Something here.", [1])], ["a.txt"], [("a.txt", "something")], 0.35)),
         # unanswerable; nothing readable came back
-        (_q("q5", [], []), _answer(None, [], [], 0.0)),
+        (_q("q5", [], []), _answer([], [], [], 0.0)),
     ]
     return [score_answer(q, a, 2, ms) for (q, a), ms in zip(cases, [10, 20, 30, 40, 50])]
 
@@ -209,7 +199,7 @@ def test_calibrate_prefers_separation_over_the_last_unanswerable_question():
     answerable = [0.5, 0.6, 0.7, 0.8]
     unanswerable = [0.1, 0.2, 0.65]
     results = [
-        score_answer(_q(f"q{i}", ["x"] if i < 4 else [], ["a.txt"] if i < 4 else []), _answer("x y. [1]", ["a.txt"], [], c), 1, 1.0)
+        score_answer(_q(f"q{i}", ["x"] if i < 4 else [], ["a.txt"] if i < 4 else []), _answer([("x y.", [1])], ["a.txt"], [], c), 1, 1.0)
         for i, c in enumerate(answerable + unanswerable)
     ]
     # 0.35 abstains on 0.1 and 0.2: recall 2/3, no false abstention (J = 2/3);
