@@ -4,7 +4,8 @@ Paragraphs are runs of lines separated by blank lines. Inside a paragraph a line
 ends a unit unless the next line merely continues a hard-wrapped sentence (the line
 before has no closing punctuation and the next starts in lower case); each unit is
 packed as a paragraph of its own (many files put one paragraph on a line). Units are split
-into sentences by pysbd (English or French rules, chosen per document); sentences are
+into sentences by pysbd (the rules of the document's language where pysbd has them, else English;
+CJK full stops always end a sentence); sentences are
 packed into passages that never exceed the model's token window, starting a new passage
 at each paragraph unless the current one is still short, with one sentence of overlap
 when a long paragraph has to be cut.
@@ -18,6 +19,7 @@ from typing import Callable, Sequence
 
 from .corpus import LineIndex
 from .errors import SettingsError
+from .language import detect_language
 from .types import Document, Passage, Sentence
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
@@ -26,14 +28,10 @@ _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
 _LINE_END_PUNCT = tuple('.!?:;"\'»”’)…')
 _WORD = re.compile(r"\w+", re.UNICODE)
 
-_FR_WORDS = frozenset(
-    "le la les des une est dans pour pas que qui sur avec sont du au aux ces cette été leur de et un il elle ont "
-    "combien quel quelle quels quelles quand où comment pourquoi qu".split()
-)
-_EN_WORDS = frozenset(
-    "the of and to in is that for was with as by on are from this which be have "
-    "what who whom when where how why did does many much".split()
-)
+# Full stops of scripts written without spaces: a sentence ends after one (unless a closing mark follows).
+_CJK_STOP = re.compile(r"(?<=[。！？])(?=[^。！？」』”’）)\]】》〉\s])")
+# Document languages pysbd has rules for (others use its English rules, and the CJK full stops above).
+SENTENCE_RULES = frozenset("am ar bg da de el en es fa fr hi hy it ja kk mr my nl pl ru sk ur zh".split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,12 +62,17 @@ class Chunks:
     ranges: list[tuple[int, int]]
 
 
-def guess_language(text: str) -> str:
-    """'fr' or 'en', from the share of common function words (enough to choose sentence rules)."""
-    words = [w.lower() for w in _WORD.findall(text[:20000])]
-    fr = sum(w in _FR_WORDS for w in words)
-    en = sum(w in _EN_WORDS for w in words)
-    return "fr" if fr > en else "en"
+def document_language(text: str) -> str:
+    """The language of a document, from its first 20,000 characters (ISO 639-1, or 'und')."""
+    return detect_language(text[:20000])
+
+
+guess_language = document_language  # the answer step's name for it, until it reads languages from the index
+
+
+def sentence_rules(language: str) -> str:
+    """The pysbd rule set for a language: its own where pysbd has one, else English."""
+    return language if language in SENTENCE_RULES else "en"
 
 
 class _CompiledPatterns:
@@ -155,14 +158,14 @@ def split_sentences(text: str, a: int, b: int, language: str = "en") -> list[tup
     flat = chunk.replace("\r\n", "  ").replace("\n", " ").replace("\r", " ")
     spans = []
     cursor = 0
-    for seg in _segments(flat, language):
+    for seg in _segments(flat, sentence_rules(language)):
         seg = seg.strip()
         if not seg:
             continue
         at = flat.find(seg, cursor)
         if at == -1:  # pysbd changed the text: keep the rest as one sentence rather than lose it
             break
-        spans.append((a + at, a + at + len(seg)))
+        spans.extend(_cjk_sentences(flat, a, at, at + len(seg)))
         cursor = at + len(seg)
     rest = _strip(text, a + cursor, b)
     if rest[0] < rest[1]:
@@ -171,6 +174,19 @@ def split_sentences(text: str, a: int, b: int, language: str = "en") -> list[tup
         else:
             spans.append(rest)
     return spans
+
+
+def _cjk_sentences(flat: str, a: int, x: int, y: int) -> list[tuple[int, int]]:
+    """The span flat[x:y] (offsets shifted by a) cut after every CJK full stop that ends a sentence."""
+    cuts = [m.start() for m in _CJK_STOP.finditer(flat, x, y)] if "。" in flat[x:y] or "！" in flat[x:y] or "？" in flat[x:y] else []
+    out = []
+    for c in [*cuts, y]:
+        piece = flat[x:c]
+        lead = len(piece) - len(piece.lstrip())
+        if piece.strip():
+            out.append((a + x + lead, a + x + len(piece.rstrip())))
+        x = c
+    return out
 
 
 _SEGMENT_CHARS = 4000  # pysbd takes time growing with the square of its input: it gets pieces of about this size
@@ -225,10 +241,14 @@ def split_document(
     count_tokens: TokenCounter,
     max_tokens: int,
     settings: ChunkSettings = ChunkSettings(),
+    language: str | None = None,
 ) -> Chunks:
-    """Cut a document into sentences and passages; every span satisfies doc.text[start:end] == text."""
+    """Cut a document into sentences and passages; every span satisfies doc.text[start:end] == text.
+
+    Sentences follow the rules of `language` (detected from the text when None).
+    """
     text = doc.text
-    language = guess_language(text)
+    language = language or document_language(text)
     limit = min(settings.passage_tokens, max_tokens)
     lines = LineIndex(text)
 

@@ -1,4 +1,4 @@
-"""Retrieval: dense passages, dense sentences and BM25, fused by weighted reciprocal rank."""
+"""Retrieval: dense passages, dense sentences and BM25 (each text by its language's rules), fused by score."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,6 +7,7 @@ import numpy as np
 
 from .errors import SettingsError
 from .index import Store
+from .language import UNDETERMINED, Identified, identify
 from .lexical import terms
 from .types import Hit
 
@@ -66,9 +67,24 @@ def dense_sentences(store: Store, qvec: np.ndarray, depth: int) -> list[tuple[in
     return list(best.items())[:depth]
 
 
-def lexical_passages(store: Store, question: str, depth: int) -> list[tuple[int, float]]:
+def question_language(store: Store, question: str) -> Identified:
+    """The question's language (the documents' languages preferred when it is ambiguous); the corpus's main
+    language, not sure, when the question is too short to tell."""
+    found = identify(question, prefer=store.corpus_languages)
+    return found if found.language != UNDETERMINED else Identified(store.main_language, 0.0)
+
+
+def query_terms(store: Store, question: str, language: str | None = None) -> list[str]:
+    """The question's terms by the rules of its language and of each language of the documents (so that a
+    misjudged short question still meets passages analysed by their own rules), known to BM25, each once."""
+    languages = dict.fromkeys([language or question_language(store, question).language, *store.corpus_languages])
+    found = (t for lang in languages for t in terms(question, lang))
+    return [t for t in dict.fromkeys(found) if t in store.bm25.vocab_dict]
+
+
+def lexical_passages(store: Store, question: str, depth: int, language: str | None = None) -> list[tuple[int, float]]:
     """(passage id, BM25 score) of the best lexical matches; empty when no term of the question is known."""
-    query = [t for t in terms(question) if t in store.bm25.vocab_dict]
+    query = query_terms(store, question, language)
     if not query:
         return []
     ids, scores = store.bm25.retrieve([query], k=min(depth, len(store.passages)), show_progress=False, n_threads=0)  # 0: in this thread (1 starts a pool per call)
@@ -84,8 +100,14 @@ def _normalised(name: str, ranked: list[tuple[int, float]]) -> list[float]:
     return [(sc - lo) / (hi - lo) if hi > lo else 1.0 for sc in scores]
 
 
-def fuse(lists: dict[str, list[tuple[int, float]]], settings: RetrievalSettings) -> dict[int, float]:
-    """One score per passage from the ranked lists of each retriever."""
+def fuse(
+    lists: dict[str, list[tuple[int, float]]], settings: RetrievalSettings, foreign: set[int] = frozenset()
+) -> dict[int, float]:
+    """One score per passage from the ranked lists of each retriever.
+
+    A `foreign` passage (in another language than the question) cannot share words with it: in score
+    fusion its lexical part is its dense evidence instead, so it is neither helped nor punished by BM25.
+    """
     dense_share = 1.0 - settings.lexical_share if "lexical" in lists else 1.0
     lexical_share = settings.lexical_share if "dense" in lists else 1.0
     weights = {
@@ -104,8 +126,30 @@ def fuse(lists: dict[str, list[tuple[int, float]]], settings: RetrievalSettings)
             values = _normalised(name, ranked)
             w = weights[name]
         for (pid, _), v in zip(ranked, values):
-            fused[pid] = fused.get(pid, 0.0) + w * v
+            if not (name == "lexical" and pid in foreign and settings.fusion == "score"):
+                fused[pid] = fused.get(pid, 0.0) + w * v
+    if foreign and settings.fusion == "score" and "lexical" in lists and "dense" in lists:
+        _substitute_dense(fused, lists, foreign, weights["lexical"])
     return fused
+
+
+def _substitute_dense(fused: dict[int, float], lists: dict, foreign: set[int], weight: float) -> None:
+    """Add, for each foreign passage, the mean of its normalised dense scores (0 where a list misses it) in place of
+    the lexical one."""
+    dense: dict[int, list[float]] = {}
+    for name in ("dense", "sentence"):
+        if lists.get(name):
+            for (pid, _), v in zip(lists[name], _normalised(name, lists[name])):
+                dense.setdefault(pid, []).append(v)
+    for pid in foreign & dense.keys():
+        fused[pid] = fused.get(pid, 0.0) + weight * sum(dense[pid]) / 2
+
+
+def _foreign(store: Store, asked: Identified, candidates: set[int]) -> set[int]:
+    """The candidate passages written in another language than the question, when its language is sure."""
+    if not asked.sure:
+        return set()
+    return {pid for pid in candidates if store.language_of(store.passages[pid].source) not in (asked.language, UNDETERMINED)}
 
 
 def retrieve(
@@ -113,12 +157,14 @@ def retrieve(
 ) -> list[Hit]:
     """The k best passages for the question, each with its per-retriever ranks and scores."""
     lists: dict[str, list[tuple[int, float]]] = {}
+    asked = question_language(store, question)
     if settings.method in ("hybrid", "dense"):
         lists["dense"] = dense_passages(store, qvec, settings.depth)
         lists["sentence"] = dense_sentences(store, qvec, settings.depth)
     if settings.method in ("hybrid", "lexical"):
-        lists["lexical"] = lexical_passages(store, question, settings.depth)
-    fused = fuse(lists, settings)
+        lists["lexical"] = lexical_passages(store, question, settings.depth, asked.language)
+    foreign = _foreign(store, asked, {pid for ranked in lists.values() for pid, _ in ranked})
+    fused = fuse(lists, settings, foreign)
     ranks = {
         name: {pid: (rank, score) for rank, (pid, score) in enumerate(ranked, 1)} for name, ranked in lists.items()
     }

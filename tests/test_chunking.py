@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from qa.chunking import ChunkSettings, guess_language, paragraphs, split_document, split_sentences, units
+from qa.chunking import ChunkSettings, document_language, paragraphs, split_document, split_sentences, units
 from qa.corpus import load_corpus, read_document
 from qa.errors import SettingsError
 from qa.types import Document
@@ -102,8 +102,8 @@ def test_french_sentences():
 
 
 def test_language_guess():
-    assert guess_language("Les conférences internationales ont rassemblé des représentants de la CEI.") == "fr"
-    assert guess_language("The joint international conferences will be attended by representatives.") == "en"
+    assert document_language("Les conférences internationales ont rassemblé des représentants de la CEI.") == "fr"
+    assert document_language("The joint international conferences will be attended by representatives.") == "en"
 
 
 def test_paragraphs_and_units():

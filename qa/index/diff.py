@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..chunking import document_language
 from ..corpus import read_document, relative_name
 from ..errors import CorpusError
 from ..types import Document, Skipped
@@ -13,7 +14,7 @@ from ..types import Document, Skipped
 class CorpusDiff:
     """What to index anew and what to keep, by file name relative to the corpus folder."""
 
-    files: dict  # every readable file's manifest entry (sha256, size, mtime_ns, encoding), by name, sorted
+    files: dict  # every readable file's manifest entry (sha256, size, mtime_ns, encoding, language), by name, sorted
     skipped: list[Skipped]  # unreadable files, sorted by name
     docs: list[Document]  # the added and changed files, read, to chunk and embed
     added: list[str]
@@ -37,7 +38,10 @@ def diff_corpus(corpus_dir: Path, paths: list[Path], old_files: dict) -> CorpusD
         except ValueError as err:
             skipped.append(Skipped(name, str(err)))
             continue
-        files[name] = {"sha256": doc.sha256, "size": doc.size, "mtime_ns": doc.mtime_ns, "encoding": doc.encoding}
+        files[name] = {
+            "sha256": doc.sha256, "size": doc.size, "mtime_ns": doc.mtime_ns, "encoding": doc.encoding,
+            "language": document_language(doc.text),
+        }
         old_entry = old_files.get(name)
         if old_entry and old_entry["sha256"] == doc.sha256:
             unchanged.add(name)  # touched but not changed: keep its vectors

@@ -14,7 +14,7 @@ from ..errors import IndexStoreError
 from ..jsonfile import write_json
 from ..types import Skipped
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: each file records its language (sentence rules and lexical analysis follow it)
 MANIFEST = "manifest.json"
 
 
@@ -83,7 +83,7 @@ def _well_formed(manifest: dict) -> bool:
         and isinstance(files, dict)
         and all(
             isinstance(e, dict) and isinstance(e.get("sha256"), str) and isinstance(e.get("size"), int)
-            and isinstance(e.get("mtime_ns"), int)
+            and isinstance(e.get("mtime_ns"), int) and isinstance(e.get("language"), str)
             for e in files.values()
         )
         and isinstance(skipped, list)

@@ -5,7 +5,9 @@ import hashlib
 import json
 import os
 import shutil
+from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +15,7 @@ import numpy as np
 from ..chunking import ChunkSettings
 from ..errors import IndexStoreError
 from ..jsonfile import TMP_MARK, write_json
+from ..language import UNDETERMINED
 from ..lexical import terms
 from ..types import Passage, Sentence
 from .manifest import MANIFEST, incompatibility, read_manifest, write_manifest
@@ -21,7 +24,7 @@ from .vectors import IndexSettings, build_faiss_index, faiss_kind, tune_index
 COMPLETE = "complete.json"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)  # no slots: the derived language maps are cached on the instance
 class Store:
     """Everything of one index version in memory, read-only once built."""
 
@@ -44,6 +47,27 @@ class Store:
     @property
     def version(self) -> str:
         return self.manifest["data"]
+
+    @cached_property
+    def languages(self) -> dict[str, str]:
+        """The language of every indexed file, by name."""
+        return file_languages(self.manifest)
+
+    @cached_property
+    def main_language(self) -> str:
+        """The language most passages are written in."""
+        counts = Counter(self.languages.get(p.source, UNDETERMINED) for p in self.passages)
+        return counts.most_common(1)[0][0] if counts else UNDETERMINED
+
+    @cached_property
+    def corpus_languages(self) -> tuple[str, ...]:
+        """The languages the documents are written in, most passages first (at most four)."""
+        counts = Counter(self.languages.get(p.source, UNDETERMINED) for p in self.passages)
+        return tuple(lang for lang, _ in counts.most_common(4) if lang != UNDETERMINED)
+
+    def language_of(self, source: str) -> str:
+        """The language of an indexed file."""
+        return self.languages.get(source, UNDETERMINED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,17 +127,23 @@ def build_store(manifest: dict, records: Records, previous: Store | None, index_
         records.sentence_vectors,
         build_faiss_index(records.passage_vectors, index_settings, previous.passage_faiss if previous is not None else None),
         build_faiss_index(records.sentence_vectors, index_settings, previous.sentence_faiss if previous is not None else None),
-        _bm25(records.passages),
+        _bm25(records.passages, file_languages(manifest)),
         Path(),
     )
 
 
-def _bm25(passages: list[Passage]):
+def _bm25(passages: list[Passage], languages: dict[str, str]):
+    """BM25 over the passages' terms, each analysed by the rules of its file's language."""
     import bm25s
 
     retriever = bm25s.BM25()
-    retriever.index([terms(p.text) for p in passages], show_progress=False)
+    retriever.index([terms(p.text, languages.get(p.source, UNDETERMINED)) for p in passages], show_progress=False)
     return retriever
+
+
+def file_languages(manifest: dict) -> dict[str, str]:
+    """The language of every indexed file, by name."""
+    return {name: entry.get("language", UNDETERMINED) for name, entry in manifest.get("files", {}).items()}
 
 
 def kinds_match(store: Store, index_settings: IndexSettings) -> bool:

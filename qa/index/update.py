@@ -145,7 +145,7 @@ def _assemble(
 ) -> Store:
     """A new Store: the records and vectors of the unchanged files from `old`, plus freshly embedded `diff.docs`."""
     kept = kept_records(old, diff.unchanged) if old is not None and diff.unchanged else None
-    records = join_records(kept, _embed_documents(diff.docs, embedder, settings, progress))
+    records = join_records(kept, _embed_documents(diff.docs, {n: e["language"] for n, e in diff.files.items()}, embedder, settings, progress))
     if not records.passages:
         raise CorpusError("the corpus holds no readable text to index")
     if progress:
@@ -160,11 +160,13 @@ def _assemble(
     return store
 
 
-def _embed_documents(docs: list[Document], embedder: Embedder, settings: ChunkSettings, progress: ProgressFn | None) -> Records:
-    """The documents split into passages and sentences (ids counting from 0), and embedded."""
+def _embed_documents(
+    docs: list[Document], languages: dict[str, str], embedder: Embedder, settings: ChunkSettings, progress: ProgressFn | None
+) -> Records:
+    """The documents split into passages and sentences (ids counting from 0) by the rules of their languages, and embedded."""
     passages, sentences, ranges = [], [], []
     for i, doc in enumerate(docs):
-        chunks = split_document(doc, embedder.count_tokens, embedder.max_tokens, settings)
+        chunks = split_document(doc, embedder.count_tokens, embedder.max_tokens, settings, languages.get(doc.source))
         if progress:
             progress("chunking", i + 1, len(docs))
         p0, s0 = len(passages), len(sentences)
