@@ -12,7 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .embedding import Embedder, SentenceTransformerEmbedder
+from .embedding import Embedder, Progress, SentenceTransformerEmbedder
 from .errors import ModelError
 
 E5_MODEL = "multilingual-e5-small"  # the name that selects the packaged 4-bit copy
@@ -88,6 +88,11 @@ class E5Embedder(Embedder):
         engine = self.engine
         # The prefix ends with a space and the tokenizer splits at spaces, so it adds the same tokens to any text.
         return [engine.token_count(t, False) - self._overhead if t.strip() else 0 for t in texts]
+
+    def embed(self, texts: Sequence[str], batch_size: int = 256, progress: Progress | None = None) -> np.ndarray:
+        # The engine pads nothing and streams each weight once per batch: larger batches cost less per text
+        # (benchmarks/e5.py: 256 takes ~12 % less CPU than 64).
+        return super().embed(texts, batch_size=batch_size, progress=progress)
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(texts, is_query=False)
