@@ -28,7 +28,7 @@ class AnswerSettings:
 
     min_confidence: float = 0.33  # below this the answer is "not in the documents"
     passages: int = 5  # how many of the top passages are read for answer sentences
-    max_sentences: int = 2  # sentences chosen; a pronoun sentence's antecedent (see answer._antecedent) rides along
+    max_sentences: int = 2  # sentences chosen; a pronoun sentence's antecedent (see answer._with_antecedent) rides along
     extra_ratio: float = 0.88  # a further sentence must score at least this share of the best
     duplicate_similarity: float = 0.90  # cosine above which sentences of two files say the same thing
     duplicate_word_share: float = 0.75  # ... or the share of their terms they have in common (of all their terms)
@@ -232,7 +232,9 @@ class Candidates:
     conflict: np.ndarray  # 1 where the sentence names another year or rank than the question
 
 
-def _gather(store: Store, qterms: dict[str, float], hits: list[Hit], settings: AnswerSettings):
+def _gather(
+    store: Store, qterms: dict[str, float], hits: list[Hit], settings: AnswerSettings
+) -> tuple[list[int], dict[int, float], dict[int, float]]:
     """The content sentences of the first `settings.passages` hits, each with its passage's rank prior and term share."""
     sids: list[int] = []
     prior: dict[int, float] = {}
