@@ -1,0 +1,163 @@
+"""A question read once into a record: the kind of answer it asks for, its terms, the values it names, its language.
+
+The lexicons that read a question (interrogatives, the cues of each kind of answer, words that
+name a kind of answer, hedges, ranks) live here, with the words that show a fact of each kind
+(months, weekdays, number words) that sentence scoring looks for.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .chunking import guess_language
+from .lexical import fold, stopwords, terms, words
+
+NUMBER_WORDS = frozenset(
+    "one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty hundred thousand million "
+    "billion dozen un une deux trois quatre cinq six sept huit neuf dix onze douze vingt trente quarante cinquante "
+    "cent cents mille million millions milliard milliards".split()
+)
+MONTHS = frozenset(
+    "january february march april may june july august september october november december "
+    "janvier fevrier mars avril mai juin juillet aout septembre octobre novembre decembre".split()
+)
+WEEKDAYS = frozenset(
+    "monday tuesday wednesday thursday friday saturday sunday lundi mardi mercredi jeudi vendredi samedi dimanche".split()
+)
+# What a quantity question asks for when it has no "how many": "what is the population of ...".
+_QUANTITY_NOUNS = (
+    "population|area|size|length|height|width|depth|weight|distance|speed|"
+    "temperature|capacity|rate|percentage|amount|total|age|duration|superficie|taille|longueur|hauteur|poids|"
+    "vitesse|capacite|taux|duree"
+)
+# ... and an amount of money ("what was the budget of ..."): the answer should name a currency.
+_MONEY_NOUNS = "budget|cost|costs|price|salary|revenue|income|fee|fees|value|worth|prix|cout|salaire|revenu|montant|valeur"
+# The asked-for kind of fact, from the question's wording (folded, English or French). When a
+# question has several cues ("Who spoke when the event opened?"), the first one wins.
+_KIND_CUES = (
+    ("money", re.compile(
+        r"\bhow much (\w+ ){0,6}(cost|costs|pay|paid|spend|spent|earn|earned|charge|charged|sell|sold|raise|raised|worth)\b"
+        rf"|\b(what|which) (is|was|are|were) the ({_MONEY_NOUNS})\b|\bquel(le)? (est|etait) (le |la |l )?({_MONEY_NOUNS})\b"
+        r"|\bcombien (coute|coutent|coutait|a coute|ont coute|gagne|a paye|vaut)\b"
+    )),
+    ("number", re.compile(
+        r"\b(how (many|much|long|old|far|large|big|tall|high)|what (percentage|number|amount|proportion)|combien"
+        r"|quel(le)?s? (est|sont|etait) (le|la) (nombre|pourcentage|montant)|quel(le)? (nombre|pourcentage|montant)"
+        rf"|(what|which) (is|was|are|were) the ({_QUANTITY_NOUNS})|quel(le)? (est|etait) (le |la |l )?({_QUANTITY_NOUNS}))\b"
+    )),
+    ("date", re.compile(
+        r"\b(when|(what|which) ((day|days) of the (week|month)|years?|dates?|days?|months?|century|decade|period|time)"
+        r"|in what year|quand|en quelle annee|quelle (annee|date|periode)|quel (jour de la semaine|jour|mois|siecle)"
+        r"|quels (jours|mois)|depuis quand"
+        r"|a quelle (date|epoque|periode|heure))\b"
+    )),
+    ("person", re.compile(r"\b(who|whom|whose|qui (a|est|etait|sont|fut|ont|avait|dirige|preside)|^qui\b|par qui|quel est le nom)\b")),
+    ("place", re.compile(
+        r"\b(where|(what|which) (country|city|region|state|town|province|village|island|continent)"
+        r"|^ou\b|(dans )?quel(le)? (pays|ville|region|province|ile|continent))\b"
+    )),
+)
+FACT_TYPES = ("money", "number", "date")  # kinds of answer that can be told apart reliably
+
+# Words that name the kind of answer ("which city", "what year", "day of the week"): the answer
+# holds a city or a year, not these words, so they are not terms a sentence should match.
+_FOCUS_WORDS = frozenset(
+    "year years date dates day days week month months century decade period time city country region state town "
+    "province village island continent percentage number amount proportion annee jour jours semaine mois siecle "
+    "periode epoque heure pays ville province ile nombre pourcentage montant".split()
+)
+# Words that only say how precise the answer should be ("roughly how many", "how many altogether").
+_HEDGES = frozenset(
+    "roughly approximately exactly precisely altogether overall nearly almost approximativement environ exactement "
+    "precisement".split()
+)
+# Interrogatives the stop-word lists miss (French ones above all): the question's form, not its content.
+_INTERROGATIVES = frozenset(
+    "combien quel quelle quels quelles lequel laquelle lesquels lesquelles pourquoi comment quand quoi whose".split()
+)
+_COUNTED = re.compile(r"\b(?:how many|how much|combien d(?:e|es|u)?)\s+(.*)")
+
+YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b")
+ORDINAL = re.compile(r"(\d+)(?:st|nd|rd|th|e|er|eme|re|ere)")  # "17th", "4e": a rank, not a date
+_RANK_WORDS = {
+    w: i + 1
+    for names in (
+        "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth fourteenth "
+        "fifteenth sixteenth seventeenth eighteenth nineteenth twentieth",
+        "premiere deuxieme troisieme quatrieme cinquieme sixieme septieme huitieme neuvieme dixieme onzieme douzieme",
+    )
+    for i, w in enumerate(names.split())
+}  # "premier" is left out: "premier ministre", "Premier League"
+# A year just after one of these bounds a period rather than naming it ("before 1990", "avant 1990").
+_BOUNDS = frozenset("before after since until prior by from avant apres depuis jusqu des partir".split())
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysedQuestion:
+    """What every scorer needs to know about a question, read once from its text."""
+
+    text: str
+    kind: str | None  # 'money', 'number', 'date', 'person', 'place' or None
+    words: frozenset[str]  # folded words, stop words kept
+    ignored: frozenset[str]  # words no answer sentence is expected to hold: interrogatives, answer-kind words, hedges
+    terms: tuple[str, ...]  # content terms a sentence should hold (the ignored words left out)
+    counted: frozenset[str]  # what a "how many X" question counts: the term of X's first word
+    asked_values: frozenset[tuple[str, int]]  # years and ranks it names, as ('year', 1990) or ('rank', 11)
+    language: str  # 'en' or 'fr'
+
+    @property
+    def asks_fact(self) -> bool:
+        """Whether it asks for an amount, a number or a date (kinds a sentence shows reliably)."""
+        return self.kind in FACT_TYPES
+
+
+def analyse_question(text: str) -> AnalysedQuestion:
+    """Read a question once: its kind of answer, terms, counted thing, named years and ranks, language."""
+    folded = fold(text)
+    kind, cue = _kind_cue(folded.strip())
+    asked = words(text)
+    asked_set = set(asked)
+    ignored = (set(words(cue)) & _FOCUS_WORDS) | (asked_set & _HEDGES) | (asked_set & _INTERROGATIVES)
+    return AnalysedQuestion(
+        text=text,
+        kind=kind,
+        words=frozenset(asked_set),
+        ignored=frozenset(ignored),
+        terms=tuple(terms(" ".join(w for w in asked if w not in ignored))),
+        counted=frozenset(_counted_terms(folded)),
+        asked_values=frozenset(_asked_values(asked)),
+        language=guess_language(text),
+    )
+
+
+def _kind_cue(folded: str) -> tuple[str | None, str]:
+    """The kind of answer asked for and the words that cue it; the earliest cue wins."""
+    found = [(m.start(), i, name, m.group()) for i, (name, pattern) in enumerate(_KIND_CUES) if (m := pattern.search(folded))]
+    if not found:
+        return None, ""
+    _, _, name, cue = min(found)
+    return name, cue
+
+
+def _counted_terms(folded: str) -> set[str]:
+    m = _COUNTED.search(folded)
+    if not m:
+        return set()
+    following = [w for w in words(m.group(1))[:2] if w not in stopwords()]
+    return set(terms(following[0])) if following else set()
+
+
+def named_value(token: str) -> tuple[str, int] | None:
+    """('rank', n) for "eleventh", "11th", "onzième", "11e"; ('year', n) for a year; None otherwise."""
+    if token in _RANK_WORDS:
+        return "rank", _RANK_WORDS[token]
+    m = ORDINAL.fullmatch(token)
+    if m:
+        return "rank", int(m.group(1))
+    if YEAR.fullmatch(token):
+        return "year", int(token)
+    return None
+
+
+def _asked_values(q: list[str]) -> set[tuple[str, int]]:
+    return {v for i, t in enumerate(q) if (v := named_value(t)) and not (v[0] == "year" and _BOUNDS & set(q[max(0, i - 2) : i]))}

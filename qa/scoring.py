@@ -1,0 +1,334 @@
+"""Sentence scoring: the evidence that each sentence of the top passages answers a question, and its weighted sum.
+
+Each eligible sentence is measured on its dense similarity to the question, the IDF-weighted
+share of the question's terms it holds (with its passage, and with its neighbours), the rank of
+its passage, and whether it holds the kind of fact asked for. Page furniture (short or
+letter-poor lines) is not eligible; headline-like lines and sentences naming another year or
+rank than the question's score lower. The weights are `AnswerSettings` fields.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import SettingsError
+from .index import Store
+from .lexical import fold, terms, words
+from .question import MONTHS, NUMBER_WORDS, ORDINAL, WEEKDAYS, YEAR, AnalysedQuestion, named_value
+from .types import Hit
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerSettings:
+    """How sentences are scored and when the answer abstains."""
+
+    min_confidence: float = 0.33  # below this the answer is "not in the documents"
+    passages: int = 5  # how many of the top passages are read for answer sentences
+    max_sentences: int = 2  # sentences chosen; a pronoun sentence's antecedent (see answer._with_antecedent) rides along
+    extra_ratio: float = 0.88  # a further sentence must score at least this share of the best
+    duplicate_similarity: float = 0.90  # cosine above which sentences of two files say the same thing
+    duplicate_word_share: float = 0.75  # ... or the share of their terms they have in common (of all their terms)
+    # Weights of the evidence (measured on the dev sets; see README "How it works").
+    dense_weight: float = 1.0
+    overlap_weight: float = 0.6
+    context_weight: float = 0.3
+    window_weight: float = 0.6
+    bigram_weight: float = 0.3
+    type_weight: float = 0.5  # holds the amount, number or date asked for (reliably seen: digits, months, currencies)
+    name_type_weight: float = 0.2  # holds a name when a person or place is asked for (any capitalised word: weak)
+    rank_weight: float = 0.0
+    heading_penalty: float = 0.15
+    conflict_penalty: float = 0.3  # a sentence naming another year or rank than the question's ranks lower
+    # Credit of a question term found in a sentence other than as itself.
+    partial_credit: float = 0.7  # matched only by a shared stem prefix ("chair" ~ "chairman")
+    antecedent_credit: float = 0.7  # held by the sentence a pronoun opening points back to (0.3-1.0 all help; 0.7 most)
+    context_term_weight: float = 0.3  # a term carried over from the conversation counts this much of one asked now
+    # Confidence of the best sentence: a mix of its dense similarity and its term coverage ...
+    confidence_dense_weight: float = 0.5
+    confidence_overlap_weight: float = 0.5
+    # ... and the share of it kept when the sentence misses something the question asks for.
+    unmatched_count_factor: float = 0.75  # confidence kept when a "how many X" answer never names X
+    missing_type_factor: float = 0.75  # confidence kept when an amount/number/date question's answer holds none
+    conflict_factor: float = 0.6  # confidence kept when the question names a year or rank and the answer another
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.max_sentences <= 10:
+            raise SettingsError(f"max_sentences must be between 1 and 10, got {self.max_sentences}")
+        if self.passages < 1:
+            raise SettingsError(f"passages must be at least 1, got {self.passages}")
+        shares = (
+            "duplicate_word_share", "partial_credit", "antecedent_credit", "context_term_weight",
+            "confidence_dense_weight", "confidence_overlap_weight",
+        )
+        for name in shares:
+            value = getattr(self, name)
+            if not 0 <= value <= 1:
+                raise SettingsError(f"{name} must be between 0 and 1, got {value}")
+
+
+_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-ZÀ-ÖØ-Þ][\w'’-]+")
+_DIGITS = re.compile(r"\d")
+_CURRENCY = re.compile(
+    r"[$€£¥₽]|\b(dollars?|euros?|pounds?|sterling|yen|yuan|rubles?|roubles?|francs?|rupees?|soums?|sums?|pesos?|usd|eur|gbp)\b",
+    re.IGNORECASE,
+)
+_CLOSED = re.compile(r"[.!?:;…][\"'»”’)\]]*\s*$")
+_PRONOUN_START = re.compile(
+    r"\W*(he|she|it|they|this|these|his|her|its|their|il|elle|ils|elles|celui-ci|celle-ci|ce|cette|ces|son|sa|ses|leur|leurs)\b",
+    re.IGNORECASE,
+)
+_PREFIX = 5  # letters two terms must share to match partially
+
+
+def is_content(text: str) -> bool:
+    """Whether a sentence can be an answer: enough words and letters to be prose, not page furniture."""
+    alpha_words = re.findall(r"[^\W\d_]{2,}", text)
+    if len(alpha_words) < 3:
+        return False
+    visible = [c for c in text if not c.isspace()]
+    return sum(c.isalpha() for c in visible) >= 0.6 * len(visible)
+
+
+def is_heading(text: str) -> bool:
+    """A short line that does not end a sentence (closing quotes aside): a title, a headline, a menu entry."""
+    return not _CLOSED.search(text) and len(text.split()) < 14
+
+
+def type_match(kind: str | None, text: str, question_words: set[str] | frozenset[str]) -> float:
+    """1.0 when the sentence holds a fact of the asked-for kind that the question does not already name."""
+    if kind is None:
+        return 0.0
+    all_words = words(text)
+    toks = set(all_words) - question_words
+    if kind in ("number", "money"):
+        number = any(_DIGITS.search(t) or t in NUMBER_WORDS for t in toks)
+        if kind == "number" or not number:
+            return 1.0 if number else 0.0
+        return 1.0 if _CURRENCY.search(text) else 0.5  # an amount without a currency may be a count or a year
+    if kind == "date":
+        if any(YEAR.fullmatch(t) or t in MONTHS or t in WEEKDAYS for t in toks):
+            return 1.0
+        for i, w in enumerate(all_words):  # a day beside a month the question names: "on September 4-5"
+            if w in MONTHS and any(_DIGITS.search(x) and x not in question_words for x in all_words[max(0, i - 3) : i + 3]):
+                return 1.0
+        return 0.5 if any(_DIGITS.search(t) and not ORDINAL.fullmatch(t) for t in toks) else 0.0
+    names = {fold(m.group()) for m in _CAPITALISED.finditer(text)} - question_words
+    return 1.0 if names else 0.0
+
+
+def conflicting_value(question: AnalysedQuestion, text: str) -> bool:
+    """Whether the question names a year or a rank that the sentence lacks while naming another of that kind.
+
+    A year just after "before", "prior to", "since", "avant"... bounds a period rather than naming
+    it, so it is not compared (see question.analyse_question).
+    """
+    if not question.asked_values:
+        return False
+    said = {v for t in words(text) if (v := named_value(t))}
+    return any(v not in said and any(kind == v[0] for kind, _ in said) for v in question.asked_values)
+
+
+def idf_weights(store: Store, question_terms: list[str] | tuple[str, ...]) -> dict[str, float]:
+    """BM25-style IDF of each question term over the passages; a term no passage holds weighs most."""
+    vocab = store.bm25.vocab_dict
+    ids = [vocab.get(t) for t in question_terms]
+    known = [i for i in ids if i is not None]
+    df_known = dict(zip(known, store.document_frequency(known)))
+    n = len(store.passages)
+    out = {}
+    for t, i in zip(question_terms, ids):
+        df = df_known.get(i, 0) if i is not None else 0
+        out[t] = math.log(1 + (n - df + 0.5) / (df + 0.5))
+    return out
+
+
+def question_terms(store: Store, question: AnalysedQuestion, context: str | None, settings: AnswerSettings) -> dict[str, float]:
+    """IDF weights of the question's terms, with the conversation's terms (if any) at a lower weight."""
+    weights = idf_weights(store, question.terms)
+    if context:
+        for t, w in idf_weights(store, terms(context)).items():
+            weights.setdefault(t, settings.context_term_weight * w)
+    return weights
+
+
+def partial_match(term: str, text_terms: set[str]) -> bool:
+    """Whether a text term shares the term's stem prefix and one starts with the other ("chair" ~ "chairman")."""
+    if len(term) < _PREFIX:
+        return False
+    head = term[:_PREFIX]
+    return any(t.startswith(head) and (t.startswith(term) or term.startswith(t)) for t in text_terms if len(t) >= _PREFIX)
+
+
+def overlap(
+    qterms: dict[str, float],
+    text_terms: set[str],
+    partial_credit: float,
+    borrowed: set[str] = frozenset(),
+    borrowed_credit: float = 1.0,
+) -> tuple[float, frozenset[str]]:
+    """IDF-weighted share of the question's terms found in a text, and which terms were found.
+
+    A term matched only by a shared stem prefix counts `partial_credit` of a full match;
+    `borrowed` terms (an antecedent's) count `borrowed_credit` of a term of the text itself.
+    """
+    total = sum(qterms.values())
+    if not total:
+        return 0.0, frozenset()
+    covered = set()
+    weight = 0.0
+    for t, w in qterms.items():
+        if t in text_terms:
+            covered.add(t)
+            weight += w
+        elif partial_match(t, text_terms):
+            covered.add(t)
+            weight += partial_credit * w
+        elif t in borrowed or partial_match(t, borrowed):
+            covered.add(t)
+            weight += borrowed_credit * (1.0 if t in borrowed else partial_credit) * w
+    return weight / total, frozenset(covered)
+
+
+def _pairs(term_list: list[str]) -> set[tuple[str, str]]:
+    return set(zip(term_list, term_list[1:]))
+
+
+def pronoun_antecedent(store: Store, sid: int) -> int | None:
+    """For a sentence opening with a pronoun ("He was speaking..."), the sentence before it in its file."""
+    s = store.sentences[sid]
+    if sid > 0 and _PRONOUN_START.match(s.text) and store.sentences[sid - 1].source == s.source:
+        return sid - 1
+    return None
+
+
+def window_terms(store: Store, sid: int, terms_of: Callable[[int], list[str]]) -> set[str]:
+    """Terms of a sentence together with its neighbours in the same file."""
+    source = store.sentences[sid].source
+    around: set[str] = set()
+    for nb in (sid - 1, sid, sid + 1):
+        if 0 <= nb < len(store.sentences) and store.sentences[nb].source == source:
+            around.update(terms_of(nb))
+    return around
+
+
+@dataclass(frozen=True, slots=True)
+class Candidates:
+    """The eligible sentences of the top passages with the evidence for each (arrays in sid order)."""
+
+    sids: list[int]
+    dense: np.ndarray  # cosine of sentence and question vectors
+    overlap: np.ndarray  # IDF-weighted share of question terms in the sentence
+    context: np.ndarray  # the same share for the sentence's passage
+    typed: np.ndarray  # holds the kind of fact asked for (1), partly (0.5), not (0)
+    prior: np.ndarray  # 1 / rank of the passage it was found in
+    heading: np.ndarray  # 1 for a headline-like line
+    bigram: np.ndarray  # share of the question's adjacent term pairs found adjacent in the sentence
+    window: np.ndarray  # term share of the sentence with its neighbours (the answer often sits beside the match)
+    covered: list[frozenset[str]]  # which question terms each sentence holds
+    conflict: np.ndarray  # 1 where the sentence names another year or rank than the question
+
+
+def _gather(
+    store: Store, qterms: dict[str, float], hits: list[Hit], settings: AnswerSettings
+) -> tuple[list[int], dict[int, float], dict[int, float]]:
+    """The content sentences of the first `settings.passages` hits, each with its passage's rank prior and term share."""
+    sids: list[int] = []
+    prior: dict[int, float] = {}
+    passage_share: dict[int, float] = {}
+    for rank, hit in enumerate(hits[: settings.passages]):
+        first, last = store.ranges[hit.passage_id]
+        share, _ = overlap(qterms, set(terms(hit.text)), settings.partial_credit)
+        for sid in range(int(first), int(last)):
+            if sid not in prior:
+                sids.append(sid)
+                prior[sid] = 1.0 / (rank + 1)
+                passage_share[sid] = share
+    sids = [sid for sid in sids if is_content(store.sentences[sid].text)]
+    return sids, prior, passage_share
+
+
+def candidates(
+    store: Store, question: AnalysedQuestion, qvec: np.ndarray, hits: list[Hit], settings: AnswerSettings,
+    context: str | None = None,
+) -> Candidates:
+    """Gather the eligible sentences of the first `settings.passages` hits and measure each one's evidence."""
+    qterms = question_terms(store, question, context, settings)
+    sids, prior, passage_share = _gather(store, qterms, hits, settings)
+    texts = [store.sentences[sid].text for sid in sids]
+    cache: dict[int, list[str]] = {}
+
+    def terms_of(sid: int) -> list[str]:
+        if sid not in cache:
+            cache[sid] = terms(store.sentences[sid].text)
+        return cache[sid]
+
+    def antecedent_terms(sid: int) -> set[str]:
+        before = pronoun_antecedent(store, sid)
+        return set(terms_of(before)) if before is not None else set()
+
+    credit = settings.partial_credit
+    term_lists = [terms_of(sid) for sid in sids]
+    overlaps = [
+        overlap(qterms, set(tl), credit, antecedent_terms(sid), settings.antecedent_credit) for sid, tl in zip(sids, term_lists)
+    ]
+    qpairs = _pairs(list(qterms))
+    windows = [overlap(qterms, window_terms(store, sid, terms_of), credit)[0] for sid in sids]
+    return Candidates(
+        sids=sids,
+        dense=np.asarray(store.sentence_vectors[sids]) @ qvec if sids else np.zeros(0, np.float32),
+        overlap=np.array([o for o, _ in overlaps], dtype=np.float32),
+        context=np.array([passage_share[sid] for sid in sids], dtype=np.float32),
+        typed=np.array([type_match(question.kind, t, question.words) for t in texts], dtype=np.float32),
+        prior=np.array([prior[sid] for sid in sids], dtype=np.float32),
+        heading=np.array([is_heading(t) for t in texts], dtype=np.float32),
+        bigram=np.array([len(qpairs & _pairs(tl)) / len(qpairs) if qpairs else 0.0 for tl in term_lists], dtype=np.float32),
+        window=np.array(windows, dtype=np.float32),
+        covered=[c for _, c in overlaps],
+        conflict=np.array([conflicting_value(question, t) for t in texts], dtype=np.float32),
+    )
+
+
+def combine(c: Candidates, question: AnalysedQuestion, settings: AnswerSettings) -> np.ndarray:
+    """One score per candidate: the weighted sum of its evidence."""
+    return (
+        settings.dense_weight * c.dense
+        + settings.overlap_weight * c.overlap
+        + settings.context_weight * c.context
+        + (settings.type_weight if question.asks_fact else settings.name_type_weight) * c.typed
+        + settings.rank_weight * c.prior
+        + settings.bigram_weight * c.bigram
+        + settings.window_weight * c.window
+        - settings.heading_penalty * c.heading
+        - settings.conflict_penalty * c.conflict
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """A candidate sentence with its score and the evidence later steps read again."""
+
+    sid: int
+    score: float
+    dense: float
+    overlap: float
+    covered: frozenset[str]
+    typed: float
+
+
+def score_sentences(
+    store: Store, question: AnalysedQuestion, qvec: np.ndarray, hits: list[Hit], settings: AnswerSettings,
+    context: str | None = None,
+) -> list[Scored]:
+    """Every eligible sentence of the top passages, scored, best first."""
+    c = candidates(store, question, qvec, hits, settings, context)
+    scores = combine(c, question, settings)
+    scored = [
+        Scored(sid, float(sc), float(d), float(o), cov, float(t))
+        for sid, sc, d, o, cov, t in zip(c.sids, scores, c.dense, c.overlap, c.covered, c.typed)
+    ]
+    scored.sort(key=lambda s: (-s.score, s.sid))
+    return scored

@@ -1,0 +1,63 @@
+"""Question analysis: the kind of answer asked for, the words left out of matching, the years and ranks named."""
+import pytest
+
+from qa.question import analyse_question
+
+
+@pytest.mark.parametrize(
+    "question, kind",
+    [
+        ("How many delegations took part?", "number"),
+        ("Combien de délégations ont participé ?", "number"),
+        ("What percentage of repatriates lead a modern life?", "number"),
+        ("When was the conference held?", "date"),
+        ("En quelle année la stratégie a-t-elle été adoptée ?", "date"),
+        ("Who read the address?", "person"),
+        ("Qui a lu le message ?", "person"),
+        ("Where did the delegations lay flowers?", "place"),
+        ("Why is cooperation needed?", None),
+        # the first cue decides: a "who" question that mentions "when" still asks for a person
+        ("Who read out the address when the event opened?", "person"),
+        ("When did the man who founded it die?", "date"),
+        ("On which days of September did the conference run?", "date"),
+        ("On what day of the week did he speak?", "date"),
+        ("Quel jour de la semaine a-t-il parlé ?", "date"),
+        ("What is the population of Uzbekistan?", "number"),
+        ("What was the budget of the exercise?", "money"),
+        ("How much did the new stadium cost?", "money"),
+        ("Combien coûte l'entrée ?", "money"),
+        ("Quel est le prix d'entrée ?", "money"),
+        ("How much of the land is forest?", "number"),
+        ("Which city will host the next conference?", "place"),
+        ("Quelle ville a accueilli la conférence ?", "place"),
+    ],
+)
+def test_question_type(question, kind):
+    assert analyse_question(question).kind == kind
+
+
+@pytest.mark.parametrize(
+    "question, ignored",
+    [
+        ("In which city were the conferences held?", {"city"}),
+        ("On what day of the week did he speak?", {"day", "week"}),
+        ("Roughly how many delegations took part altogether?", {"roughly", "altogether"}),
+        ("What year did the city council vote?", {"year"}),  # "city" is what is asked about here
+        ("Environ combien de représentants sont venus ?", {"environ", "combien"}),
+        ("Quelle ville a accueilli la conférence ?", {"quelle", "ville"}),
+        ("How many delegations took part?", set()),
+    ],
+)
+def test_words_naming_the_kind_of_answer_are_not_terms_to_match(question, ignored):
+    assert analyse_question(question).ignored == ignored
+
+
+def test_a_question_is_read_once_into_a_record():
+    q = analyse_question("Roughly how many journalists attended the 11th conference in 2024?")
+    assert q.kind == "number" and q.asks_fact
+    assert q.counted == {"journalist"}
+    assert q.asked_values == {("rank", 11), ("year", 2024)}
+    assert "roughly" in q.ignored and "roughly" in q.words
+    assert "journalist" in q.terms and not any(t.startswith("rough") for t in q.terms)
+    assert q.language == "en"
+    assert analyse_question("Combien de délégations ont participé ?").language == "fr"
