@@ -20,6 +20,21 @@ def _is_punct(c: str) -> bool:
     return c in _ASCII_PUNCT or unicodedata.category(c).startswith("P")
 
 
+# Letters of scripts written without spaces (Han, kana, Hangul syllables are spaced; Thai, Lao, Khmer, Burmese):
+# text holding them is compared character by character, as MLQA and CMRC evaluate Chinese.
+_SPACELESS = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
+
+
+def is_spaceless(text: str) -> bool:
+    """Whether the text holds letters of a script written without spaces between words."""
+    return bool(_SPACELESS.search(text))
+
+
+def _tokens(normalised: str) -> list[str]:
+    """Words of normalised text; each character of a spaceless script is a word of its own."""
+    return [t for w in normalised.split() for t in (list(w) if _SPACELESS.search(w) else [w])]
+
+
 def normalize_answer(text: str, lang: str | None = "en", split_punctuation: bool = False) -> str:
     """SQuAD normalisation: lower case, punctuation (ASCII and Unicode) and articles removed, white space collapsed.
 
@@ -47,24 +62,27 @@ def contains_answer(text: str, golds: Iterable[str], lang: str | None = "en") ->
 
     Punctuation separates words here (DrQA's has-answer test): "Manning's" holds "Manning",
     "Six-time" holds "Six", "24-yard" holds "24".
+    A gold answer in a spaceless script (Chinese: "136 次") is looked for character by character,
+    white space ignored ("136次" holds it).
     """
-    hay = f" {normalize_answer(strip_citations(text), lang, split_punctuation=True)} "
+    normal = normalize_answer(strip_citations(text), lang, split_punctuation=True)
+    hay, bare = f" {normal} ", "".join(normal.split())
     for gold in golds:
         g = normalize_answer(gold, lang, split_punctuation=True)
-        if g and f" {g} " in hay:
+        if g and (f" {g} " in hay or (is_spaceless(g) and "".join(g.split()) in bare)):
             return True
     return False
 
 
 def exact_match(prediction: str, gold: str, lang: str | None = "en") -> float:
-    """1.0 when the normalised texts are equal."""
-    return float(normalize_answer(prediction, lang) == normalize_answer(gold, lang))
+    """1.0 when the normalised texts are equal (white space aside in a spaceless script)."""
+    return float(_tokens(normalize_answer(prediction, lang)) == _tokens(normalize_answer(gold, lang)))
 
 
 def f1_score(prediction: str, gold: str, lang: str | None = "en") -> float:
-    """SQuAD token F1 between the normalised texts."""
-    pred = normalize_answer(prediction, lang).split()
-    ref = normalize_answer(gold, lang).split()
+    """SQuAD token F1 between the normalised texts (a character of a spaceless script is a token)."""
+    pred = _tokens(normalize_answer(prediction, lang))
+    ref = _tokens(normalize_answer(gold, lang))
     if not pred or not ref:
         return float(pred == ref)
     common = sum((Counter(pred) & Counter(ref)).values())
@@ -80,5 +98,8 @@ def best_over_golds(metric: Callable[[str, str, str | None], float], prediction:
 
 
 def count_words(text: str) -> int:
-    """Words of an answer, citation markers left out."""
-    return len(strip_citations(text).split())
+    """Words of an answer, citation markers left out; in a spaceless script two characters count as a word."""
+    words = strip_citations(text).split()
+    spaced = [w for w in words if not _SPACELESS.search(w)]
+    chars = sum(len(_SPACELESS.findall(w)) for w in words if _SPACELESS.search(w))
+    return len(spaced) + (chars + 1) // 2
