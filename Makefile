@@ -1,4 +1,6 @@
-# The two commands: `make run` (the chat on the default corpus) and `make test` (the whole suite).
+# The two commands: `make run` (the chat on the default corpus) and `make test` (the whole suite);
+# `make test-fast` is the edit-test loop, in under a minute: every test but the slow ones (the real model,
+# servers, the browser, killed indexing processes).
 # Both set up .venv from nothing first; `make setup` alone does only that, and is idempotent.
 PYTHON ?= python3
 VENV := .venv
@@ -7,7 +9,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup run index test eval clean chromium
+.PHONY: setup run index test test-fast eval clean chromium
 
 setup: $(STAMP) chromium
 
@@ -37,6 +39,9 @@ eval: setup
 
 test: setup
 	$(PY) -m pytest
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not slow"
 
 clean:
 	rm -rf embeddings/data-* embeddings/manifest.json embeddings/.lock .pytest_cache

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,36 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "corpus"
 DATA = Path(__file__).resolve().parent / "data"
+# Fixtures that load the real model, serve the chat or start a browser: a test using any of them (directly or
+# through another fixture) is marked slow, so `pytest -m "not slow"` (`make test-fast`) stays model-free.
+SLOW_FIXTURES = {"real_embedder", "seed_qa", "ui_corpus", "ui_server", "browser"}
+MODEL_MODULE = "sentence_transformers"  # imported only when the real model loads (qa.embedding is lazy)
+_MODEL_LOADED_BEFORE = pytest.StashKey[bool]()
+
+
+def pytest_collection_modifyitems(items):
+    """Mark slow every test that needs the real model, a served chat or a browser."""
+    for item in items:
+        if SLOW_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    item.stash[_MODEL_LOADED_BEFORE] = MODEL_MODULE in sys.modules
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """A test that loads the real model (in its fixtures or its body) must be marked slow: else it fails here."""
+    result = yield
+    if not item.stash.get(_MODEL_LOADED_BEFORE, True) and MODEL_MODULE in sys.modules \
+            and item.get_closest_marker("slow") is None:
+        raise AssertionError(
+            f"{item.nodeid} loaded the real model ({MODEL_MODULE}) but is not marked slow: mark it "
+            "@pytest.mark.slow, or add its model fixture to SLOW_FIXTURES in tests/conftest.py"
+        )
+    return result
 
 
 @pytest.fixture

@@ -16,13 +16,22 @@ from conftest import ROOT, free_port
 
 pytestmark = pytest.mark.slow
 
+# Seconds to wait for a server to come up or an answer to come back: generous for a loaded 2-core machine
+# (the model loads, the index opens), reached only when it never comes.
+PATIENCE = 600
+
+
+def connect(url: str):
+    """A gradio_client for `url` whose requests wait PATIENCE seconds (its default, 5 s, is short under load)."""
+    from gradio_client import Client
+
+    return Client(url, verbose=False, httpx_kwargs={"timeout": PATIENCE})
+
 
 @pytest.fixture(scope="module")
 def client(ui_server):
-    from gradio_client import Client
-
     url, _ = ui_server
-    return Client(url, verbose=False)
+    return connect(url)
 
 
 def test_question_gets_cited_answer(client):
@@ -113,16 +122,15 @@ def test_answers_keep_coming_while_the_index_is_refreshed(client, ui_server, ui_
     )
     refresher = threading.Thread(target=bot.refresh)
     refresher.start()
-    replies = [job.result(timeout=120) for job in jobs]
-    refresher.join(timeout=120)
+    replies = [job.result(timeout=PATIENCE) for job in jobs]
+    refresher.join(timeout=PATIENCE)
+    assert not refresher.is_alive(), "the refresh never finished"
     assert all("250 representatives" in r and "[1]" in r for r in replies)
     reply = client.predict("How many brass telescopes does the Quillport museum keep?", [], 5, api_name="/chat")
     assert "eleven brass telescopes" in reply and "concurrent_note.txt" in reply
 
 
 def test_parallel_clients_get_their_own_answers(ui_server):
-    from gradio_client import Client
-
     url, _ = ui_server
     questions = {
         "How many representatives attended the conferences?": "250 representatives",
@@ -131,7 +139,7 @@ def test_parallel_clients_get_their_own_answers(ui_server):
     }
 
     def ask(q):
-        return q, Client(url, verbose=False).predict(q, [], 5, api_name="/chat")
+        return q, connect(url).predict(q, [], 5, api_name="/chat")
 
     with ThreadPoolExecutor(max_workers=3) as pool:
         for q, reply in pool.map(ask, list(questions) * 2):
@@ -140,8 +148,6 @@ def test_parallel_clients_get_their_own_answers(ui_server):
 
 def test_app_py_serves_with_host_and_port_options(ui_corpus, tmp_path):
     """`python app.py --corpus --index --host --port` starts the chat; the endpoint answers; Ctrl-C ends it."""
-    from gradio_client import Client
-
     import shutil
 
     corpus, index = ui_corpus
@@ -153,20 +159,25 @@ def test_app_py_serves_with_host_and_port_options(ui_corpus, tmp_path):
          "--host", "127.0.0.1", "--port", str(port)],
         cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
+    lines: list[str] = []  # read as it comes, so a chatty server never blocks on a full pipe
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
+    reader.start()
     try:
         client = None
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + PATIENCE
         while client is None and time.monotonic() < deadline and proc.poll() is None:
             try:
-                client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+                client = connect(f"http://127.0.0.1:{port}/")
             except Exception:
-                time.sleep(0.5)
-        assert client is not None, proc.stdout.read() if proc.poll() is not None else "server did not start"
+                time.sleep(0.5)  # not up yet: ask again
+        assert client is not None, "".join(lines) if proc.poll() is not None else "server did not start"
         reply = client.predict("How many representatives attended the conferences?", [], 5, api_name="/chat")
         assert "250 representatives" in reply
     finally:
         proc.terminate()
-        out = proc.communicate(timeout=30)[0]
+        proc.wait(PATIENCE)
+        reader.join(PATIENCE)
+    out = "".join(lines)
     assert "Index " in out and f"127.0.0.1:{port}" in out
     assert "Traceback" not in out
 

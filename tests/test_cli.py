@@ -66,7 +66,8 @@ def test_abstention_is_said_plainly(capsys, corpus, tmp_path):
         (["ask", "???"], "has no words"),
         (["ask", "hello", "--corpus", "/no/such/folder"], "does not exist"),
         (["ask", "hello", "-k", "0"], "Invalid value"),
-        (["index", "--model", "/no/such/model"], "cannot load embedding model"),
+        pytest.param(["index", "--model", "/no/such/model"], "cannot load embedding model",
+                     marks=pytest.mark.slow),  # tries sentence-transformers: imports torch
         (["frobnicate"], "No such command"),
     ],
 )

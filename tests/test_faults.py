@@ -21,10 +21,16 @@ from qa import QA, IndexStoreError
 from qa.embedding import HashingEmbedder
 from qa.index import MANIFEST, load_current, read_manifest
 
+pytestmark = pytest.mark.slow  # every test starts indexing processes (a second or more of imports each)
+
 ROOT = Path(__file__).resolve().parent.parent
+# Seconds to wait for an indexing process or thread to reach a point or finish: generous for a loaded 2-core
+# machine (imports alone take seconds), reached only when it never does.
+PATIENCE = 600
 WORDS = "river council museum delegation bridge harvest winter station library lantern orchard quarry".split()
 
-# The indexer: builds or updates with the fake embedder; at the hook it prints HOLD and waits for a GO file.
+# The indexer: builds or updates with the fake embedder; it prints READY once its imports are done, and at the
+# hook it prints HOLD and waits for a GO file.
 INDEXER = r"""
 import os, sys, time
 import numpy as np
@@ -63,6 +69,7 @@ elif hook in ("switching manifest", "writing manifest"):
     ix.write_json, ix.os.replace = write, replace
 elif hook == "none":
     pass
+print("READY", flush=True)
 report = QA(corpus, index, model=HashingEmbedder(), progress=progress).refresh()
 print("DONE", report.rebuilt, len(report.added), len(report.changed), flush=True)
 """
@@ -93,28 +100,51 @@ class Indexer:
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
         )
         self.lines: list[str] = []
-        self._held = threading.Event()
-        threading.Thread(target=self._read, daemon=True).start()
+        self.errors: list[str] = []  # stderr, read as it comes so that the process never blocks on a full pipe
+        self._ready, self._held = threading.Event(), threading.Event()
+        self._readers = [threading.Thread(target=self._read, daemon=True),
+                         threading.Thread(target=lambda: self.errors.extend(self.proc.stderr), daemon=True)]
+        for reader in self._readers:
+            reader.start()
 
     def _read(self) -> None:
         for line in self.proc.stdout:
             self.lines.append(line.strip())
+            if line.startswith("READY"):
+                self._ready.set()
             if line.startswith("HOLD"):
                 self._held.set()
 
+    def _wait(self, event: threading.Event, what: str) -> None:
+        """Wait for `event`, or fail (killing the process) if the process exits or PATIENCE runs out first."""
+        deadline = time.monotonic() + PATIENCE
+        while not event.wait(0.05):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.proc.kill()
+                self.proc.wait()
+                for reader in self._readers:
+                    reader.join(PATIENCE)
+                if event.is_set():
+                    return
+                raise AssertionError(f"the indexer never {what}: {''.join(self.errors)}")
+
+    def wait_ready(self) -> None:
+        self._wait(self._ready, "finished its imports")
+
     def wait_held(self) -> None:
-        if not self._held.wait(60):
-            self.proc.kill()
-            raise AssertionError(f"the indexer never reached its hook: {self.proc.stderr.read()}")
+        self._wait(self._held, "reached its hook")
 
     def kill(self) -> None:
         os.kill(self.proc.pid, signal.SIGKILL)
-        assert self.proc.wait(30) == -signal.SIGKILL
+        assert self.proc.wait(PATIENCE) == -signal.SIGKILL
 
     def release(self) -> str:
+        """Let the process go on; its last line once it has exited and all its output is read."""
         self.go.touch()
-        assert self.proc.wait(120) == 0, self.proc.stderr.read()
-        time.sleep(0.05)
+        code = self.proc.wait(PATIENCE)
+        for reader in self._readers:
+            reader.join(PATIENCE)
+        assert code == 0, "".join(self.errors)
         return self.lines[-1]
 
 
@@ -183,9 +213,10 @@ def test_killed_at_random_moments_the_index_on_disk_is_always_whole(tmp_path):
     for round_ in range(3):
         _write_corpus(corpus, 2 + round_ % 2, files=40, paragraphs=25)
         indexer = Indexer(tmp_path, corpus, index, "none")
-        time.sleep(rng.uniform(0.5, 2.5))  # imports take about a second; the build a few more
-        os.kill(indexer.proc.pid, signal.SIGKILL)
-        indexer.proc.wait(30)
+        indexer.wait_ready()
+        time.sleep(rng.uniform(0.0, 1.5))  # a random moment of the build, which takes a few seconds
+        indexer.proc.kill()  # SIGKILL (nothing if the build is already done)
+        indexer.proc.wait(PATIENCE)
         store = load_current(index, HashingEmbedder().name)
         assert store is not None  # whatever the moment, manifest.json names a whole, checked version
         bot = QA(corpus, index, model=HashingEmbedder())
@@ -216,10 +247,11 @@ def test_two_processes_indexing_one_folder_one_waits_and_says_so(tmp_path):
 
     t = threading.Thread(target=second)
     t.start()
-    assert waiting.wait(60)  # it says it is waiting instead of building alongside
+    assert waiting.wait(PATIENCE)  # it says it is waiting instead of building alongside
     assert t.is_alive()
     last = indexer.release()
-    t.join(60)
+    t.join(PATIENCE)
+    assert not t.is_alive(), "the second indexer never finished"
     assert last.startswith("DONE True 30")
     assert ("waiting for another process indexing this folder", 1, 1) in stages
     # The second process finds the first one's fresh index and uses it: nothing rebuilt twice.
@@ -254,7 +286,7 @@ def test_the_cli_rebuilds_after_a_kill(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     out = subprocess.run(
         [sys.executable, "-m", "qa.cli", "ask", "What count does depot 7 ledger 3 say?", "--corpus", str(corpus), "--index", str(index), "--json", "-q"],
-        capture_output=True, text=True, env=env, timeout=120,
+        capture_output=True, text=True, env=env, timeout=PATIENCE,
     )
     assert out.returncode == 0, out.stderr
     ans = json.loads(out.stdout)

@@ -194,6 +194,7 @@ def test_a_manifest_whose_dimension_lies_is_rebuilt(seed_copy, tmp_path):
     assert report.rebuilt and "inconsistent" in report.reason
 
 
+@pytest.mark.slow  # tries sentence-transformers: imports torch
 def test_an_index_whose_model_cannot_be_loaded_says_which_and_what_to_do(seed_copy, tmp_path, capsys):
     index = tmp_path / "ix"
     _built(seed_copy, index)
