@@ -12,10 +12,10 @@ import re
 
 import numpy as np
 
-from .chunking import guess_language
 from .index import Store
 from .lexical import fold, terms
 from .question import AnalysedQuestion, analyse_question
+from .retrieval import question_language
 from .scoring import AnswerSettings  # re-exported: the settings are imported from here
 from .scoring import Scored, conflicting_value, is_content, partial_match, pronoun_antecedent, score_sentences, window_terms
 from .types import Answer, Citation, Hit, Quote, quotes_text
@@ -32,7 +32,7 @@ def compose_answer(
     `context` holds terms of the conversation a follow-up leans on: they guide the search at a
     lower weight than the question's own terms.
     """
-    asked = analyse_question(question)
+    asked = analyse_question(question, question_language(store, question))
     scored = score_sentences(store, asked, qvec, hits, settings, context)
     if not scored:
         return Answer(question, None, [], hits, 0.0, _join(note, "no readable sentence in the retrieved passages"))
@@ -153,9 +153,9 @@ def _witnesses(store: Store, chosen: Scored, pool: list[int], language: str, set
         if same_statement(store, chosen.sid, sid, settings):
             found.append(sid)
             seen.add(s.source)
-    if len(found) > 1 and guess_language(main.text) != language:
+    if len(found) > 1 and store.language_of(main.source) != language:
         for i, sid in enumerate(found[1:], 1):
-            if guess_language(store.sentences[sid].text) == language:
+            if store.language_of(store.sentences[sid].source) == language:
                 found.insert(0, found.pop(i))
                 break
     return found

@@ -67,9 +67,6 @@ def document_language(text: str) -> str:
     return detect_language(text[:20000])
 
 
-guess_language = document_language  # the answer step's name for it, until it reads languages from the index
-
-
 def sentence_rules(language: str) -> str:
     """The pysbd rule set for a language: its own where pysbd has one, else English."""
     return language if language in SENTENCE_RULES else "en"

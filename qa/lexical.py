@@ -164,6 +164,15 @@ def _split_token(token: str, lang: str | None) -> list[str]:
     return out
 
 
+_LETTER_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def word_count(text: str) -> int:
+    """Words of two letters or more; in a script written without spaces, every two letters count as one."""
+    spaceless = sum(len(run) for run in _SPACELESS.findall(text))
+    return len(_LETTER_WORD.findall(_SPACELESS.sub(" ", text))) + spaceless // 2
+
+
 def words(text: str, lang: str | None = None) -> list[str]:
     """Folded word tokens, stop words kept (for overlap and type cues); `lang` segments spaceless scripts."""
     if lang is None:

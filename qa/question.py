@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .chunking import guess_language
+from .language import UNDETERMINED, Identified, identify
 from .lexical import fold, stopwords, terms, words
 
 NUMBER_WORDS = frozenset(
@@ -103,16 +103,27 @@ class AnalysedQuestion:
     terms: tuple[str, ...]  # content terms a sentence should hold (the ignored words left out)
     counted: frozenset[str]  # what a "how many X" question counts: the term of X's first word
     asked_values: frozenset[tuple[str, int]]  # years and ranks it names, as ('year', 1990) or ('rank', 11)
-    language: str  # 'en' or 'fr'
+    language: str  # ISO 639-1 code, or 'und'
+    language_sure: bool  # identified surely enough that a sentence in another language is foreign to it
 
     @property
     def asks_fact(self) -> bool:
         """Whether it asks for an amount, a number or a date (kinds a sentence shows reliably)."""
         return self.kind in FACT_TYPES
 
+    def terms_in(self, lang: str) -> tuple[str, ...]:
+        """Its content terms by the rules of a language (a passage's), the ignored words left out."""
+        if lang == self.language:
+            return self.terms
+        return _content_terms(self.text, self.ignored, lang)
 
-def analyse_question(text: str) -> AnalysedQuestion:
-    """Read a question once: its kind of answer, terms, counted thing, named years and ranks, language."""
+
+def analyse_question(text: str, language: Identified | None = None) -> AnalysedQuestion:
+    """Read a question once: its kind of answer, terms, counted thing, named years and ranks, language.
+
+    `language` is the question's language as the documents' languages suggest (identified alone when None).
+    """
+    language = language or identify(text)
     folded = fold(text)
     kind, cue = _kind_cue(folded.strip())
     asked = words(text)
@@ -123,11 +134,19 @@ def analyse_question(text: str) -> AnalysedQuestion:
         kind=kind,
         words=frozenset(asked_set),
         ignored=frozenset(ignored),
-        terms=tuple(terms(" ".join(w for w in asked if w not in ignored))),
+        terms=_content_terms(text, frozenset(ignored), language.language),
         counted=frozenset(_counted_terms(folded)),
         asked_values=frozenset(_asked_values(asked)),
-        language=guess_language(text),
+        language=language.language,
+        language_sure=language.sure,
     )
+
+
+def _content_terms(text: str, ignored: frozenset[str], lang: str) -> tuple[str, ...]:
+    """The text's terms by a language's rules, without the terms of its ignored words."""
+    lang = lang if lang != UNDETERMINED else None
+    dropped = set(terms(" ".join(ignored), lang)) if ignored else set()
+    return tuple(t for t in terms(text, lang) if t not in dropped)
 
 
 def _kind_cue(folded: str) -> tuple[str | None, str]:

@@ -17,7 +17,8 @@ import numpy as np
 
 from .errors import SettingsError
 from .index import Store
-from .lexical import fold, terms, words
+from .language import UNDETERMINED
+from .lexical import fold, terms, word_count, words
 from .question import MONTHS, NUMBER_WORDS, ORDINAL, WEEKDAYS, YEAR, AnalysedQuestion, named_value
 from .types import Hit
 
@@ -76,7 +77,7 @@ _CURRENCY = re.compile(
     r"[$€£¥₽]|\b(dollars?|euros?|pounds?|sterling|yen|yuan|rubles?|roubles?|francs?|rupees?|soums?|sums?|pesos?|usd|eur|gbp)\b",
     re.IGNORECASE,
 )
-_CLOSED = re.compile(r"[.!?:;…][\"'»”’)\]]*\s*$")
+_CLOSED = re.compile(r"[.!?:;…。！？：；][\"'»”’)\]」』）]*\s*$")
 _PRONOUN_START = re.compile(
     r"\W*(he|she|it|they|this|these|his|her|its|their|il|elle|ils|elles|celui-ci|celle-ci|ce|cette|ces|son|sa|ses|leur|leurs)\b",
     re.IGNORECASE,
@@ -86,8 +87,7 @@ _PREFIX = 5  # letters two terms must share to match partially
 
 def is_content(text: str) -> bool:
     """Whether a sentence can be an answer: enough words and letters to be prose, not page furniture."""
-    alpha_words = re.findall(r"[^\W\d_]{2,}", text)
-    if len(alpha_words) < 3:
+    if word_count(text) < 3:
         return False
     visible = [c for c in text if not c.isspace()]
     return sum(c.isalpha() for c in visible) >= 0.6 * len(visible)
@@ -95,7 +95,7 @@ def is_content(text: str) -> bool:
 
 def is_heading(text: str) -> bool:
     """A short line that does not end a sentence (closing quotes aside): a title, a headline, a menu entry."""
-    return not _CLOSED.search(text) and len(text.split()) < 14
+    return not _CLOSED.search(text) and word_count(text) < 14
 
 
 def type_match(kind: str | None, text: str, question_words: set[str] | frozenset[str]) -> float:
@@ -146,11 +146,15 @@ def idf_weights(store: Store, question_terms: list[str] | tuple[str, ...]) -> di
     return out
 
 
-def question_terms(store: Store, question: AnalysedQuestion, context: str | None, settings: AnswerSettings) -> dict[str, float]:
-    """IDF weights of the question's terms, with the conversation's terms (if any) at a lower weight."""
-    weights = idf_weights(store, question.terms)
+def question_terms(
+    store: Store, question: AnalysedQuestion, context: str | None, settings: AnswerSettings, lang: str | None = None
+) -> dict[str, float]:
+    """IDF weights of the question's terms by the rules of `lang` (its own language when None), with the
+    conversation's terms (if any) at a lower weight."""
+    lang = lang or question.language
+    weights = idf_weights(store, question.terms_in(lang))
     if context:
-        for t, w in idf_weights(store, terms(context)).items():
+        for t, w in idf_weights(store, terms(context, _rules(lang))).items():
             weights.setdefault(t, settings.context_term_weight * w)
     return weights
 
@@ -197,6 +201,12 @@ def _pairs(term_list: list[str]) -> set[tuple[str, str]]:
     return set(zip(term_list, term_list[1:]))
 
 
+def _pair_share(question_terms: list[str], text_terms: list[str]) -> float:
+    """The share of the question's adjacent term pairs found adjacent in the text."""
+    qpairs = _pairs(question_terms)
+    return len(qpairs & _pairs(text_terms)) / len(qpairs) if qpairs else 0.0
+
+
 def pronoun_antecedent(store: Store, sid: int) -> int | None:
     """For a sentence opening with a pronoun ("He was speaking..."), the sentence before it in its file."""
     s = store.sentences[sid]
@@ -220,7 +230,7 @@ class Candidates:
     """The eligible sentences of the top passages with the evidence for each (arrays in sid order)."""
 
     sids: list[int]
-    dense: np.ndarray  # cosine of sentence and question vectors
+    dense: np.ndarray  # cosine of sentence and question vectors, calibrated (0 = the question's background level)
     overlap: np.ndarray  # IDF-weighted share of question terms in the sentence
     context: np.ndarray  # the same share for the sentence's passage
     typed: np.ndarray  # holds the kind of fact asked for (1), partly (0.5), not (0)
@@ -232,8 +242,25 @@ class Candidates:
     conflict: np.ndarray  # 1 where the sentence names another year or rank than the question
 
 
+def _rules(lang: str) -> str | None:
+    """The analysis rules of a language: its own, or the historical ones when it is undetermined."""
+    return None if lang == UNDETERMINED else lang
+
+
+def dense_background(store: Store, qvec: np.ndarray) -> float:
+    """The question's mean cosine to the documents' sentences at large: what 'unrelated' means for this model."""
+    sample = store.background_sample
+    return float(np.mean(sample @ qvec)) if len(sample) else 0.0
+
+
+def calibrated(cosines: np.ndarray, background: float) -> np.ndarray:
+    """Cosines rescaled so that the background level is 0 and identity 1: comparable across models, whose
+    cosines sit in bands of their own (all-MiniLM-L6-v2 near 0, multilingual-e5 near 0.8)."""
+    return np.clip((cosines - background) / max(1e-6, 1.0 - background), 0.0, 1.0).astype(np.float32)
+
+
 def _gather(
-    store: Store, qterms: dict[str, float], hits: list[Hit], settings: AnswerSettings
+    store: Store, qterms_of: Callable[[str], dict[str, float]], hits: list[Hit], settings: AnswerSettings
 ) -> tuple[list[int], dict[int, float], dict[int, float]]:
     """The content sentences of the first `settings.passages` hits, each with its passage's rank prior and term share."""
     sids: list[int] = []
@@ -241,7 +268,8 @@ def _gather(
     passage_share: dict[int, float] = {}
     for rank, hit in enumerate(hits[: settings.passages]):
         first, last = store.ranges[hit.passage_id]
-        share, _ = overlap(qterms, set(terms(hit.text)), settings.partial_credit)
+        lang = store.language_of(hit.source)
+        share, _ = overlap(qterms_of(lang), set(terms(hit.text, _rules(lang))), settings.partial_credit)
         for sid in range(int(first), int(last)):
             if sid not in prior:
                 sids.append(sid)
@@ -255,15 +283,27 @@ def candidates(
     store: Store, question: AnalysedQuestion, qvec: np.ndarray, hits: list[Hit], settings: AnswerSettings,
     context: str | None = None,
 ) -> Candidates:
-    """Gather the eligible sentences of the first `settings.passages` hits and measure each one's evidence."""
-    qterms = question_terms(store, question, context, settings)
-    sids, prior, passage_share = _gather(store, qterms, hits, settings)
+    """Gather the eligible sentences of the first `settings.passages` hits and measure each one's evidence.
+
+    Each sentence is analysed by its file's language and meets the question's terms analysed by the same
+    rules. A sentence in another language than a surely identified question shares no words with it: its
+    word evidence (overlap, window, passage share, pairs) is its calibrated dense similarity instead.
+    """
+    by_lang: dict[str, dict[str, float]] = {}
+
+    def qterms_of(lang: str) -> dict[str, float]:
+        if lang not in by_lang:
+            by_lang[lang] = question_terms(store, question, context, settings, lang)
+        return by_lang[lang]
+
+    sids, prior, passage_share = _gather(store, qterms_of, hits, settings)
     texts = [store.sentences[sid].text for sid in sids]
+    langs = [store.language_of(store.sentences[sid].source) for sid in sids]
     cache: dict[int, list[str]] = {}
 
     def terms_of(sid: int) -> list[str]:
         if sid not in cache:
-            cache[sid] = terms(store.sentences[sid].text)
+            cache[sid] = terms(store.sentences[sid].text, _rules(store.language_of(store.sentences[sid].source)))
         return cache[sid]
 
     def antecedent_terms(sid: int) -> set[str]:
@@ -273,20 +313,30 @@ def candidates(
     credit = settings.partial_credit
     term_lists = [terms_of(sid) for sid in sids]
     overlaps = [
-        overlap(qterms, set(tl), credit, antecedent_terms(sid), settings.antecedent_credit) for sid, tl in zip(sids, term_lists)
+        overlap(qterms_of(lang), set(tl), credit, antecedent_terms(sid), settings.antecedent_credit)
+        for sid, tl, lang in zip(sids, term_lists, langs)
     ]
-    qpairs = _pairs(list(qterms))
-    windows = [overlap(qterms, window_terms(store, sid, terms_of), credit)[0] for sid in sids]
+    bigrams = [_pair_share(list(qterms_of(lang)), tl) for tl, lang in zip(term_lists, langs)]
+    windows = [overlap(qterms_of(lang), window_terms(store, sid, terms_of), credit)[0] for sid, lang in zip(sids, langs)]
+    cosines = np.asarray(store.sentence_vectors[sids]) @ qvec if sids else np.zeros(0, np.float32)
+    dense = calibrated(cosines, dense_background(store, qvec))
+    foreign = np.array(
+        [question.language_sure and lang not in (question.language, UNDETERMINED) for lang in langs], dtype=bool
+    )
+
+    def words_or_dense(values) -> np.ndarray:
+        return np.where(foreign, dense, np.asarray(values, dtype=np.float32)).astype(np.float32)
+
     return Candidates(
         sids=sids,
-        dense=np.asarray(store.sentence_vectors[sids]) @ qvec if sids else np.zeros(0, np.float32),
-        overlap=np.array([o for o, _ in overlaps], dtype=np.float32),
-        context=np.array([passage_share[sid] for sid in sids], dtype=np.float32),
+        dense=dense,
+        overlap=words_or_dense([o for o, _ in overlaps]),
+        context=words_or_dense([passage_share[sid] for sid in sids]),
         typed=np.array([type_match(question.kind, t, question.words) for t in texts], dtype=np.float32),
         prior=np.array([prior[sid] for sid in sids], dtype=np.float32),
         heading=np.array([is_heading(t) for t in texts], dtype=np.float32),
-        bigram=np.array([len(qpairs & _pairs(tl)) / len(qpairs) if qpairs else 0.0 for tl in term_lists], dtype=np.float32),
-        window=np.array(windows, dtype=np.float32),
+        bigram=words_or_dense(bigrams),
+        window=words_or_dense(windows),
         covered=[c for _, c in overlaps],
         conflict=np.array([conflicting_value(question, t) for t in texts], dtype=np.float32),
     )

@@ -65,6 +65,13 @@ class Store:
         counts = Counter(self.languages.get(p.source, UNDETERMINED) for p in self.passages)
         return tuple(lang for lang, _ in counts.most_common(4) if lang != UNDETERMINED)
 
+    @cached_property
+    def background_sample(self) -> np.ndarray:
+        """Up to 1,024 sentence vectors spread evenly over the index: the documents at large, to compare with."""
+        n = len(self.sentences)
+        rows = np.unique(np.linspace(0, n - 1, num=min(n, 1024)).astype(np.int64)) if n else np.zeros(0, np.int64)
+        return np.asarray(self.sentence_vectors[rows], dtype=np.float32)
+
     def language_of(self, source: str) -> str:
         """The language of an indexed file."""
         return self.languages.get(source, UNDETERMINED)
