@@ -66,7 +66,7 @@ def main() -> None:
 
     from qa.chunking import split_document
     from qa.corpus import load_corpus
-    from qa.embedding import make_embedder
+    from qa.models import make_embedder
 
     minilm, e5 = make_embedder(None), make_embedder("multilingual-e5-small")
     docs, _ = load_corpus(dev_corpus("xquad-en-dev"))

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from qa.e5 import E5Embedder, E5SentenceTransformerEmbedder, is_e5_model
-from qa.embedding import SentenceTransformerEmbedder, make_embedder
+from qa.embedding import SentenceTransformerEmbedder
+from qa.models import make_embedder
 
 ANSWER = "The game was played on February 7, 2016, at Levi's Stadium in the San Francisco Bay Area at Santa Clara, California."
 UNRELATED = [

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from qa import QA, SettingsError
-from qa.embedding import SentenceTransformerEmbedder, make_embedder, resolve_model
+from qa.embedding import SentenceTransformerEmbedder, resolve_model
+from qa.models import make_embedder
 from qa.errors import ModelError
 from qa.onnx import ONNX_FILE
 

