@@ -34,7 +34,29 @@ _QUANTITY_NOUNS = (
 _MONEY_NOUNS = "budget|cost|costs|price|salary|revenue|income|fee|fees|value|worth|prix|cout|salaire|revenu|montant|valeur"
 # The asked-for kind of fact, from the question's wording (folded, English or French). When a
 # question has several cues ("Who spoke when the event opened?"), the first one wins.
-_KIND_CUES = (
+# The same cues in other languages, as general as the English and French ones (folded: no accents on Latin
+# letters). Languages written without spaces have no word boundaries: their cues match anywhere.
+_OTHER_CUES = {
+    "money": (
+        r"\bwie viel (kostet|kostete|kosten|kosteten)\b|\bcuanto (cuesta|costo|cuestan)\b|\bquanto (custa|custou|costa|costava)\b"
+        r"|\bсколько (стоит|стоил|стоила|стоило|стоят|стоили)\b",
+        r"花了多少钱|多少钱|费用是多少|いくら",
+    ),
+    "number": (
+        r"\b(wie (viele|viel|lange|alt|weit|gross|hoch)|wieviele|wieviel|cuant[oa]s?|quant[oa]s?|quant[ie]|hoeveel|сколько)\b",
+        r"多少|几个|几位|几名|几次|几年|几种|いくつ|何人|何個|何回|どのくらい",
+    ),
+    "date": (
+        r"\b(wann|seit wann|in welchem jahr|welche[mns]? (jahr|datum|tag|monat|jahrhundert)|cuando|en que (ano|fecha)"
+        r"|quando|em que ano|in che anno|wanneer|in welk jaar|когда|в каком году)\b",
+        r"什么时候|何时|哪一年|哪年|哪一天|几月|几号|哪个世纪|いつ|何年",
+    ),
+    "person": (r"\b(wer|wem|wen|wessen|quien|quienes|quem|chi|кто|кого|кому|кем)\b", r"谁|誰|だれ"),
+    "place": (r"\b(wo|woher|wohin|donde|onde|dove|waar|где|куда|откуда)\b", r"哪里|哪儿|在哪|何处|哪个国家|哪个城市|どこ"),
+}
+# The asked-for kind of fact, from the question's wording (folded). When a question has several cues
+# ("Who spoke when the event opened?"), the first one wins.
+_ENGLISH_FRENCH_CUES = (
     ("money", re.compile(
         r"\bhow much (\w+ ){0,6}(cost|costs|pay|paid|spend|spent|earn|earned|charge|charged|sell|sold|raise|raised|worth)\b"
         rf"|\b(what|which) (is|was|are|were) the ({_MONEY_NOUNS})\b|\bquel(le)? (est|etait) (le |la |l )?({_MONEY_NOUNS})\b"
@@ -57,6 +79,10 @@ _KIND_CUES = (
         r"|^ou\b|(dans )?quel(le)? (pays|ville|region|province|ile|continent))\b"
     )),
 )
+_KIND_CUES = tuple(
+    (name, re.compile(f"{pattern.pattern}|{_OTHER_CUES[name][0]}|{_OTHER_CUES[name][1]}"))
+    for name, pattern in _ENGLISH_FRENCH_CUES
+)
 FACT_TYPES = ("money", "number", "date")  # kinds of answer that can be told apart reliably
 
 # Words that name the kind of answer ("which city", "what year", "day of the week"): the answer
@@ -77,6 +103,7 @@ _INTERROGATIVES = frozenset(
 )
 _COUNTED = re.compile(r"\b(?:how many|how much|combien d(?:e|es|u)?)\s+(.*)")
 
+_SPACELESS_LETTER = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
 YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b")
 ORDINAL = re.compile(r"(\d+)(?:st|nd|rd|th|e|er|eme|re|ere)")  # "17th", "4e": a rank, not a date
 _RANK_WORDS = {
@@ -129,6 +156,8 @@ def analyse_question(text: str, language: Identified | None = None) -> AnalysedQ
     asked = words(text)
     asked_set = set(asked)
     ignored = (set(words(cue)) & _FOCUS_WORDS) | (asked_set & _HEDGES) | (asked_set & _INTERROGATIVES)
+    if cue and not _ENGLISH_FRENCH_CUES[[n for n, _ in _KIND_CUES].index(kind)][1].search(folded.strip()):
+        ignored |= set(words(cue))  # another language's interrogative ("wie viele", "сколько", "多少"): form, not content
     return AnalysedQuestion(
         text=text,
         kind=kind,
@@ -143,10 +172,12 @@ def analyse_question(text: str, language: Identified | None = None) -> AnalysedQ
 
 
 def _content_terms(text: str, ignored: frozenset[str], lang: str) -> tuple[str, ...]:
-    """The text's terms by a language's rules, without the terms of its ignored words."""
+    """The text's terms by a language's rules, without the terms of its ignored words (nor, in a script
+    written without spaces, the character pairs that hold part of one)."""
     lang = lang if lang != UNDETERMINED else None
     dropped = set(terms(" ".join(ignored), lang)) if ignored else set()
-    return tuple(t for t in terms(text, lang) if t not in dropped)
+    glyphs = {c for w in ignored for c in w if _SPACELESS_LETTER.match(c)}
+    return tuple(t for t in terms(text, lang) if t not in dropped and not (glyphs and glyphs & set(t)))
 
 
 def _kind_cue(folded: str) -> tuple[str | None, str]:
