@@ -164,6 +164,7 @@ def split_sentences(text: str, a: int, b: int, language: str = "en") -> list[tup
             break
         spans.extend(_cjk_sentences(flat, a, at, at + len(seg)))
         cursor = at + len(seg)
+    spans = _closing_marks_back(text, spans)
     rest = _strip(text, a + cursor, b)
     if rest[0] < rest[1]:
         if spans and not _WORD.search(text[rest[0] : rest[1]]):
@@ -171,6 +172,24 @@ def split_sentences(text: str, a: int, b: int, language: str = "en") -> list[tup
         else:
             spans.append(rest)
     return spans
+
+
+_CLOSING = "”’」』）)]»〉》】\"'"
+
+
+def _closing_marks_back(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Closing quotes or brackets a segmenter left at the start of a sentence go back to the one before it."""
+    out: list[tuple[int, int]] = []
+    for x, y in spans:
+        k = x
+        while k < y and text[k] in _CLOSING and out and out[-1][1] == x:
+            k += 1
+        if k > x:
+            out[-1] = (out[-1][0], k)
+            x = _strip(text, k, y)[0]
+        if x < y:
+            out.append((x, y))
+    return out
 
 
 def _cjk_sentences(flat: str, a: int, x: int, y: int) -> list[tuple[int, int]]:

@@ -20,7 +20,7 @@ def _qa(corpus: str, index: str, model: str | None, quiet: bool = False):
 
 
 def corpus_options(f):
-    f = click.option("--model", default=None, help="sentence-transformers model name or folder [default: the index's model, else all-MiniLM-L6-v2]")(f)
+    f = click.option("--model", default=None, help="multilingual-e5-small (packaged), all-MiniLM-L6-v2 (packaged), or a sentence-transformers model name or folder [default: the index's model, else the packaged default]")(f)
     f = click.option("--index", "index", default=DEFAULTS["index"], show_default=True, help="Index folder.")(f)
     f = click.option("--corpus", default=DEFAULTS["corpus"], show_default=True, help="Folder of .txt/.md documents.")(f)
     return f
@@ -28,7 +28,10 @@ def corpus_options(f):
 
 def describe_update(report, store) -> str:
     """One line on what an index refresh did."""
-    return f"index {report.summary}: {len(store.manifest['files'])} files, {len(store.passages)} passages, {len(store.sentences)} sentences"
+    return (
+        f"index {report.summary}: {len(store.manifest['files'])} files, {len(store.passages)} passages, "
+        f"{len(store.sentences)} sentences; {store.holds()}"
+    )
 
 
 def echo_skipped(report) -> None:
@@ -70,6 +73,8 @@ def ask(question: str, corpus: str, index: str, model: str | None, k: int, as_js
     report = bot.refresh()
     echo_skipped(report)
     ans = bot.answer(question, k=k)
+    if not (quiet or as_json):
+        click.echo(f"index: {bot.store.holds()}", err=True)
     if as_json:
         click.echo(json.dumps(ans.to_dict(), ensure_ascii=False, indent=2))
         return
@@ -202,7 +207,7 @@ def eval_command(testset, corpus, index, model, k, unanswerable, sample, seed, t
         m = report.metrics
         extra = f" + unanswerable from {', '.join(report.unanswerable_sets)}" if report.unanswerable_sets else ""
         click.echo(f"{report.testset}{extra}: {m.questions} questions ({m.answerable} answerable, {m.unanswerable} unanswerable)")
-        click.echo(f"k={report.k}, abstention threshold {report.threshold:.3f}, index {report.index}")
+        click.echo(f"k={report.k}, abstention threshold {report.threshold:.3f}, index {report.index} ({bot.store.holds()})")
         click.echo("")
         click.echo(format_metrics({METHOD_LABELS.get(name, name): r.metrics for name, r in reports.items()}))
         if calibrate_too:

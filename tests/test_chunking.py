@@ -205,3 +205,35 @@ def test_kept_compiled_patterns_split_exactly_like_pysbd_as_shipped():
         finally:
             abbreviations.re = _CompiledPatterns()
         assert kept == shipped and len(kept) > 3
+
+
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("塔什干会议共有四十七个代表团参加。会议讨论了反恐合作！这是真的吗？是的。", "zh"),
+        ("اجتمع الوفود في طشقند. ناقشوا التعاون الأمني! هل كان ذلك مفيدا؟ نعم.", "ar"),
+        ("คณะผู้แทนเดินทางถึงทาชเคนต์ การประชุมเริ่มขึ้นในวันจันทร์", "th"),
+        ("Cafe\u0301 de\u0301le\u0301gations arrive\u0301es. Les re\u0301unions ont commence\u0301 lundi.", "fr"),
+        ("Делегации прибыли в Ташкент. Конференция открылась в понедельник.", "ru"),
+    ],
+)
+def test_offsets_are_exact_in_every_script(text, language):
+    d = doc(f"Title\n\n{text}\n\n{text}\n")
+    chunks = split_document(d, words_counter, 254)
+    assert_exact(d, chunks)
+    assert_covers_all_words(d, chunks)
+    assert document_language(text) == language
+
+
+def test_chinese_full_stops_end_sentences_and_closing_quotes_stay():
+    text = "他说：“会议很成功。”代表团很满意。大家同意了吗？同意！"
+    spans = split_sentences(text, 0, len(text), "zh")
+    assert [text[a:b] for a, b in spans] == ["他说：“会议很成功。”", "代表团很满意。", "大家同意了吗？", "同意！"]
+
+
+def test_sentence_rules_follow_the_document_language():
+    d = doc("Die Delegationen kamen am Montag an. Die Konferenz begann um 9 Uhr. Sie dauerte zwei Tage.")
+    chunks = split_document(d, words_counter, 254, language="de")
+    assert [s.text for s in chunks.sentences] == [
+        "Die Delegationen kamen am Montag an.", "Die Konferenz begann um 9 Uhr.", "Sie dauerte zwei Tage."
+    ]

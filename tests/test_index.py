@@ -193,3 +193,31 @@ def test_corpus_without_readable_files_raises(tmp_path):
     (tmp_path / "c" / "empty.txt").write_text("")
     with pytest.raises(CorpusError, match="no readable"):
         open_index(tmp_path / "c", tmp_path / "idx", CountingEmbedder())
+
+
+def test_each_file_records_its_language_and_the_index_says_what_it_holds(tmp_path):
+    root = tmp_path / "corpus"
+    root.mkdir()
+    (root / "en.txt").write_text("The delegations arrived in Tashkent on Monday for the joint conference.\n")
+    (root / "fr.txt").write_text("Les délégations sont arrivées à Tachkent lundi pour la conférence commune.\n")
+    (root / "zh.txt").write_text("各代表团于星期一抵达塔什干，参加联合会议。会议讨论了合作问题。\n", encoding="utf-8")
+    store, _ = open_index(root, tmp_path / "idx", HashingEmbedder())
+    assert {n: e["language"] for n, e in read_manifest(tmp_path / "idx")["files"].items()} == {
+        "en.txt": "en", "fr.txt": "fr", "zh.txt": "zh"
+    }
+    assert store.language_of("zh.txt") == "zh" and set(store.corpus_languages) == {"en", "fr", "zh"}
+    assert store.holds() == "model hashing-256; languages en (1 file), fr (1 file), zh (1 file)"
+    # the Chinese file is cut at its full stops
+    assert [s.text for s in store.sentences if s.source == "zh.txt"] == ["各代表团于星期一抵达塔什干，参加联合会议。", "会议讨论了合作问题。"]
+
+
+def test_an_index_of_the_previous_format_is_rebuilt_and_says_why(corpus, tmp_path):
+    open_index(corpus, tmp_path / "idx", HashingEmbedder())
+    manifest = read_manifest(tmp_path / "idx")
+    manifest["format"] = FORMAT_VERSION - 1
+    for entry in manifest["files"].values():
+        del entry["language"]  # what a format-1 index recorded
+    (tmp_path / "idx" / MANIFEST).write_text(json.dumps(manifest))
+    store, report = open_index(corpus, tmp_path / "idx", HashingEmbedder())
+    assert report.rebuilt and f"index format {FORMAT_VERSION - 1}" in report.reason
+    assert all(e["language"] == "en" for e in read_manifest(tmp_path / "idx")["files"].values())

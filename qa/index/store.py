@@ -72,6 +72,12 @@ class Store:
         rows = np.unique(np.linspace(0, n - 1, num=min(n, 1024)).astype(np.int64)) if n else np.zeros(0, np.int64)
         return np.asarray(self.sentence_vectors[rows], dtype=np.float32)
 
+    def holds(self) -> str:
+        """What the index holds, in a line: its model and the languages of its files."""
+        counts = Counter(self.languages.values())
+        langs = ", ".join(f"{lang} ({n} file{'s' if n > 1 else ''})" for lang, n in counts.most_common())
+        return f"model {self.manifest.get('model')}; languages {langs or 'none'}"
+
     def language_of(self, source: str) -> str:
         """The language of an indexed file."""
         return self.languages.get(source, UNDETERMINED)

@@ -203,7 +203,7 @@ def build(bot: QA, examples: list[str] | None = None) -> gr.Blocks:
 
 def _status(bot: QA) -> str:
     store = bot.store
-    return f"Corpus `{bot.corpus_dir}`: {len(store.manifest['files'])} files, {len(store.passages)} passages."
+    return f"Corpus `{bot.corpus_dir}`: {len(store.manifest['files'])} files, {len(store.passages)} passages; {store.holds()}."
 
 
 def _md(text: str) -> str:
