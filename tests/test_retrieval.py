@@ -87,3 +87,23 @@ def test_k_larger_than_the_corpus(store):
 def test_settings_are_checked(kwargs):
     with pytest.raises(SettingsError):
         RetrievalSettings(**kwargs)
+
+
+def test_a_passage_in_another_language_takes_its_dense_evidence_in_place_of_bm25():
+    # Passage 1 matches the question's words; passage 2 (another language) cannot, but is the closest by meaning.
+    lists = {"dense": [(2, 0.9), (1, 0.5), (3, 0.1)], "sentence": [(2, 0.8), (1, 0.6), (3, 0.2)], "lexical": [(1, 7.0), (3, 1.0)]}
+    blind = fuse(lists, RetrievalSettings())
+    aware = fuse(lists, RetrievalSettings(), foreign={2})
+    assert max(blind, key=blind.get) == 1  # BM25 alone decides when languages are ignored
+    assert max(aware, key=aware.get) == 2 and aware[2] == pytest.approx(1.0)  # the best dense match, in full
+    assert aware[1] == blind[1] and aware[3] == blind[3]  # passages in the question's language are untouched
+
+
+def test_question_language_prefers_the_documents_languages_and_knows_when_it_is_sure(store):
+    from qa.retrieval import question_language
+
+    assert question_language(store, "Wie viele Delegationen kamen im Jahr 2024 nach Taschkent?").language == "de"
+    assert question_language(store, "Wie viele Delegationen kamen im Jahr 2024 nach Taschkent?").sure
+    assert question_language(store, "DELEGATIONS etaient").language == "fr"  # Basque to the model alone
+    assert question_language(store, "2024").language == store.main_language  # no letters: the corpus's language
+    assert not question_language(store, "2024").sure
