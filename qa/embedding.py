@@ -29,6 +29,18 @@ class Embedder(ABC):
     name: str
 
     @property
+    def multilingual(self) -> bool:
+        """Whether the model places texts of different languages in one space (a question in one language near
+        its answer in another); then a passage in another language is judged on its vectors, not its words."""
+        return _names_multilingual(self.name)
+
+    @property
+    def min_confidence(self) -> float | None:
+        """The abstention threshold calibrated for this model on the dev sets (confidence sits at a level of each
+        model's own), or None when it was never calibrated (then AnswerSettings' default holds)."""
+        return CALIBRATED_THRESHOLDS.get(self.name)
+
+    @property
     @abstractmethod
     def dim(self) -> int: ...
 
@@ -57,6 +69,17 @@ class Embedder(ABC):
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_batch([text])[0]
+
+
+# Abstention thresholds measured with `qa calibrate` (false abstention <= 0.05) on the dev sets, per model
+# as the manifest names it (docs/evaluation.md has the runs).
+CALIBRATED_THRESHOLDS = {DEFAULT_MODEL: 0.33}
+# Model names that say so: multilingual-e5-*, paraphrase-multilingual-*, distiluse-base-multilingual-*, LaBSE, bge-m3.
+_MULTILINGUAL_NAMES = re.compile(r"multilingual|labse|bge-m3", re.IGNORECASE)
+
+
+def _names_multilingual(name: str) -> bool:
+    return bool(_MULTILINGUAL_NAMES.search(name or ""))
 
 
 def resolve_model(model: str | os.PathLike | None) -> str:

@@ -17,7 +17,7 @@ from .models import make_embedder
 from .errors import ModelError, QuestionError, SettingsError
 from .index import IndexSettings, ProgressFn, Store, UpdateReport, load_current, open_index, read_manifest
 from .retrieval import RetrievalSettings, retrieve
-from .saved_settings import saved_answer_settings
+from .saved_settings import saved_threshold
 from .types import Answer, Hit
 
 MAX_QUESTION_CHARS = 10_000  # a cheap first cut, above what the model can read (its window is counted next)
@@ -100,7 +100,8 @@ class QA:
         self._embedder: Embedder | None = None
         self.chunk_settings = chunk or ChunkSettings()
         self.retrieval_settings = retrieval or RetrievalSettings()
-        self.answer_settings = answer or saved_answer_settings(self.index_dir)
+        self._answer_settings = answer
+        self._saved_threshold = saved_threshold(self.index_dir)  # read now: a broken settings file fails here
         self.index_settings = index or IndexSettings()
         self.progress = progress
         self._store: Store | None = None
@@ -108,6 +109,15 @@ class QA:
         self._embedder_lock = threading.Lock()
         self._model_from_index = False
         self.last_update: UpdateReport | None = None
+
+    @property
+    def answer_settings(self) -> AnswerSettings:
+        """The settings given, else the defaults with the threshold saved for this index (`qa calibrate --save`),
+        else the one calibrated for its model."""
+        if self._answer_settings is None:
+            threshold = self._saved_threshold if self._saved_threshold is not None else self.embedder.min_confidence
+            self._answer_settings = AnswerSettings() if threshold is None else replace(AnswerSettings(), min_confidence=threshold)
+        return self._answer_settings
 
     @property
     def embedder(self) -> Embedder:

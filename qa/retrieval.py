@@ -146,8 +146,9 @@ def _substitute_dense(fused: dict[int, float], lists: dict, foreign: set[int], w
 
 
 def _foreign(store: Store, asked: Identified, candidates: set[int]) -> set[int]:
-    """The candidate passages written in another language than the question, when its language is sure."""
-    if not asked.sure:
+    """The candidate passages written in another language than the question, when its language is sure and the
+    model reads many languages (an English-only model's vectors say nothing across languages)."""
+    if not (asked.sure and store.multilingual):
         return set()
     return {pid for pid in candidates if store.language_of(store.passages[pid].source) not in (asked.language, UNDETERMINED)}
 

@@ -20,17 +20,23 @@ def settings_path(index_dir: str | os.PathLike) -> Path:
 
 def saved_answer_settings(index_dir: str | os.PathLike) -> AnswerSettings:
     """AnswerSettings with the abstention threshold saved in the index folder, else the defaults."""
+    threshold = saved_threshold(index_dir)
+    return AnswerSettings() if threshold is None else replace(AnswerSettings(), min_confidence=threshold)
+
+
+def saved_threshold(index_dir: str | os.PathLike) -> float | None:
+    """The abstention threshold saved in the index folder, or None when none was saved."""
     path = settings_path(index_dir)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (FileNotFoundError, NotADirectoryError):  # no settings saved (a bad index path is reported on open)
-        return AnswerSettings()
+        return None
     except (OSError, ValueError) as err:
         raise SettingsError(f"cannot read {path} ({err}): fix it, or delete it to use the default settings") from None
     value = data.get("min_confidence") if isinstance(data, dict) else None
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 1:
         raise SettingsError(f"{path}: min_confidence must be a number between 0 and 1, got {value!r}: run qa calibrate --save again")
-    return replace(AnswerSettings(), min_confidence=float(value))
+    return float(value)
 
 
 def save_threshold(index_dir: str | os.PathLike, threshold: float, note: str = "") -> Path:

@@ -286,8 +286,9 @@ def candidates(
     """Gather the eligible sentences of the first `settings.passages` hits and measure each one's evidence.
 
     Each sentence is analysed by its file's language and meets the question's terms analysed by the same
-    rules. A sentence in another language than a surely identified question shares no words with it: its
-    word evidence (overlap, window, passage share, pairs) is its calibrated dense similarity instead.
+    rules. A sentence in another language than a surely identified question shares no words with it: when the
+    model reads many languages, its word evidence (overlap, window, passage share, pairs) is its calibrated
+    dense similarity instead.
     """
     by_lang: dict[str, dict[str, float]] = {}
 
@@ -321,7 +322,8 @@ def candidates(
     cosines = np.asarray(store.sentence_vectors[sids]) @ qvec if sids else np.zeros(0, np.float32)
     dense = calibrated(cosines, dense_background(store, qvec))
     foreign = np.array(
-        [question.language_sure and lang not in (question.language, UNDETERMINED) for lang in langs], dtype=bool
+        [store.multilingual and question.language_sure and lang not in (question.language, UNDETERMINED) for lang in langs],
+        dtype=bool,
     )
 
     def words_or_dense(values) -> np.ndarray:

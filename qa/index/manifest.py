@@ -50,6 +50,8 @@ def new_manifest(
     return {
         "format": FORMAT_VERSION,
         "model": embedder.name,
+        "multilingual": embedder.multilingual,
+        "min_confidence": embedder.min_confidence,  # the model's calibrated abstention threshold (None: the default)  # passages in another language than a question are judged on vectors
         "dim": dim,
         "max_tokens": embedder.max_tokens,
         "settings": asdict(settings),

@@ -78,6 +78,11 @@ class Store:
         langs = ", ".join(f"{lang} ({n} file{'s' if n > 1 else ''})" for lang, n in counts.most_common())
         return f"model {self.manifest.get('model')}; languages {langs or 'none'}"
 
+    @property
+    def multilingual(self) -> bool:
+        """Whether the index's model reads many languages in one space (recorded at build)."""
+        return bool(self.manifest.get("multilingual"))
+
     def language_of(self, source: str) -> str:
         """The language of an indexed file."""
         return self.languages.get(source, UNDETERMINED)
