@@ -44,7 +44,7 @@ _OTHER_CUES = {
     ),
     "number": (
         r"\b(wie (viele|viel|lange|alt|weit|gross|hoch)|wieviele|wieviel|cuant[oa]s?|quant[oa]s?|quant[ie]|hoeveel|сколько)\b",
-        r"多少|几个|几位|几名|几次|几年|几种|いくつ|何人|何個|何回|どのくらい",
+        r"多少|几个|几位|几名|几次|几年|几种|多大|多长|多久|多远|多高|多重|いくつ|何人|何個|何回|どのくらい",
     ),
     "date": (
         r"\b(wann|seit wann|in welchem jahr|welche[mns]? (jahr|datum|tag|monat|jahrhundert)|cuando|en que (ano|fecha)"

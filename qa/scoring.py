@@ -78,8 +78,12 @@ _CURRENCY = re.compile(
     re.IGNORECASE,
 )
 _CLOSED = re.compile(r"[.!?:;…。！？：；][\"'»”’)\]」』）]*\s*$")
+# A sentence opening with a pronoun points back to the one before it (English, French, German, Spanish, Italian,
+# Portuguese, Russian; Chinese and Japanese pronouns need no word boundary).
 _PRONOUN_START = re.compile(
-    r"\W*(he|she|it|they|this|these|his|her|its|their|il|elle|ils|elles|celui-ci|celle-ci|ce|cette|ces|son|sa|ses|leur|leurs)\b",
+    r"\W*((he|she|it|they|this|these|his|her|its|their|il|elle|ils|elles|celui-ci|celle-ci|ce|cette|ces|son|sa|ses|leur|leurs"
+    r"|er|sie|es|dies|diese|dieser|dieses|sein|seine|ihr|ihre|el|ella|ellos|ellas|este|esta|su|sus|lui|lei|loro|ele|ela|eles"
+    r"|он|она|оно|они|это|этот|эта|его|её|ее|их)\b|他们|她们|它们|他|她|它|这|该|其|彼|彼女)",
     re.IGNORECASE,
 )
 _PREFIX = 5  # letters two terms must share to match partially
