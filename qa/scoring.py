@@ -48,6 +48,9 @@ class AnswerSettings:
     partial_credit: float = 0.7  # matched only by a shared stem prefix ("chair" ~ "chairman")
     antecedent_credit: float = 0.7  # held by the sentence a pronoun opening points back to (0.3-1.0 all help; 0.7 most)
     context_term_weight: float = 0.3  # a term carried over from the conversation counts this much of one asked now
+    # A sentence in another language holds none of the question's words; its word evidence is its calibrated dense
+    # similarity divided by this (capped at 1): the similarity at which it counts as holding all of them.
+    foreign_match_similarity: float = 0.5
     # Confidence of the best sentence: a mix of its dense similarity and its term coverage ...
     confidence_dense_weight: float = 0.5
     confidence_overlap_weight: float = 0.5
@@ -65,6 +68,8 @@ class AnswerSettings:
             "duplicate_word_share", "partial_credit", "antecedent_credit", "context_term_weight",
             "confidence_dense_weight", "confidence_overlap_weight",
         )
+        if not 0 < self.foreign_match_similarity <= 1:
+            raise SettingsError(f"foreign_match_similarity must be above 0 and at most 1, got {self.foreign_match_similarity}")
         for name in shares:
             value = getattr(self, name)
             if not 0 <= value <= 1:
@@ -292,7 +297,7 @@ def candidates(
     Each sentence is analysed by its file's language and meets the question's terms analysed by the same
     rules. A sentence in another language than a surely identified question shares no words with it: when the
     model reads many languages, its word evidence (overlap, window, passage share, pairs) is its calibrated
-    dense similarity instead.
+    dense similarity instead, on the scale of word evidence (`foreign_match_similarity`).
     """
     by_lang: dict[str, dict[str, float]] = {}
 
@@ -330,8 +335,10 @@ def candidates(
         dtype=bool,
     )
 
+    as_words = np.minimum(1.0, dense / settings.foreign_match_similarity)
+
     def words_or_dense(values) -> np.ndarray:
-        return np.where(foreign, dense, np.asarray(values, dtype=np.float32)).astype(np.float32)
+        return np.where(foreign, as_words, np.asarray(values, dtype=np.float32)).astype(np.float32)
 
     return Candidates(
         sids=sids,

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from qa import QA, CorpusError, IndexStoreError, ModelError
 from qa.cli import cli, main
 from qa.embedding import HashingEmbedder
-from qa.index import MANIFEST, load_current, read_manifest
+from qa.index import FORMAT_VERSION, MANIFEST, load_current, read_manifest
 
 QUESTION = "How many representatives attended the conferences?"
 
@@ -171,7 +171,7 @@ def test_a_manifest_from_another_format_version_is_rebuilt(seed_copy, tmp_path):
     _built(seed_copy, index)
     _set_manifest(index, "format", 99)
     report = QA(seed_copy, index, model=HashingEmbedder()).refresh()
-    assert report.rebuilt and report.reason == "index format 99 differs from this version's 1"
+    assert report.rebuilt and report.reason == f"index format 99 differs from this version's {FORMAT_VERSION}"
 
 
 def test_an_index_from_another_model_is_rebuilt_never_queried(seed_copy, tmp_path):
