@@ -16,7 +16,7 @@ SEEDS = ROOT / "corpus"
 DATA = Path(__file__).resolve().parent / "data"
 # Fixtures that load the real model, serve the chat or start a browser: a test using any of them (directly or
 # through another fixture) is marked slow, so `pytest -m "not slow"` (`make test-fast`) stays model-free.
-SLOW_FIXTURES = {"real_embedder", "seed_qa", "ui_corpus", "ui_server", "browser"}
+SLOW_FIXTURES = {"real_embedder", "seed_qa", "seed_qa_multilingual", "ui_corpus", "ui_server", "browser"}
 MODEL_MODULE = "sentence_transformers"  # imported only when the real model loads (qa.embedding is lazy)
 _MODEL_LOADED_BEFORE = pytest.StashKey[bool]()
 
@@ -77,6 +77,16 @@ def seed_qa(tmp_path_factory, real_embedder):
     from qa import QA
 
     bot = QA(SEEDS, tmp_path_factory.mktemp("seed-index"), model=real_embedder)
+    bot.refresh()
+    return bot
+
+
+@pytest.fixture(scope="session")
+def seed_qa_multilingual(tmp_path_factory):
+    """QA over the seed corpus with the packaged multilingual model (4-bit multilingual-e5-small), built once."""
+    from qa import QA
+
+    bot = QA(SEEDS, tmp_path_factory.mktemp("seed-index-e5"), model="multilingual-e5-small")
     bot.refresh()
     return bot
 

@@ -1,0 +1,41 @@
+"""The packaged multilingual model over the seed reports (English and French), asked in other languages."""
+import pytest
+
+from qa.corpus import read_document
+from tests.conftest import SEEDS
+
+EN = "000_ae18acf054cccfff.txt"
+FR = "004_2bf75eb65d455bd3.txt"
+
+ASKED_ELSEWHERE = [
+    # (question, a substring the answer must contain, files of which one must be cited)
+    ("Сколько делегаций приняли участие в конференциях?", "47", {EN, FR}),
+    ("塔什干会议共有多少个代表团参加？", "47", {EN, FR}),
+    ("Wie viele Delegationen nahmen an den Konferenzen teil?", "47", {EN, FR}),
+    ("¿Cuántas delegaciones participaron en las conferencias?", "47", {EN, FR}),
+    ("Кто является первым заместителем председателя Службы государственной безопасности Узбекистана?", "Tursunov", {EN}),
+    ("Wer ist der Direktor des Exekutivkomitees der RATS SCO?", "Mirzayev", {EN}),
+]
+
+
+@pytest.mark.parametrize("question, expected, files", ASKED_ELSEWHERE)
+def test_questions_in_other_languages_get_the_sentence_that_answers(seed_qa_multilingual, question, expected, files):
+    ans = seed_qa_multilingual.answer(question)
+    assert ans.text is not None, f"abstained: {ans.reason}"
+    assert expected in ans.text
+    assert {c.source for c in ans.citations} & files
+    for c in ans.citations:
+        doc = read_document(SEEDS / c.source, c.source)
+        assert doc.text[c.start : c.end] == c.quote
+
+
+def test_a_french_question_is_answered_from_the_french_report(seed_qa_multilingual):
+    ans = seed_qa_multilingual.answer("Combien de délégations ont participé aux conférences ?")
+    assert ans.text is not None and "47 délégations" in ans.text
+    assert seed_qa_multilingual.store.language_of(seed_qa_multilingual.store.passages[0].source) in ("en", "fr")
+    assert ans.quotes[0].citations[0] == 1 and ans.citations[0].source == FR  # quoted in the question's language
+
+
+@pytest.mark.parametrize("question", ["Кто выиграл чемпионат мира по футболу 2022 года?", "2022年世界杯冠军是谁？"])
+def test_questions_the_reports_do_not_answer_are_refused_in_any_language(seed_qa_multilingual, question):
+    assert seed_qa_multilingual.answer(question).text is None
