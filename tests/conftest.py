@@ -130,3 +130,16 @@ def ui_server(ui_corpus, real_embedder):
         yield f"http://127.0.0.1:{port}/", bot
     finally:
         demo.close()
+
+
+def assert_quotes_the_files(ans, expected: str, files: set[str]) -> None:
+    """An answer that holds `expected`, cites one of `files`, and quotes every citation exactly as its file has it."""
+    from qa.corpus import read_document
+
+    assert ans.text is not None, f"abstained: {ans.reason}"
+    assert expected in ans.text
+    assert {c.source for c in ans.citations} & files
+    for c in ans.citations:
+        doc = read_document(SEEDS / c.source, c.source)
+        assert doc.text[c.start : c.end] == c.quote
+        assert c.line == doc.text.count("\n", 0, c.start) + 1

@@ -4,7 +4,7 @@ import re
 import pytest
 
 from qa.corpus import read_document
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, assert_quotes_the_files
 
 EN = "000_ae18acf054cccfff.txt"
 FR = "004_2bf75eb65d455bd3.txt"
@@ -49,13 +49,7 @@ UNANSWERABLE = [
 @pytest.mark.parametrize("question, expected, files", ANSWERABLE)
 def test_answers_on_the_seed_corpus(seed_qa, question, expected, files):
     ans = seed_qa.answer(question)
-    assert ans.text is not None, f"abstained: {ans.reason}"
-    assert expected in ans.text
-    assert {c.source for c in ans.citations} & files
-    for c in ans.citations:
-        doc = read_document(SEEDS / c.source, c.source)
-        assert doc.text[c.start : c.end] == c.quote
-        assert c.line == doc.text.count("\n", 0, c.start) + 1
+    assert_quotes_the_files(ans, expected, files)
     assert len(ans.text.split()) < 160
 
 
