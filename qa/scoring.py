@@ -27,7 +27,7 @@ from .types import Hit
 class AnswerSettings:
     """How sentences are scored and when the answer abstains."""
 
-    min_confidence: float = 0.27  # below this the answer is "not in the documents" (models calibrated apart: Embedder.min_confidence)
+    min_confidence: float = 0.25  # below this the answer is "not in the documents" (models calibrated apart: Embedder.min_confidence)
     passages: int = 5  # how many of the top passages are read for answer sentences
     max_sentences: int = 2  # sentences chosen; a pronoun sentence's antecedent (see answer._with_antecedent) rides along
     extra_ratio: float = 0.88  # a further sentence must score at least this share of the best
