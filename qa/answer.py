@@ -14,6 +14,7 @@ import numpy as np
 
 from .index import Store
 from .lexical import fold, terms
+from .language import Identified
 from .question import AnalysedQuestion, analyse_question
 from .retrieval import question_language
 from .scoring import AnswerSettings  # re-exported: the settings are imported from here
@@ -25,14 +26,15 @@ _ANCHOR = re.compile(r"\d+(?:[.,]\d+)?|\b[A-Z][A-Za-z]*[A-Z]\w*|\b[A-Z]\w{2,}")
 
 def compose_answer(
     store: Store, question: str, qvec: np.ndarray, hits: list[Hit], settings: AnswerSettings = AnswerSettings(),
-    note: str | None = None, context: str | None = None,
+    note: str | None = None, context: str | None = None, language: Identified | None = None,
 ) -> Answer:
     """An Answer quoting the best sentences of the hits with numbered citations, or an abstention.
 
     `context` holds terms of the conversation a follow-up leans on: they guide the search at a
-    lower weight than the question's own terms.
+    lower weight than the question's own terms. `language` is the question's (`question_language`), identified
+    here when None.
     """
-    asked = analyse_question(question, question_language(store, question))
+    asked = analyse_question(question, language or question_language(store, question))
     scored = score_sentences(store, asked, qvec, hits, settings, context)
     if not scored:
         return Answer(question, None, [], hits, 0.0, _join(note, "no readable sentence in the retrieved passages"))

@@ -16,7 +16,7 @@ from .embedding import BACKENDS, DEFAULT_MODEL, Embedder
 from .models import make_embedder
 from .errors import ModelError, QuestionError, SettingsError
 from .index import IndexSettings, ProgressFn, Store, UpdateReport, load_current, open_index, read_manifest
-from .retrieval import RetrievalSettings, retrieve
+from .retrieval import RetrievalSettings, question_language, retrieve
 from .saved_settings import saved_threshold
 from .types import Answer, Hit
 
@@ -225,8 +225,9 @@ class QA:
         store = self.store
         qvec = self._encode(searched)
         depth = max(k, self.answer_settings.passages)
-        hits = retrieve(store, searched, qvec, depth, self.retrieval_settings)
+        language = question_language(store, q.text)  # identified once, for the search and the sentences
+        hits = retrieve(store, searched, qvec, depth, self.retrieval_settings, language)
         # The conversation finds the passages; the question itself picks the sentence.
         own = self._encode(q.text) if context else qvec
-        ans = compose_answer(store, q.text, own, hits, self.answer_settings, note=q.note, context=context)
+        ans = compose_answer(store, q.text, own, hits, self.answer_settings, note=q.note, context=context, language=language)
         return replace(ans, hits=ans.hits[:k]) if len(ans.hits) > k else ans

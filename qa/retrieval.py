@@ -154,11 +154,15 @@ def _foreign(store: Store, asked: Identified, candidates: set[int]) -> set[int]:
 
 
 def retrieve(
-    store: Store, question: str, qvec: np.ndarray | None, k: int = 5, settings: RetrievalSettings = RetrievalSettings()
+    store: Store, question: str, qvec: np.ndarray | None, k: int = 5, settings: RetrievalSettings = RetrievalSettings(),
+    language: Identified | None = None,
 ) -> list[Hit]:
-    """The k best passages for the question, each with its per-retriever ranks and scores."""
+    """The k best passages for the question, each with its per-retriever ranks and scores.
+
+    `language` is the question's (`question_language`), identified here when None.
+    """
     lists: dict[str, list[tuple[int, float]]] = {}
-    asked = question_language(store, question)
+    asked = language or question_language(store, question)
     if settings.method in ("hybrid", "dense"):
         lists["dense"] = dense_passages(store, qvec, settings.depth)
         lists["sentence"] = dense_sentences(store, qvec, settings.depth)
