@@ -54,3 +54,9 @@ def test_scripts_counts_letters_by_script():
 def test_spaceless_languages():
     assert is_spaceless("zh") and is_spaceless("th") and is_spaceless("ja")
     assert not is_spaceless("en") and not is_spaceless("ko")
+
+
+def test_a_few_kana_in_a_french_text_do_not_make_it_japanese():
+    text = "Le festival de Tokyo (東京まつり, Tōkyō matsuri) a lieu chaque année au printemps dans la capitale japonaise."
+    assert detect_language(text) == "fr"
+    assert detect_language("東京で会議が開かれました。") == "ja"

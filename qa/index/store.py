@@ -61,9 +61,11 @@ class Store:
 
     @cached_property
     def corpus_languages(self) -> tuple[str, ...]:
-        """The languages the documents are written in, most passages first (at most four)."""
+        """The languages the documents are written in, most passages first: at most four, each holding at least
+        5 % of the passages (one odd file must not add its language's analysis to every question)."""
         counts = Counter(self.languages.get(p.source, UNDETERMINED) for p in self.passages)
-        return tuple(lang for lang, _ in counts.most_common(4) if lang != UNDETERMINED)
+        floor = 0.05 * len(self.passages)
+        return tuple(lang for lang, n in counts.most_common(4) if lang != UNDETERMINED and n >= floor)
 
     @cached_property
     def background_sample(self) -> np.ndarray:
