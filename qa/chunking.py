@@ -194,7 +194,7 @@ def _closing_marks_back(text: str, spans: list[tuple[int, int]]) -> list[tuple[i
 
 def _cjk_sentences(flat: str, a: int, x: int, y: int) -> list[tuple[int, int]]:
     """The span flat[x:y] (offsets shifted by a) cut after every CJK full stop that ends a sentence."""
-    cuts = [m.start() for m in _CJK_STOP.finditer(flat, x, y)] if "。" in flat[x:y] or "！" in flat[x:y] or "？" in flat[x:y] else []
+    cuts = [m.start() for m in _CJK_STOP.finditer(flat, x, y)]
     out = []
     for c in [*cuts, y]:
         piece = flat[x:c]

@@ -115,7 +115,9 @@ def fuse(
         "sentence": dense_share * settings.sentence_share,
         "lexical": lexical_share,
     }
+    substitute = bool(foreign) and settings.fusion == "score" and "lexical" in lists and "dense" in lists
     fused: dict[int, float] = {}
+    dense: dict[int, float] = {}  # sum of each passage's normalised dense scores (0 where a list misses it)
     for name, ranked in lists.items():
         if not ranked:
             continue
@@ -128,21 +130,11 @@ def fuse(
         for (pid, _), v in zip(ranked, values):
             if not (name == "lexical" and pid in foreign and settings.fusion == "score"):
                 fused[pid] = fused.get(pid, 0.0) + w * v
-    if foreign and settings.fusion == "score" and "lexical" in lists and "dense" in lists:
-        _substitute_dense(fused, lists, foreign, weights["lexical"])
+            if substitute and name in ("dense", "sentence"):
+                dense[pid] = dense.get(pid, 0.0) + v
+    for pid in foreign & dense.keys():  # the mean of its two dense scores in place of the lexical one
+        fused[pid] = fused.get(pid, 0.0) + weights["lexical"] * dense[pid] / 2
     return fused
-
-
-def _substitute_dense(fused: dict[int, float], lists: dict, foreign: set[int], weight: float) -> None:
-    """Add, for each foreign passage, the mean of its normalised dense scores (0 where a list misses it) in place of
-    the lexical one."""
-    dense: dict[int, list[float]] = {}
-    for name in ("dense", "sentence"):
-        if lists.get(name):
-            for (pid, _), v in zip(lists[name], _normalised(name, lists[name])):
-                dense.setdefault(pid, []).append(v)
-    for pid in foreign & dense.keys():
-        fused[pid] = fused.get(pid, 0.0) + weight * sum(dense[pid]) / 2
 
 
 def _foreign(store: Store, asked: Identified, candidates: set[int]) -> set[int]:

@@ -54,18 +54,22 @@ class Store:
         return file_languages(self.manifest)
 
     @cached_property
+    def _passage_languages(self) -> Counter:
+        """How many passages are written in each language."""
+        return Counter(self.languages.get(p.source, UNDETERMINED) for p in self.passages)
+
+    @cached_property
     def main_language(self) -> str:
         """The language most passages are written in."""
-        counts = Counter(self.languages.get(p.source, UNDETERMINED) for p in self.passages)
+        counts = self._passage_languages
         return counts.most_common(1)[0][0] if counts else UNDETERMINED
 
     @cached_property
     def corpus_languages(self) -> tuple[str, ...]:
         """The languages the documents are written in, most passages first: at most four, each holding at least
         5 % of the passages (one odd file must not add its language's analysis to every question)."""
-        counts = Counter(self.languages.get(p.source, UNDETERMINED) for p in self.passages)
         floor = 0.05 * len(self.passages)
-        return tuple(lang for lang, n in counts.most_common(4) if lang != UNDETERMINED and n >= floor)
+        return tuple(lang for lang, n in self._passage_languages.most_common(4) if lang != UNDETERMINED and n >= floor)
 
     @cached_property
     def background_sample(self) -> np.ndarray:
