@@ -91,7 +91,8 @@ def same_statement(store: Store, a: int, b: int, settings: AnswerSettings) -> bo
 
 
 def _pick(store: Store, scored: list[Scored], settings: AnswerSettings) -> list[Scored]:
-    """The best sentence, and up to max_sentences - 1 more that score nearly as well and add a fact."""
+    """The best sentence, and up to max_sentences - 1 more that score nearly as well and add a fact (or are in
+    another language than the question, where the words cannot tell)."""
     best = scored[0]
     chosen = [best]
     covered = set(best.covered)
@@ -102,7 +103,9 @@ def _pick(store: Store, scored: list[Scored], settings: AnswerSettings) -> list[
         if any(same_statement(store, cand.sid, c.sid, settings) for c in chosen):
             continue
         new_anchors = anchors(store.sentences[cand.sid].text) - known
-        if cand.covered - covered or cand.typed >= 1.0 or new_anchors:
+        # A sentence in another language than the question shares none of its words: what it adds cannot be
+        # told from them, and scoring nearly as well as the best is what there is to go on.
+        if cand.covered - covered or cand.typed >= 1.0 or new_anchors or cand.foreign:
             chosen.append(cand)
             covered |= cand.covered
             known |= new_anchors

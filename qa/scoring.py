@@ -78,7 +78,7 @@ class AnswerSettings:
                 raise SettingsError(f"{name} must be between 0 and 1, got {value}")
 
 
-_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-ZÀ-ÖØ-Þ][\w'’-]+")
+_WORD_INSIDE = re.compile(r"(?<![.!?]\s)(?<!^)\b[^\W\d_][\w'’-]+")  # a word not opening a sentence
 _DIGITS = re.compile(r"\d")
 _CURRENCY = re.compile(
     r"[$€£¥₽]|\b(dollars?|euros?|pounds?|sterling|yen|yuan|rubles?|roubles?|francs?|rupees?|soums?|sums?|pesos?|usd|eur|gbp)\b",
@@ -127,8 +127,16 @@ def type_match(kind: str | None, text: str, question_words: set[str] | frozenset
             if w in MONTHS and any(_DIGITS.search(x) and x not in question_words for x in all_words[max(0, i - 3) : i + 3]):
                 return 1.0
         return 0.5 if any(_DIGITS.search(t) and not ORDINAL.fullmatch(t) for t in toks) else 0.0
-    names = {fold(m.group()) for m in _CAPITALISED.finditer(text)} - question_words
+    if not has_case(text):
+        return 0.0  # Chinese, Arabic, Thai...: a name has no capital to be seen by (a stray Latin acronym is not one)
+    names = {fold(w) for m in _WORD_INSIDE.finditer(text) if (w := m.group())[0].isupper()} - question_words
     return 1.0 if names else 0.0
+
+
+def has_case(text: str) -> bool:
+    """Whether most of a text's letters belong to a script with capitals (Latin, Cyrillic, Greek, Armenian...)."""
+    letters = [c for c in text if c.isalpha()]
+    return sum(c.isupper() or c.islower() for c in letters) >= 0.5 * len(letters) if letters else False
 
 
 def conflicting_value(question: AnalysedQuestion, text: str) -> bool:
@@ -251,6 +259,7 @@ class Candidates:
     window: np.ndarray  # term share of the sentence with its neighbours (the answer often sits beside the match)
     covered: list[frozenset[str]]  # which question terms each sentence holds
     conflict: np.ndarray  # 1 where the sentence names another year or rank than the question
+    foreign: np.ndarray  # True where the sentence is in another language than the question (words cannot meet)
 
 
 def _rules(lang: str) -> str | None:
@@ -354,6 +363,7 @@ def candidates(
         window=words_or_dense(windows),
         covered=[c for _, c in overlaps],
         conflict=np.array([conflicting_value(question, t) for t in texts], dtype=np.float32),
+        foreign=foreign,
     )
 
 
@@ -382,6 +392,7 @@ class Scored:
     overlap: float
     covered: frozenset[str]
     typed: float
+    foreign: bool = False  # in another language than the question: its words say nothing of what it adds
 
 
 def score_sentences(
@@ -392,8 +403,8 @@ def score_sentences(
     c = candidates(store, question, qvec, hits, settings, context)
     scores = combine(c, question, settings)
     scored = [
-        Scored(sid, float(sc), float(d), float(o), cov, float(t))
-        for sid, sc, d, o, cov, t in zip(c.sids, scores, c.dense, c.overlap, c.covered, c.typed)
+        Scored(sid, float(sc), float(d), float(o), cov, float(t), bool(f))
+        for sid, sc, d, o, cov, t, f in zip(c.sids, scores, c.dense, c.overlap, c.covered, c.typed, c.foreign)
     ]
     scored.sort(key=lambda s: (-s.score, s.sid))
     return scored

@@ -139,3 +139,11 @@ def test_credits_are_shares(field):
 
     with pytest.raises(SettingsError, match=field):
         AnswerSettings(**{field: 1.5})
+
+
+def test_type_match_names_only_where_the_script_has_capitals():
+    assert type_match("person", "The speech was given by Sergei Lavrov.", {"who"}) == 1.0
+    assert type_match("person", "Речь произнёс Сергей Лавров.", {"кто"}) == 1.0
+    # a Latin acronym inside Chinese text is not a name; Chinese names have no capitals to be seen by
+    assert type_match("person", "该活动由NFL主办，并在加州举行。", {"who"}) == 0.0
+    assert type_match("person", "ألقى الكلمة وزير الخارجية.", set()) == 0.0
