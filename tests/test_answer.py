@@ -114,3 +114,26 @@ def test_a_pronoun_sentence_without_the_asked_fact_is_quoted_after_its_anteceden
     assert pronoun in quotes
     assert quotes.index(antecedent) == quotes.index(pronoun) - 1
     assert "4 September" in ans.text
+
+
+def test_a_sentence_in_another_language_than_the_question_joins_the_best_when_it_scores_nearly_as_well():
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from qa.answer import _pick
+    from qa.scoring import Scored
+
+    texts = ["该队在比赛中获得冠军并庆祝胜利。", "球队的防守球员表现出色令人印象深刻。"]
+    store = SimpleNamespace(
+        sentences=[SimpleNamespace(text=t, source="zh.txt") for t in texts], sentence_vectors=np.eye(2, dtype=np.float32)
+    )
+    settings = AnswerSettings()
+
+    def scored(foreign: bool) -> list[Scored]:
+        return [Scored(0, 1.0, 0.5, 0.5, frozenset(), 0.0, foreign), Scored(1, 0.95, 0.48, 0.48, frozenset(), 0.0, foreign)]
+
+    # Words of another language cannot show what the second adds: it rides along.
+    assert [s.sid for s in _pick(store, scored(True), settings)] == [0, 1]
+    # In the question's language a second sentence must add a term, a fact of the asked kind or a name.
+    assert [s.sid for s in _pick(store, scored(False), settings)] == [0]
