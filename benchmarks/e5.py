@@ -68,7 +68,7 @@ def main() -> None:
     from qa.corpus import load_corpus
     from qa.models import make_embedder
 
-    minilm, e5 = make_embedder(None), make_embedder("multilingual-e5-small")
+    minilm, e5 = make_embedder("all-MiniLM-L6-v2"), make_embedder("multilingual-e5-small")
     docs, _ = load_corpus(dev_corpus("xquad-en-dev"))
     chunks = [split_document(d, minilm.count_tokens, minilm.max_tokens) for d in docs]
     pool = [p.text for c in chunks for p in c.passages] + [s.text for c in chunks for s in c.sentences]

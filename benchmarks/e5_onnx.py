@@ -127,7 +127,7 @@ def main() -> None:
     from qa.e5 import E5Embedder
     from qa.models import make_embedder
 
-    minilm, nano, fast = make_embedder(None), E5Embedder(), e5_onnx.E5OnnxEmbedder()
+    minilm, nano, fast = make_embedder("all-MiniLM-L6-v2"), E5Embedder(), e5_onnx.E5OnnxEmbedder()
     t0 = time.perf_counter()
     fast.dim
     print(f"onnxruntime path loaded in {time.perf_counter() - t0:.1f} s (converted on first use into {e5_onnx.default_cache_dir()})"

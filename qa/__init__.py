@@ -1,10 +1,11 @@
 """Cited extractive question answering over your own documents."""
 from .answer import AnswerSettings
 from .chunking import ChunkSettings
-from .embedding import DEFAULT_MODEL, Embedder, HashingEmbedder, SentenceTransformerEmbedder
+from .embedding import Embedder, HashingEmbedder, SentenceTransformerEmbedder
 from .errors import CorpusError, EvalSetError, IndexStoreError, ModelError, QAError, QuestionError, SettingsError
 from .evaluation import EvalReport, Metrics, evaluate
 from .index import IndexSettings, UpdateReport
+from .models import DEFAULT_MODEL
 from .pipeline import QA
 from .retrieval import RetrievalSettings
 from .types import Answer, Citation, Document, Hit, Passage, Quote, Sentence, Skipped

@@ -20,7 +20,7 @@ def _qa(corpus: str, index: str, model: str | None, quiet: bool = False):
 
 
 def corpus_options(f):
-    f = click.option("--model", default=None, help="multilingual-e5-small (packaged), all-MiniLM-L6-v2 (packaged), or a sentence-transformers model name or folder [default: the index's model, else the packaged default]")(f)
+    f = click.option("--model", default=None, help="multilingual-e5-small (packaged, the default), all-MiniLM-L6-v2 (packaged, English only), or a sentence-transformers model name or folder [default: the index's model, else multilingual-e5-small]")(f)
     f = click.option("--index", "index", default=DEFAULTS["index"], show_default=True, help="Index folder.")(f)
     f = click.option("--corpus", default=DEFAULTS["corpus"], show_default=True, help="Folder of .txt/.md documents.")(f)
     return f

