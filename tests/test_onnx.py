@@ -63,7 +63,7 @@ def test_the_export_is_made_once_and_reused(onnx_cache):
 def test_qa_with_onnx_backend_uses_the_export_beside_the_index(onnx_index, onnx_cache, seed_qa):
     exported = next(onnx_cache.rglob(ONNX_FILE["onnx"]))  # made by the first test, through the same path QA takes
     before = exported.stat().st_mtime_ns
-    bot = QA(seed_qa.corpus_dir, onnx_index, backend="onnx")
+    bot = QA(seed_qa.corpus_dir, onnx_index, model="all-MiniLM-L6-v2", backend="onnx")
     question = "How many delegations took part?"
     ans = bot.answer(question)
     assert ans.text == seed_qa.answer(question).text
