@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 
 from . import e5
-from .embedding import BACKENDS, Embedder, HashingEmbedder, SentenceTransformerEmbedder
+from .embedding import BACKENDS, MINILM, Embedder, HashingEmbedder, SentenceTransformerEmbedder
 
 # The model of a new index: multilingual (a question in one language finds the answer written in another),
 # packaged, offline. all-MiniLM-L6-v2 (English only) stays packaged: `--model all-MiniLM-L6-v2`.
 DEFAULT_MODEL = e5.E5_MODEL
+FORMER_DEFAULT_MODEL = MINILM  # an index built with it before the change, by default, follows DEFAULT_MODEL
 
 
 def make_embedder(

@@ -13,7 +13,7 @@ import numpy as np
 from .answer import AnswerSettings, compose_answer
 from .chunking import ChunkSettings
 from .embedding import BACKENDS, Embedder
-from .models import DEFAULT_MODEL, make_embedder
+from .models import DEFAULT_MODEL, FORMER_DEFAULT_MODEL, make_embedder
 from .errors import ModelError, QuestionError, SettingsError
 from .index import IndexSettings, ProgressFn, Store, UpdateReport, load_current, open_index, read_manifest
 from .retrieval import RetrievalSettings, question_language, retrieve
@@ -108,6 +108,7 @@ class QA:
         self._lock = threading.Lock()
         self._embedder_lock = threading.Lock()
         self._model_from_index = False
+        self._model_chosen = model is not None  # recorded in the manifest: an index of the default model follows it
         self.last_update: UpdateReport | None = None
 
     @property
@@ -125,6 +126,7 @@ class QA:
         with self._embedder_lock:  # threads asking at once must share one model, not load one each
             if self._embedder is None:
                 model = self._model
+                self._model_chosen = model is not None
                 if model is None:
                     manifest = None
                     try:
@@ -132,7 +134,11 @@ class QA:
                     except Exception:
                         pass  # a broken manifest is reported when the index is opened
                     model = (manifest or {}).get("model")
-                    self._model_from_index = isinstance(model, str) and bool(model)
+                    # An index built with the default model follows the default; a manifest that does not say
+                    # (written before the default changed) was built with the default if it names the former one.
+                    chosen = (manifest or {}).get("model_chosen", model != FORMER_DEFAULT_MODEL)
+                    self._model_from_index = isinstance(model, str) and bool(model) and chosen is True
+                    self._model_chosen = self._model_from_index
                     model = model if self._model_from_index else DEFAULT_MODEL
                 # ONNX exports are cached beside the index (nothing can be downloaded; the export is made once).
                 self._embedder = make_embedder(model, self._backend, cache_dir=self.index_dir / "models")
@@ -178,6 +184,7 @@ class QA:
                 progress or self.progress,
                 rebuild=rebuild,
                 index_settings=self.index_settings,
+                model_chosen=self._model_chosen,
             )
             self._store = store  # one reference swap: answers in flight keep the version they started with
             self.last_update = report

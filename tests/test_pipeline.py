@@ -41,6 +41,41 @@ def test_model_defaults_to_the_one_the_index_was_built_with(tmp_path):
     assert not again.refresh().touched
 
 
+def test_an_index_of_the_default_model_follows_the_default_and_says_why_it_rebuilds(tmp_path, monkeypatch):
+    import json
+
+    from qa import pipeline
+    from qa.embedding import HashingEmbedder as Fake
+
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "a.txt").write_text("Apples are red fruit.")
+    monkeypatch.setattr(pipeline, "DEFAULT_MODEL", "hashing-128")
+    QA(tmp_path / "c", tmp_path / "idx").refresh()  # no model named: the default, recorded as such
+    manifest = json.loads((tmp_path / "idx" / "manifest.json").read_text())
+    assert manifest["model"] == "hashing-128" and manifest["model_chosen"] is False
+    monkeypatch.setattr(pipeline, "DEFAULT_MODEL", "hashing-64")  # the default changes
+    after = QA(tmp_path / "c", tmp_path / "idx")
+    assert after.embedder.name == "hashing-64"
+    assert after.refresh().reason == "model changed from 'hashing-128' to 'hashing-64'"
+
+    # An index whose manifest does not say (written before the default changed) and names the former default
+    # was built with the default: it follows it too. One that names another model keeps it.
+    class FormerDefault(Fake):
+        def __init__(self):
+            super().__init__()
+            self.name = pipeline.FORMER_DEFAULT_MODEL
+
+    for model, kept in ((FormerDefault(), False), ("hashing-32", True)):
+        QA(tmp_path / "c", tmp_path / "old", model=model).refresh(rebuild=True)
+        path = tmp_path / "old" / "manifest.json"
+        old = json.loads(path.read_text())
+        del old["model_chosen"]
+        path.write_text(json.dumps(old))
+        reopened = QA(tmp_path / "c", tmp_path / "old")
+        assert (reopened.embedder.name == old["model"]) is kept
+        assert not kept or not reopened.refresh().touched
+
+
 def test_long_question_note_reaches_the_answer(tmp_path):
     (tmp_path / "c").mkdir()
     (tmp_path / "c" / "a.txt").write_text("Apples are red fruit that grow on trees.")

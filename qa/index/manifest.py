@@ -45,11 +45,17 @@ def new_manifest(
     dim: int,
     passages: int,
     sentences: int,
+    model_chosen: bool = True,
 ) -> dict:
-    """The manifest of a new index version, naming a new data folder."""
+    """The manifest of a new index version, naming a new data folder.
+
+    `model_chosen` False: the model is the default one, not named by the user, and the index follows the
+    default when it changes (qa.pipeline).
+    """
     return {
         "format": FORMAT_VERSION,
         "model": embedder.name,
+        "model_chosen": model_chosen,
         "multilingual": embedder.multilingual,
         "min_confidence": embedder.min_confidence,  # the model's calibrated abstention threshold (None: the default)  # passages in another language than a question are judged on vectors
         "dim": dim,

@@ -69,15 +69,19 @@ def open_index(
     progress: ProgressFn | None = None,
     rebuild: bool = False,
     index_settings: IndexSettings = IndexSettings(),
+    model_chosen: bool = True,
 ) -> tuple[Store, UpdateReport]:
-    """Open the index of `corpus_dir`, first bringing it up to date with the files on disk."""
+    """Open the index of `corpus_dir`, first bringing it up to date with the files on disk.
+
+    `model_chosen` is recorded in a new version's manifest: False when `embedder` is the default model.
+    """
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
     paths = list_files(corpus_dir)  # raises CorpusError for a missing folder
     with index_lock(index_dir, progress):
-        return _update(corpus_dir, index_dir, paths, embedder, settings, progress, rebuild, index_settings)
+        return _update(corpus_dir, index_dir, paths, embedder, settings, progress, rebuild, index_settings, model_chosen)
 
 
-def _update(corpus_dir, index_dir, paths, embedder, settings, progress, rebuild, index_settings):
+def _update(corpus_dir, index_dir, paths, embedder, settings, progress, rebuild, index_settings, model_chosen=True):
     """Update the index under the lock: keep it, re-record its files, or write a new version."""
     if rebuild:
         old, reason = None, "rebuild asked for"
@@ -87,7 +91,7 @@ def _update(corpus_dir, index_dir, paths, embedder, settings, progress, rebuild,
     if old is not None and not diff.docs and not diff.removed and kinds_match(old, index_settings):
         return _record_files(old, diff, index_dir), UpdateReport(unchanged=len(diff.unchanged), skipped=diff.skipped)
 
-    store = _assemble(old, diff, embedder, settings, progress, index_settings)
+    store = _assemble(old, diff, embedder, settings, progress, index_settings, model_chosen)
     try:
         save_store(store, index_dir)
     except OSError as err:  # disk full, permissions: the previous index is untouched
@@ -142,6 +146,7 @@ def _assemble(
     settings: ChunkSettings,
     progress: ProgressFn | None,
     index_settings: IndexSettings,
+    model_chosen: bool = True,
 ) -> Store:
     """A new Store: the records and vectors of the unchanged files from `old`, plus freshly embedded `diff.docs`."""
     kept = kept_records(old, diff.unchanged) if old is not None and diff.unchanged else None
@@ -153,6 +158,7 @@ def _assemble(
     manifest = new_manifest(
         embedder, settings, diff.files, diff.skipped,
         dim=int(records.passage_vectors.shape[1]), passages=len(records.passages), sentences=len(records.sentences),
+        model_chosen=model_chosen,
     )
     store = build_store(manifest, records, old, index_settings)
     if progress:
