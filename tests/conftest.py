@@ -101,27 +101,29 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def ui_corpus(tmp_path_factory, seed_qa) -> tuple[Path, Path]:
-    """(corpus, index) for the UI tests: the seed corpus plus tests/data/hostile.md, in tmp folders.
+def ui_corpus(tmp_path_factory, seed_qa_multilingual) -> tuple[Path, Path]:
+    """(corpus, index) for the UI tests: the seed corpus plus tests/data/hostile.md, in tmp folders, indexed by
+    the default model (what `make run` serves).
 
     The seed index is copied (file times kept), so only the added file is embedded.
     """
     root = tmp_path_factory.mktemp("ui")
     corpus, index = root / "corpus", root / "index"
     shutil.copytree(SEEDS, corpus)
-    shutil.copytree(seed_qa.index_dir, index, ignore=shutil.ignore_patterns(".lock"))
+    shutil.copytree(seed_qa_multilingual.index_dir, index, ignore=shutil.ignore_patterns(".lock"))
     shutil.copy2(DATA / "hostile.md", corpus / "hostile.md")
     return corpus, index
 
 
 @pytest.fixture(scope="session")
-def ui_server(ui_corpus, real_embedder):
-    """The chat app served on a free port for the whole run: yields (url, QA); shut down at the end."""
+def ui_server(ui_corpus, seed_qa_multilingual):
+    """The chat app with the default model, served on a free port for the whole run: yields (url, QA); shut down
+    at the end."""
     from qa import QA
     from qa.ui import EXAMPLES, build, launch
 
     corpus, index = ui_corpus
-    bot = QA(corpus, index, model=real_embedder)
+    bot = QA(corpus, index, model=seed_qa_multilingual.embedder)
     bot.refresh()
     demo = build(bot, EXAMPLES)
     port = free_port()
