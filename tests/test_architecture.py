@@ -11,7 +11,7 @@ FLOORS = [
     {"qa.types", "qa.errors", "qa.jsonfile", "qa.progress", "qa.language", "qa.lexical"},
     {"qa.corpus", "qa.documents"},
     {"qa.chunking"},
-    {"qa.embedding", "qa.onnx", "qa.e5", "qa.e5_onnx", "qa.models", "qa.index", "qa.index.vectors", "qa.index.manifest",
+    {"qa.embedding", "qa.onnx", "qa.e5", "qa.e5_convert", "qa.e5_onnx", "qa.models", "qa.index", "qa.index.vectors", "qa.index.manifest",
      "qa.index.store", "qa.index.lock", "qa.index.diff", "qa.index.update"},
     {"qa.retrieval"},
     {"qa.question", "qa.scoring", "qa.answer", "qa.followup"},

