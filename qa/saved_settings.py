@@ -20,7 +20,11 @@ def settings_path(index_dir: str | os.PathLike) -> Path:
 
 def saved_answer_settings(index_dir: str | os.PathLike) -> AnswerSettings:
     """AnswerSettings with the abstention threshold saved in the index folder, else the defaults."""
-    threshold = saved_threshold(index_dir)
+    return with_threshold(saved_threshold(index_dir))
+
+
+def with_threshold(threshold: float | None) -> AnswerSettings:
+    """The default AnswerSettings with this abstention threshold (the default one when None)."""
     return AnswerSettings() if threshold is None else replace(AnswerSettings(), min_confidence=threshold)
 
 

@@ -56,8 +56,8 @@ def new_manifest(
         "format": FORMAT_VERSION,
         "model": embedder.name,
         "model_chosen": model_chosen,
-        "multilingual": embedder.multilingual,
-        "min_confidence": embedder.min_confidence,  # the model's calibrated abstention threshold (None: the default)  # passages in another language than a question are judged on vectors
+        "multilingual": embedder.multilingual,  # passages in another language than a question are judged on vectors
+        "min_confidence": embedder.min_confidence,  # the model's calibrated abstention threshold (None: the default)
         "dim": dim,
         "max_tokens": embedder.max_tokens,
         "settings": asdict(settings),
