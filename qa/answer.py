@@ -18,7 +18,8 @@ from .language import Identified
 from .question import AnalysedQuestion, analyse_question
 from .retrieval import question_language
 from .scoring import AnswerSettings  # re-exported: the settings are imported from here
-from .scoring import Scored, conflicting_value, is_content, partial_match, pronoun_antecedent, score_sentences, window_terms
+from .scoring import Scored, rules_of, conflicting_value, is_content, partial_match, pronoun_antecedent, score_sentences, window_terms
+from .span import short_answer
 from .types import Answer, Citation, Hit, Quote, quotes_text
 
 _ANCHOR = re.compile(r"\d+(?:[.,]\d+)?|\b[A-Z][A-Za-z]*[A-Z]\w*|\b[A-Z]\w{2,}")
@@ -40,11 +41,19 @@ def compose_answer(
         return Answer(question, None, [], hits, 0.0, _join(note, "no readable sentence in the retrieved passages"))
     conf = confidence(store, asked, scored[0], settings)
     if conf < settings.min_confidence:
-        reason = f"the documents do not seem to answer this (confidence {conf:.2f} < {settings.min_confidence:.2f})"
+        level = f"confidence {conf:.2f} < {settings.min_confidence:.2f}"
+        top = scored[:3]
+        mentioned = _mentioned(asked, frozenset().union(*(s.covered for s in top)), store.language_of(store.sentences[top[0].sid].source))
+        if asked.kind and mentioned and not any(s.typed >= 1.0 and s.covered for s in top):
+            reason = f"the documents mention {mentioned} but not the {_KIND_NAMES[asked.kind]} asked for ({level})"
+        else:
+            reason = f"the documents do not seem to answer this ({level})"
         return Answer(question, None, [], hits, conf, _join(note, reason))
     chosen = _with_antecedent(store, _pick(store, scored, settings), asked)
     citations, quotes = _cite(store, chosen, [s.sid for s in scored], asked.language, settings)
-    return Answer(question, quotes_text(quotes), citations, hits, conf, note, quotes)
+    languages = {c.source: rules_of(store.language_of(c.source)) for c in citations}
+    short = short_answer(asked, quotes, citations, languages)
+    return Answer(question, quotes_text(quotes), citations, hits, conf, note, quotes, short)
 
 
 def confidence(store: Store, question: AnalysedQuestion, best: Scored, settings: AnswerSettings) -> float:
@@ -61,6 +70,16 @@ def confidence(store: Store, question: AnalysedQuestion, best: Scored, settings:
         # "Who will host the eleventh conference?" answered by a sentence about the tenth.
         conf *= settings.conflict_factor
     return conf
+
+
+_KIND_NAMES = {"money": "amount", "number": "number", "date": "date", "person": "person", "place": "place"}
+
+
+def _mentioned(question: AnalysedQuestion, covered: frozenset[str], lang: str) -> str:
+    """The question's words that the best sentence holds, as the question wrote them ("Securex exhibition")."""
+    rules = rules_of(lang)
+    said = [m.group() for m in re.finditer(r"[^\W_][\w'’-]*", question.text) if set(terms(m.group(), rules)) & covered]
+    return " ".join(dict.fromkeys(said))
 
 
 def anchors(text: str) -> set[str]:

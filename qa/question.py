@@ -43,7 +43,7 @@ _OTHER_CUES = {
         r"花了多少钱|多少钱|费用是多少|いくら",
     ),
     "number": (
-        r"\b(wie (viele|viel|lange|alt|weit|gross|hoch)|wieviele|wieviel|cuant[oa]s?|quant[oa]s?|quant[ie]|hoeveel|сколько)\b",
+        r"\b(wie (viele|viel|lange|lang|alt|weit|gross|hoch|schwer|breit|tief)|wieviele|wieviel|cuant[oa]s?|quant[oa]s?|quant[ie]|hoeveel|сколько)\b",
         r"多少|几个|几位|几名|几次|几年|几种|多大|多长|多久|多远|多高|多重|いくつ|何人|何個|何回|どのくらい",
     ),
     "date": (

@@ -19,7 +19,7 @@ def snippet(text: str, n: int = SNIPPET_CHARS) -> str:
 
 
 def format_reply(ans: Answer, closest: int = CLOSEST) -> str:
-    """The quoted sentences with their [n] markers, then the numbered sources `[1] file.txt:LINE` (and a note
+    """The short answer (if any) and the quoted sentences with their [n] markers, then the numbered sources `[1] file.txt:LINE` (and a note
     if there is one); or, when it abstained, that the documents do not answer, why, and the closest passages."""
     lines: list[str] = []
     if not ans.answered:
@@ -30,7 +30,8 @@ def format_reply(ans: Answer, closest: int = CLOSEST) -> str:
             lines += ["", "Closest passages:"]
             lines += [f"- {h.source}:{h.line}  {snippet(h.text, CLOSEST_CHARS)}" for h in ans.hits[:closest]]
         return "\n".join(lines)
-    lines += [quotes_text(ans.quotes) or "", ""]
+    quoted = quotes_text(ans.quotes) or ""
+    lines += [f"{ans.short.text} — {quoted}" if ans.short else quoted, ""]
     lines += [f"[{c.number}] {c.source}:{c.line}" for c in ans.citations]
     if ans.reason:
         lines += ["", f"note: {ans.reason}"]

@@ -13,7 +13,7 @@ from ..errors import QAError
 from ..followup import resolve_conversation
 from ..pipeline import QA, check_question
 from .render import (
-    CSS, parse_cite_href, render_document, render_passages, render_question, render_reply, render_sources, render_update,
+    CSS, cite_strong, parse_cite_href, render_document, render_passages, render_question, render_reply, render_sources, render_update,
     render_viewer_placeholder, reply_text,
 )
 
@@ -91,12 +91,13 @@ def build(bot: QA, examples: list[str] | None = None) -> gr.Blocks:
 
     def show_source(evt: gr.EventData):
         try:
-            cited = parse_cite_href((evt._data or {}).get("href"))
+            href = (evt._data or {}).get("href")
+            cited = parse_cite_href(href)
             if cited is None:
                 raise QAError("that link does not name a document of the corpus")
             source, start, end = cited
             doc = read_source(bot.corpus_dir, source, indexed())
-            return render_document(doc, start, end, indexed()[source].get("sha256"))
+            return render_document(doc, start, end, indexed()[source].get("sha256"), strong=cite_strong(href))
         except Exception as err:
             raise gr.Error(readable(err), title="Cannot show this source") from None
 
