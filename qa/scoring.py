@@ -104,6 +104,13 @@ def is_heading(text: str) -> bool:
     return not _CLOSED.search(text) and word_count(text) < 14
 
 
+def is_prose(text: str) -> bool:
+    """Whether a passage is mostly sentences, not page furniture (a menu, a list of headlines, a table of links)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    prose = sum(len(line) for line in lines if is_content(line) and not is_heading(line))
+    return prose >= 0.5 * sum(len(line) for line in lines) if lines else False
+
+
 def type_match(kind: str | None, text: str, question_words: set[str] | frozenset[str], lang: str | None = None) -> float:
     """1.0 when the sentence holds a fact of the asked-for kind that the question does not already name
     (`qa.facts`, by the rules of the sentence's language `lang`), 0.5 for a near kind (a bare number for a date)."""

@@ -24,6 +24,9 @@ ANSWER_KINDS = {
     "place": (NAME,),
 }
 _LIST_JOINER = re.compile(r"\s*(,|;|,?\s*(and|et|und|y|e|и|und)|、|和|与)\s*")
+_ORG_JOINERS = frozenset("of and & for".split())  # "Republic of Uzbekistan", "Department for Education"
+# Prepositions of place before a name, in the languages whose rules we can test (a name elsewhere still counts).
+_PLACE_PREPOSITIONS = frozenset("in at near from to a au aux en dans im am bei nach aus zu en cerca desde в во из на около".split())
 _DISTANCE_CHARS = 400  # beyond this a fact is as far from the question's words as can be
 
 
@@ -48,7 +51,7 @@ def short_answer(question: AnalysedQuestion, quotes: list[Quote], citations: lis
             continue
         anchors = _question_word_positions(text, question, languages.get(citation.source))
         for f in facts:
-            rank = (q_index, kinds.index(f.kind), _distance(f, anchors))
+            rank = (q_index, kinds.index(f.kind), _person_preference(question, f), _place_preference(question, f, text), _distance(f, anchors))
             if best is None or rank < best[0]:
                 best = (rank, f, citation)
     if best is None:
@@ -86,6 +89,23 @@ def _trimmed(fact: Fact, text: str, question: AnalysedQuestion) -> Fact | None:
         return None
     start, end = fact.start + parts[0][0], fact.start + parts[-1][1]
     return Fact(fact.kind, start, end, text[start:end])
+
+
+def _person_preference(question: AnalysedQuestion, fact: Fact) -> int:
+    """For "who" questions, 0 for a name that looks like a person's (two words or more, no "of"), else 1."""
+    if question.kind != "person":
+        return 0
+    parts = fact.text.split()
+    return 0 if len(parts) >= 2 and not any(p.casefold() in _ORG_JOINERS for p in parts) else 1
+
+
+
+def _place_preference(question: AnalysedQuestion, fact: Fact, text: str) -> int:
+    """For "where" questions, 0 for a name just after a preposition of place ("in Tashkent", "à Paris"), else 1."""
+    if question.kind != "place":
+        return 0
+    before = re.search(r"(\w+)\W{0,2}$", text[: fact.start])
+    return 0 if before and fold_for(before.group(1)) in _PLACE_PREPOSITIONS else 1
 
 
 def _inside_question_words(fact: Fact, question: AnalysedQuestion) -> bool:

@@ -15,7 +15,7 @@ from urllib.parse import quote, unquote
 
 from ..followup import Resolution
 from ..index import UpdateReport
-from ..reply import NOT_ANSWERED, format_reply, snippet
+from ..reply import NOT_ANSWERED, closest_passages, format_reply, snippet
 from ..types import Answer, Citation, Document, Hit, Short
 
 ReadFn = Callable[[str], "Document | None"]  # a corpus file by its cited name, or None
@@ -137,9 +137,10 @@ def render_reply(ans: Answer, resolution: Resolution | None = None, closest: int
     out: list[str] = []
     if ans.text is None:
         out.append(f'<div class="qa-abstain"><p><strong>{escape(NOT_ANSWERED)}</strong></p>')
-        if ans.hits[:closest]:
+        offered = closest_passages(ans, closest)
+        if offered:
             out.append("<p>You might look at:</p><ul>")
-            for h in ans.hits[:closest]:
+            for h in offered:
                 out.append(f"<li>{passage_link(h)}: {escape(snippet(h.text, 160))}</li>")
             out.append("</ul>")
         if ans.reason:
@@ -201,11 +202,12 @@ def render_sources(ans: Answer | None, read: ReadFn | None = None, closest: int 
     out = ['<div class="qa-panel">']
     if ans.text is None:
         out.append("<h3>Sources</h3>")
-        if not ans.hits:
+        offered = closest_passages(ans, closest)
+        if not offered:
             out.append('<p class="qa-empty">Nothing in the documents is close to this question.</p></div>')
             return "".join(out)
         out.append('<p class="qa-empty">No passage answers this; the closest ones:</p>')
-        for h in ans.hits[:closest]:
+        for h in offered:
             out.append(f'<div class="qa-card"><div class="qa-card-head">{passage_link(h)}</div>')
             out.append(f'<div class="qa-passage">{escape(h.text)}</div></div>')
         out.append("</div>")
