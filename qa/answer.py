@@ -39,20 +39,18 @@ def compose_answer(
     scored = score_sentences(store, asked, qvec, hits, settings, context)
     if not scored:
         return Answer(question, None, [], hits, 0.0, _join(note, "no readable sentence in the retrieved passages"))
-    conf = confidence(store, asked, scored[0], settings)
-    if conf < settings.min_confidence:
-        level = f"confidence {conf:.2f} < {settings.min_confidence:.2f}"
-        top = scored[:3]
-        mentioned = _mentioned(asked, frozenset().union(*(s.covered for s in top)), store.language_of(store.sentences[top[0].sid].source))
-        if asked.kind and mentioned and not any(s.typed >= 1.0 and s.covered for s in top):
-            reason = f"the documents mention {mentioned} but not the {_KIND_NAMES[asked.kind]} asked for ({level})"
-        else:
-            reason = f"the documents do not seem to answer this ({level})"
-        return Answer(question, None, [], hits, conf, _join(note, reason))
     chosen = _with_antecedent(store, _pick(store, scored, settings), asked)
     citations, quotes = _cite(store, chosen, [s.sid for s in scored], asked.language, settings)
     languages = {c.source: rules_of(store.language_of(c.source)) for c in citations}
     short = short_answer(asked, quotes, citations, languages)
+    conf = confidence(store, asked, scored[0], settings)
+    unstated = asked.asks_fact and short is None
+    if unstated:
+        # "How much did the conference cost?" over sentences about the conference that state no amount
+        conf *= settings.unstated_fact_factor
+    if conf < settings.min_confidence:
+        why = f"confidence {conf:.2f} < {settings.min_confidence:.2f}"
+        return Answer(question, None, [], hits, conf, _join(note, _refusal(store, asked, scored, why, unstated)))
     return Answer(question, quotes_text(quotes), citations, hits, conf, note, quotes, short)
 
 
@@ -70,6 +68,16 @@ def confidence(store: Store, question: AnalysedQuestion, best: Scored, settings:
         # "Who will host the eleventh conference?" answered by a sentence about the tenth.
         conf *= settings.conflict_factor
     return conf
+
+
+def _refusal(store: Store, asked: AnalysedQuestion, scored: list[Scored], why: str, kind_missing: bool = False) -> str:
+    """Why the answer abstains: what the documents mention but not the kind of fact asked for, when that is so."""
+    top = scored[:3]
+    mentioned = _mentioned(asked, frozenset().union(*(s.covered for s in top)), store.language_of(store.sentences[top[0].sid].source))
+    lacking = kind_missing or not any(s.typed >= 1.0 and s.covered for s in top)
+    if asked.kind and mentioned and lacking:
+        return f"the documents mention {mentioned} but not the {_KIND_NAMES[asked.kind]} asked for ({why})"
+    return f"the documents do not seem to answer this ({why})"
 
 
 _KIND_NAMES = {"money": "amount", "number": "number", "date": "date", "person": "person", "place": "place"}

@@ -39,7 +39,7 @@ class Fact:
 _NUMBER_WORDS = {
     "en": "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen "
     "eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand million billion "
-    "trillion dozen",
+    "trillion dozen dozens hundreds thousands millions once twice thrice half",
     "fr": "deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze seize vingt trente "
     "quarante cinquante soixante cent cents mille million millions milliard milliards",
     "de": "zwei drei vier funf sechs sieben acht neun zehn elf zwolf zwanzig dreißig dreissig vierzig funfzig "
@@ -73,6 +73,7 @@ _CJK_DATE = re.compile(
 # A number in digits of any script, with thousands separators and decimals: 1,500 / 1 500 / 32.9 / 3,5
 _DIGITS = re.compile(r"\d+(?:[,.\u00a0\u202f ]\d{3}(?!\d))*(?:[.,]\d+)?(?:\s?[%％‰])?")
 _ORDINAL_END = re.compile(r"(?:st|nd|rd|th|e|er|eme|ème|re|ère|\.(?=\s+[a-zäöü]))\b")
+_TIME = re.compile(r"(?<![\d:])(?:[01]?\d|2[0-3])[:h]\d{2}(?::\d{2})?(?:\s?[ap]\.?m\.?)?(?![\d:])", re.IGNORECASE)  # 4:51, 14h30, 9:30 pm
 _YEAR = re.compile(r"(1[0-9]{3}|20[0-9]{2})")
 _WORD = re.compile(r"[^\W_][\w.-]*")  # apostrophes part words: "d'euros" -> "d", "euros"
 # Words that join the capitalised words of one name: "University of Chicago", "Charles de Gaulle".
@@ -104,13 +105,14 @@ def _calendar_words(lang: str | None) -> tuple[frozenset[str], frozenset[str]]:
 
 
 @lru_cache(maxsize=None)
-def _currency_names(lang: str | None) -> tuple[frozenset[str], tuple[str, ...]]:
+def _currency_names(lang: str | None) -> tuple[frozenset[str], tuple[str, ...], frozenset[str]]:
     """Currency words of English, French and `lang` from CLDR (folded): whole words and codes, and the stems of
     the longer names, which inflect ("рубль" -> "рублей", "dollar" -> "dollars")."""
     from babel import Locale, UnknownLocaleError
 
     names = set(_CURRENCY_WORDS)
     stems: set[str] = set()
+    codes: set[str] = set()
     for code in {"en", "fr", *([lang] if lang else [])}:
         try:
             locale = Locale.parse(code)
@@ -119,18 +121,20 @@ def _currency_names(lang: str | None) -> tuple[frozenset[str], tuple[str, ...]]:
         for iso, name in locale.currencies.items():
             if iso.startswith("X"):
                 continue  # gold, silver, units of account ("or" is French gold)
-            names.add(iso.casefold())
+            codes.add(iso)
             last = fold_for(name.split()[-1])
             if " " not in name:
                 names.add(last)
             if len(last) >= 5:  # shorter last words are common words too ("won", "real")
                 stems.add(last[:-1])
-    return frozenset(names), tuple(sorted(stems))
+    return frozenset(names), tuple(sorted(stems)), frozenset(codes)
 
 
-def _is_currency(word: str, lang: str | None) -> bool:
-    names, stems = _currency_names(lang)
-    return word in names or (len(word) >= 4 and word.startswith(stems))
+def _is_currency(word: str, lang: str | None, written: str = "") -> bool:
+    """Whether a word (folded; `written` as in the text) names a currency: a name, an inflected one, or an ISO
+    code in capitals ("USD"; "cup" is a cup, "CUP" the Cuban peso)."""
+    names, stems, codes = _currency_names(lang)
+    return word in names or (len(word) >= 4 and word.startswith(stems)) or written in codes
 
 
 _UNITS = (
@@ -225,6 +229,7 @@ def _words(text: str) -> list[tuple[int, int, str]]:
 
 def _dates(text: str, lang: str | None) -> list[Fact]:
     out = [_fact(DATE, text, m.start(), m.end()) for m in _CJK_DATE.finditer(text)]
+    out += [_fact(DATE, text, m.start(), m.end()) for m in _TIME.finditer(text)]
     months, days = _calendar_words(lang)
     toks = _words(text)
     for i, (start, end, w) in enumerate(toks):
@@ -233,6 +238,8 @@ def _dates(text: str, lang: str | None) -> list[Fact]:
             # a day before ("5 mars", "5. März", "le 14") and a day and a year after ("September 4-5, 2018")
             if i > 0 and toks[i - 1][2][:1].isdigit() and len(toks[i - 1][2]) <= 5:
                 first = i - 1
+                if i > 1 and toks[i - 2][2].isdigit() and text[toks[i - 2][1] : toks[i - 1][0]].strip() in ("-", "–", "—"):
+                    first = i - 2  # a range of days: "10 - 12 November"
             j = i + 1
             while j < len(toks) and j <= i + 2 and toks[j][2][:1].isdigit() and text[toks[j - 1][1] : toks[j][0]].strip(" ,") == "":
                 last = j
@@ -283,8 +290,10 @@ def _numbers(text: str, lang: str | None) -> list[Fact]:
             continue  # a rank ("17th", "4e", "2nd"): not an amount
         spans.append((m.start(), m.end()))
     for start, end, w in toks:
-        if w in words_of_number and not any(s <= start < e for s, e in spans):
-            spans.append((start, end))
+        parts = w.split("-")  # "Six-time", "vingt-deux"
+        if parts[0] in words_of_number and not any(s <= start < e for s, e in spans):
+            whole = all(p in words_of_number for p in parts)
+            spans.append((start, end if whole else start + len(parts[0])))
     for m in _HAN_NUMBER.finditer(text):
         if m.group() == "一" or any(s <= m.start() < e for s, e in spans):
             continue  # "一" alone is mostly "a" ("一些" some, "一项" an item)
@@ -340,10 +349,10 @@ def _money_beside(text: str, toks, starts, start: int, end: int, lang: str | Non
     i = _next_word(toks, starts, text, end)
     if i is not None and toks[i][2] in _MONEY_JOINERS and i + 1 < len(toks):
         i += 1
-    if i is not None and _is_currency(toks[i][2], lang):
+    if i is not None and _is_currency(toks[i][2], lang, text[toks[i][0] : toks[i][1]]):
         return True
     prev = [t for t in toks if t[1] <= start and text[t[1] : start].strip() == ""]
-    return bool(prev) and _is_currency(prev[-1][2], lang) or bool(after) and after[0] in "元圆圓"
+    return bool(prev) and _is_currency(prev[-1][2], lang, text[prev[-1][0] : prev[-1][1]]) or bool(after) and after[0] in "元圆圓"
 
 
 def _with_currency(text: str, toks, starts, start: int, end: int, lang: str | None) -> tuple[int, int]:
@@ -355,7 +364,7 @@ def _with_currency(text: str, toks, starts, start: int, end: int, lang: str | No
         s = start - len(before) + signs[-1]
     else:
         prev = [t for t in toks if t[1] <= start and text[t[1] : start].strip() == ""]
-        if prev and _is_currency(prev[-1][2], lang):
+        if prev and _is_currency(prev[-1][2], lang, text[prev[-1][0] : prev[-1][1]]):
             s = prev[-1][0]
     e = end
     rest = text[end:]
@@ -366,7 +375,7 @@ def _with_currency(text: str, toks, starts, start: int, end: int, lang: str | No
         i = _next_word(toks, starts, text, end)
         if i is not None and toks[i][2] in _MONEY_JOINERS and i + 1 < len(toks):
             i += 1
-        if i is not None and _is_currency(toks[i][2], lang):
+        if i is not None and _is_currency(toks[i][2], lang, text[toks[i][0] : toks[i][1]]):
             e = toks[i][1]
     return s, e
 

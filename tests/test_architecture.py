@@ -17,7 +17,7 @@ FLOORS = [
     {"qa.question", "qa.scoring", "qa.span", "qa.answer", "qa.followup"},
     {"qa.pipeline", "qa.saved_settings", "qa.reply"},
     {"qa.evaluation", "qa.evaluation.matching", "qa.evaluation.testset", "qa.evaluation.scoring",
-     "qa.evaluation.metrics", "qa.evaluation.run", "qa.evaluation.gates", "qa.evaluation.calibration",
+     "qa.evaluation.metrics", "qa.evaluation.run", "qa.evaluation.gates", "qa.evaluation.calibration", "qa.evaluation.near_topic",
      "qa.evaluation.report"},
     {"qa.cli", "qa.ui", "qa.ui.app", "qa.ui.render"},
 ]

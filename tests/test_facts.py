@@ -63,6 +63,17 @@ def test_numbers_ranks_and_percentages():
     assert (NUMBER, "٣٥") in kinds("حضر ٣٥ وفدا.", "ar")  # digits of any script
 
 
+def test_times_counts_in_words_and_currency_codes():
+    assert (DATE, "4:51") in kinds("With 4:51 left in regulation, Carolina got the ball.", "en")
+    assert (DATE, "9:30 pm") in kinds("It opens at 9:30 pm.", "en")
+    assert (NUMBER, "Six") in kinds("Six-time Grammy winner Lady Gaga sang.", "en")
+    assert (NUMBER, "twice") in kinds("They won the cup twice.", "en")
+    assert (NUMBER, "vingt-deux") in kinds("Il y avait vingt-deux personnes.", "fr")
+    assert (MONEY, "40 USD") in kinds("It cost 40 USD.", "en")
+    assert all(k != MONEY for k, _ in kinds("They won the cup twice.", "en"))  # "cup" is a cup; "CUP" a peso
+    assert (DATE, "10 - 12 November 2026") in kinds("10 - 12 November 2026, Uzexpocentre", "en")
+
+
 def test_names_and_titles():
     found = kinds("Addressing the conference, Major General Botir Tursunov spoke in Tashkent.", "en")
     assert (NAME, "Major General Botir Tursunov") in found and (NAME, "Tashkent") in found
