@@ -13,12 +13,13 @@ import re
 import numpy as np
 
 from .index import Store
-from .lexical import fold, terms
+from .lexical import fold, terms, words
 from .language import Identified
 from .question import AnalysedQuestion, analyse_question
 from .retrieval import question_language
 from .scoring import AnswerSettings  # re-exported: the settings are imported from here
-from .scoring import Scored, rules_of, conflicting_value, is_content, partial_match, pronoun_antecedent, score_sentences, window_terms
+from .facts import NAME, find_facts
+from .scoring import Scored, has_case, rules_of, conflicting_value, is_content, partial_match, pronoun_antecedent, score_sentences, window_terms
 from .span import short_answer
 from .types import Answer, Citation, Hit, Quote, quotes_text
 
@@ -44,9 +45,14 @@ def compose_answer(
     languages = {c.source: rules_of(store.language_of(c.source)) for c in citations}
     short = short_answer(asked, quotes, citations, languages)
     conf = confidence(store, asked, scored[0], settings)
-    unstated = asked.asks_fact and short is None
+    same_language = [h for h in hits[: settings.passages] if store.language_of(h.source) == asked.language]
+    if unnamed_names(asked, same_language):
+        # "Who won the battle of Bannockburn?" over passages in its language that never name Bannockburn
+        conf *= settings.unnamed_name_factor
+    unstated = asked.kind in ("money", "number") and short is None
     if unstated:
-        # "How much did the conference cost?" over sentences about the conference that state no amount
+        # "How much did the conference cost?" over sentences about the conference that state no amount (a date is
+        # often told in words: "at the end of the Middle Ages", "between the wars")
         conf *= settings.unstated_fact_factor
     if conf < settings.min_confidence:
         why = f"confidence {conf:.2f} < {settings.min_confidence:.2f}"
@@ -80,6 +86,31 @@ def _refusal(store: Store, asked: AnalysedQuestion, scored: list[Scored], why: s
     return f"the documents do not seem to answer this ({why})"
 
 
+def unnamed_names(question: AnalysedQuestion, hits: list[Hit]) -> list[str]:
+    """The names the question writes (capitalised, in a script with capitals) that none of `hits` writes even in
+    part: a word of the name sharing its first four letters with a word of a passage counts as written there.
+
+    Give it passages in the question's language: across languages names are translated ("Rhine", "Rhein";
+    "Black Death", "Schwarzer Tod"), and English questions over German articles were refused 0.13 of the time
+    instead of 0.05 with every passage counted.
+    """
+    if not has_case(question.text):
+        return []
+    texts = [h.text for h in hits if has_case(h.text)]
+    if not texts:
+        return []  # passages in Chinese, Arabic, Thai...: a Latin name would be transliterated
+    heads = {w[:_NAME_HEAD] for t in texts for w in words(t)}
+    missing = []
+    for fact in find_facts(question.text, question.language if question.language != "und" else None):
+        if fact.kind != NAME:
+            continue
+        parts = [w for w in words(fact.text) if len(w) >= _NAME_HEAD]
+        if parts and not any(w[:_NAME_HEAD] in heads for w in parts):
+            missing.append(fact.text)
+    return missing
+
+
+_NAME_HEAD = 4
 _KIND_NAMES = {"money": "amount", "number": "number", "date": "date", "person": "person", "place": "place"}
 
 

@@ -41,7 +41,8 @@ _NUMBER_WORDS = {
     "eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand million billion "
     "trillion dozen dozens hundreds thousands millions once twice thrice half",
     "fr": "deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze seize vingt trente "
-    "quarante cinquante soixante cent cents mille million millions milliard milliards",
+    "quarante cinquante soixante cent cents mille million millions milliard milliards dizaine dizaines centaine "
+    "centaines millier milliers",
     "de": "zwei drei vier funf sechs sieben acht neun zehn elf zwolf zwanzig dreißig dreissig vierzig funfzig "
     "hundert tausend million millionen milliarde milliarden dutzend",
 }
@@ -74,6 +75,11 @@ _CJK_DATE = re.compile(
 _DIGITS = re.compile(r"\d+(?:[,.\u00a0\u202f ]\d{3}(?!\d))*(?:[.,]\d+)?(?:\s?[%％‰])?")
 _ORDINAL_END = re.compile(r"(?:st|nd|rd|th|e|er|eme|ème|re|ère|\.(?=\s+[a-zäöü]))\b")
 _TIME = re.compile(r"(?<![\d:])(?:[01]?\d|2[0-3])[:h]\d{2}(?::\d{2})?(?:\s?[ap]\.?m\.?)?(?![\d:])", re.IGNORECASE)  # 4:51, 14h30, 9:30 pm
+# Centuries in Roman numerals: "XVIe siècle", "IXe siècle", "siglo XX", "XX secolo"
+_ROMAN_CENTURY = re.compile(
+    r"\b[IVXL]{1,6}(?:e|er|ème|eme|th)?\s+(?:si[eè]cles?|century|centuries|secolo|s[eé]culo)\b|\b(?:siglo|s[eé]culo|secolo)\s+[IVXL]{1,6}\b",
+    re.IGNORECASE,
+)
 _YEAR = re.compile(r"(1[0-9]{3}|20[0-9]{2})")
 _WORD = re.compile(r"[^\W_][\w.-]*")  # apostrophes part words: "d'euros" -> "d", "euros"
 # Words that join the capitalised words of one name: "University of Chicago", "Charles de Gaulle".
@@ -213,7 +219,7 @@ def find_facts(text: str, lang: str | None = None) -> tuple[Fact, ...]:
 def _inside(f: Fact, g: Fact) -> bool:
     """Whether f is a part of the larger fact g that says no more ("2018" of a date, "5" of "5 March")."""
     larger = g.start <= f.start and f.end <= g.end and (g.end - g.start) > (f.end - f.start)
-    return larger and (g.kind == f.kind or g.kind in (DATE, MONEY) and f.kind != NAME)
+    return larger and (g.kind == f.kind or g.kind == DATE or g.kind == MONEY and f.kind != NAME)
 
 
 def _fact(kind: str, text: str, start: int, end: int) -> Fact:
@@ -230,6 +236,7 @@ def _words(text: str) -> list[tuple[int, int, str]]:
 def _dates(text: str, lang: str | None) -> list[Fact]:
     out = [_fact(DATE, text, m.start(), m.end()) for m in _CJK_DATE.finditer(text)]
     out += [_fact(DATE, text, m.start(), m.end()) for m in _TIME.finditer(text)]
+    out += [_fact(DATE, text, m.start(), m.end()) for m in _ROMAN_CENTURY.finditer(text)]
     months, days = _calendar_words(lang)
     toks = _words(text)
     for i, (start, end, w) in enumerate(toks):

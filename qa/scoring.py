@@ -61,7 +61,8 @@ class AnswerSettings:
     unmatched_count_factor: float = 0.75  # confidence kept when a "how many X" answer never names X
     missing_type_factor: float = 0.75  # confidence kept when an amount/number/date question's answer holds none
     conflict_factor: float = 0.6  # confidence kept when the question names a year or rank and the answer another
-    unstated_fact_factor: float = 0.5  # confidence kept when an amount/number/date question's quotes state none (no short answer)
+    unnamed_name_factor: float = 0.6  # confidence kept when a name the question writes is in none of the passages read
+    unstated_fact_factor: float = 0.5  # confidence kept when an amount or number question's quotes state none (no short answer)
 
     def __post_init__(self) -> None:
         if not 1 <= self.max_sentences <= 10:
@@ -70,7 +71,7 @@ class AnswerSettings:
             raise SettingsError(f"passages must be at least 1, got {self.passages}")
         shares = (
             "duplicate_word_share", "partial_credit", "antecedent_credit", "context_term_weight",
-            "confidence_dense_weight", "confidence_overlap_weight", "unstated_fact_factor",
+            "confidence_dense_weight", "confidence_overlap_weight", "unstated_fact_factor", "unnamed_name_factor",
         )
         if not 0 < self.foreign_match_similarity <= 1:
             raise SettingsError(f"foreign_match_similarity must be above 0 and at most 1, got {self.foreign_match_similarity}")
