@@ -94,8 +94,8 @@ def unnamed_names(question: AnalysedQuestion, hits: list[Hit]) -> list[str]:
     "Black Death", "Schwarzer Tod"), and English questions over German articles were refused 0.13 of the time
     instead of 0.05 with every passage counted.
     """
-    if not has_case(question.text):
-        return []
+    if not has_case(question.text) or question.language in NOUNS_CAPITALISED:
+        return []  # no capitals to see a name by, or every noun has one (German)
     texts = [h.text for h in hits if has_case(h.text)]
     if not texts:
         return []  # passages in Chinese, Arabic, Thai...: a Latin name would be transliterated
@@ -111,6 +111,7 @@ def unnamed_names(question: AnalysedQuestion, hits: list[Hit]) -> list[str]:
 
 
 _NAME_HEAD = 4
+NOUNS_CAPITALISED = frozenset({"de", "lb"})  # languages that capitalise every noun: a capital says nothing of a name
 _KIND_NAMES = {"money": "amount", "number": "number", "date": "date", "person": "person", "place": "place"}
 
 
