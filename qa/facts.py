@@ -191,6 +191,14 @@ def _unit_after(text: str, end: int, lang: str | None) -> int:
     return end
 
 
+def warm_up(languages: list[str] | tuple[str, ...] | set[str] = ()) -> None:
+    """Load the CLDR names of English, French and these languages now (about 0.3 s a language), not at a question."""
+    for lang in {None, *languages}:
+        _calendar_words(lang)
+        _currency_names(lang)
+        unit_words(lang)
+
+
 def number_words(lang: str | None) -> frozenset[str]:
     """Number words (folded) of English and French, and of `lang` where listed."""
     return frozenset(" ".join([_NUMBER_WORDS["en"], _NUMBER_WORDS["fr"], _NUMBER_WORDS.get(lang or "", "")]).split())

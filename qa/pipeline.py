@@ -14,6 +14,8 @@ from .answer import AnswerSettings, compose_answer
 from .chunking import ChunkSettings
 from .embedding import BACKENDS, Embedder
 from .models import DEFAULT_MODEL, FORMER_DEFAULT_MODEL, make_embedder
+from . import facts
+from .language import identify
 from .errors import ModelError, QuestionError, SettingsError
 from .index import IndexSettings, ProgressFn, Store, UpdateReport, load_current, open_index, read_manifest
 from .retrieval import RetrievalSettings, question_language, retrieve
@@ -190,9 +192,12 @@ class QA:
             return report
 
     def warm_up(self) -> None:
-        """Open the index and load the model now, so that the first question does not wait for them."""
-        self.store
+        """Open the index and load the model, the language identifier and the documents' CLDR names now, so that
+        the first question does not wait for them."""
+        store = self.store
         self._encode("warm up")
+        identify("warm up")
+        facts.warm_up({f.get("language") for f in store.manifest["files"].values() if f.get("language") not in (None, "und")})
 
     @property
     def store(self) -> Store:
