@@ -19,7 +19,8 @@ def snippet(text: str, n: int = SNIPPET_CHARS) -> str:
 
 
 def format_reply(ans: Answer, closest: int = CLOSEST) -> str:
-    """The quoted sentences with their [n] markers, then the numbered sources `[1] file.txt:LINE` (and a note
+    """The quoted sentences with their [n] markers, then the numbered sources `[1] file.txt:LINE` or
+    `[2] report.pdf, page 3` (and a note
     if there is one); or, when it abstained, that the documents do not answer, why, and the closest passages."""
     lines: list[str] = []
     if not ans.answered:
@@ -31,7 +32,7 @@ def format_reply(ans: Answer, closest: int = CLOSEST) -> str:
             lines += [f"- {h.source}:{h.line}  {snippet(h.text, CLOSEST_CHARS)}" for h in ans.hits[:closest]]
         return "\n".join(lines)
     lines += [quotes_text(ans.quotes) or "", ""]
-    lines += [f"[{c.number}] {c.source}:{c.line}" for c in ans.citations]
+    lines += [f"[{c.number}] {c.label}" for c in ans.citations]
     if ans.reason:
         lines += ["", f"note: {ans.reason}"]
     return "\n".join(lines)

@@ -1,0 +1,84 @@
+"""Documents other than plain text: one extractor per format behind `extract()`, each giving the text the
+pipeline reads and blocks that place its offsets (page, heading, paragraph); see docs/how-it-works.md."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .extracted import Extracted, PageProgress
+from .sniff import NAMES, sniff
+
+# Suffix -> format; every other document suffix the corpus reads is plain text.
+FORMATS = {".pdf": "pdf", ".html": "html", ".htm": "html", ".xhtml": "html", ".docx": "docx"}
+SUFFIX_OF = {"pdf": ".pdf", "html": ".html", "docx": ".docx"}
+# What a file of each format may really be: an .html file holding no tags is still read as HTML.
+ACCEPTS = {"pdf": {"pdf"}, "html": {"html", "text"}, "docx": {"docx"}}
+Decode = Callable[[bytes], tuple[str, str]]  # bytes -> (text, encoding); ValueError when not text
+
+
+def format_of(name: str) -> str:
+    """The format a file name says: pdf, html, docx, or text."""
+    lower = name.lower()
+    for suffix, fmt in FORMATS.items():
+        if lower.endswith(suffix):
+            return fmt
+    return "text"
+
+
+def check_kind(data: bytes, fmt: str) -> str:
+    """The format `data` really is; ValueError when it is not what its name (format `fmt`) says."""
+    real = sniff(data)
+    if fmt == "text":
+        if real in ("pdf", "docx", "odt", "epub", "ole", "image", "zip"):
+            raise ValueError(f"named as text but it is {NAMES[real]}{_rename(real)}")
+        return real
+    if real in ACCEPTS[fmt]:
+        return real
+    if fmt == "docx" and real == "ole":
+        raise ValueError("a password-protected Word file, or an old .doc (Word 97-2003): save it as an unprotected .docx")
+    if fmt == "docx" and real == "zip":
+        raise ValueError("a damaged Word file (a ZIP archive without a Word document in it)")
+    if real == "text" and fmt == "pdf" and not data.strip():
+        raise ValueError("empty file")
+    what = NAMES.get(real, "another kind of file")
+    if fmt == "pdf" and real in ("text", "binary"):
+        return "pdf"  # no PDF header: PDFium says whether it can read it (and why not)
+    raise ValueError(f"named {SUFFIX_OF[fmt]} but it is {what}{_rename(real)}")
+
+
+def _rename(real: str) -> str:
+    return f": rename it to {SUFFIX_OF[real]} to index it" if real in SUFFIX_OF else ": it cannot be indexed"
+
+
+def extract(data: bytes, fmt: str, decode: Decode, on_page: PageProgress | None = None) -> Extracted:
+    """The text of a file of format `fmt` (pdf, html, docx) and its blocks; ValueError saying why it cannot be read."""
+    check_kind(data, fmt)
+    if fmt == "pdf":
+        from .pdf import extract_pdf
+
+        return extract_pdf(data, on_page)
+    if fmt == "html":
+        from .html import extract_html
+
+        text, _ = decode(data)
+        return extract_html(text)
+    if fmt == "docx":
+        from .docx import extract_docx
+
+        return extract_docx(data)
+    raise ValueError(f"no reader for the {fmt!r} format")
+
+
+def locate(blocks, start: int, line: int) -> str:
+    """Where offset `start` stands: the location of the block holding it ("page 3"), else "line N".
+
+    `blocks` are Blocks or their manifest form [start, end, location], in text order.
+    """
+    best = None
+    for block in blocks or ():
+        b_start, b_end, location = (block.start, block.end, block.location) if hasattr(block, "location") else block
+        if b_start > start:
+            break
+        best = location
+        if start < b_end:
+            return location
+    return best or f"line {line}"

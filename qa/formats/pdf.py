@@ -1,0 +1,349 @@
+"""PDF -> text with PDFium (pypdfium2): words and char boxes from the PDF's text layer, pages without one read by OCR.
+
+Lines come from PDFium's text order. A line that ends because the next word did not fit is joined to
+the next with a space (a hyphen that broke a word there is dropped), so sentences read whole; short
+lines (headings, list items, table rows) end with a line break, and a larger gap than the line spacing,
+a new column or a new page starts a paragraph. Lines that repeat in the top or bottom margin of many
+pages (running headers and footers) and page numbers there are left out. Every char of the text maps
+back to the PDFium char it came from, or to an OCR word's box.
+"""
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+
+from ..types import Block
+from .extracted import Extracted, PageProgress, PdfPage
+
+MIN_TEXT_CHARS = 20  # a page with fewer characters of text than this is read by OCR (a scan, maybe with a stamp)
+MARGIN = 0.1  # running headers and footers stand in the top and bottom tenth of the page
+_SOFT_HYPHENS = "\ufffe\u00ad\x02"
+_HYPHENS = "-\u2010"
+_LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st"}
+_PAGE_NUMBER = re.compile(
+    r"(page|p\.|seite|pagina|стр\.?|страница)?\s*[-–—]?\s*#\s*[-–—]?\s*((of|/|sur|из|von)\s*#)?", re.I
+)
+_SENTENCE_END = tuple('.!?:;»”")…')
+
+
+@dataclass
+class _Line:
+    chars: list[tuple[str, int]]  # (char, PDFium char index)
+    x0: float
+    y0: float  # bottom (PDF y grows upwards)
+    x1: float
+    y1: float  # top
+    first_word: float  # width of the first word
+    tabular: bool  # has gaps wider than a few spaces (table cells, tab stops)
+
+    @property
+    def text(self) -> str:
+        return "".join(c for c, _ in self.chars)
+
+    @property
+    def height(self) -> float:
+        return max(self.y1 - self.y0, 1.0)
+
+
+class PdfError(ValueError):
+    """A PDF that cannot be read, with the reason."""
+
+
+def open_pdf(data: bytes):
+    """The PDFium document of `data`; PdfError saying why it cannot be opened."""
+    import pypdfium2 as pdfium
+
+    try:
+        return pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as err:
+        message = str(err).lower()
+        if "password" in message:
+            raise PdfError("a password-protected (encrypted) PDF: save a copy without a password to index it") from None
+        if "security" in message:
+            raise PdfError("a PDF protected by a security handler this reader does not support") from None
+        raise PdfError("not a valid PDF (damaged or incomplete file)") from None
+
+
+def extract_pdf(data: bytes, on_page: PageProgress | None = None, ocr=None) -> Extracted:
+    """The text of a PDF, page by page, with each page's char map; `ocr` reads pages that have no text layer."""
+    from . import ocr as ocr_module
+
+    ocr = ocr_module if ocr is None else ocr
+    doc = open_pdf(data)
+    try:
+        n = len(doc)
+        if n == 0:
+            raise PdfError("a PDF with no pages")
+        pages: list[list[_Line]] = []
+        sizes: list[tuple[float, float]] = []
+        scanned: list[int] = []
+        for i in range(n):
+            page = doc[i]
+            sizes.append(page.get_size())
+            lines = _page_lines(page)
+            if sum(len(l.chars) for l in lines) < MIN_TEXT_CHARS:
+                scanned.append(i)
+            pages.append(lines)
+            page.close()
+            if on_page and i not in scanned:
+                on_page(i + 1, n)
+        ocr_words = {}
+        if scanned:
+            for i in scanned:
+                ocr_words[i] = ocr.read_page(doc[i]) if ocr.available() else None
+                if on_page:
+                    on_page(i + 1, n)
+        return _assemble(pages, sizes, ocr_words, ocr.available())
+    finally:
+        doc.close()
+
+
+def _page_lines(page) -> list[_Line]:
+    """The page's text lines, in PDFium's order, each with its box and its chars' indices."""
+    import pypdfium2.raw as raw
+
+    tp = page.get_textpage()
+    try:
+        n = tp.count_chars()
+        lines: list[_Line] = []
+        current: list[tuple[str, int, tuple[float, float, float, float]]] = []
+        for i in range(n):
+            code = raw.FPDFText_GetUnicode(tp.raw, i)
+            ch = chr(code) if 0 < code < 0x110000 else ""
+            if ch in ("\r", "\n"):
+                _close_line(current, lines)
+                current = []
+                continue
+            if not ch or (ch < " " and ch not in _SOFT_HYPHENS) or 0xD800 <= code < 0xE000:
+                continue
+            box = tp.get_charbox(i, loose=True)
+            current.append((ch, i, box))
+        _close_line(current, lines)
+        return lines
+    finally:
+        tp.close()
+
+
+def _close_line(current: list, lines: list[_Line]) -> None:
+    chars = [c for c in current if not c[0].isspace()]
+    if not chars:
+        return
+    x0 = min(c[2][0] for c in chars)
+    x1 = max(c[2][2] for c in chars)
+    y0 = statistics.median(c[2][1] for c in chars)
+    y1 = statistics.median(c[2][3] for c in chars)
+    height = max(y1 - y0, 1.0)
+    # strip white space at both ends of the line
+    while current and current[0][0].isspace():
+        current.pop(0)
+    while current and current[-1][0].isspace():
+        current.pop()
+    first_word, gaps = 0.0, False
+    for k, (ch, _, box) in enumerate(current):
+        if ch.isspace():
+            break
+        first_word = box[2] - x0
+    prev_right = None
+    for ch, _, box in current:
+        if ch.isspace():
+            continue
+        if prev_right is not None and box[0] - prev_right > 1.5 * height:
+            gaps = True
+        prev_right = box[2]
+    lines.append(_Line([(c[0], c[1]) for c in current], x0, y0, x1, y1, first_word, gaps))
+
+
+def _key(line: _Line) -> str:
+    return re.sub(r"\d+", "#", " ".join(line.text.split()).lower())
+
+
+def _margin_lines(pages: list[list[_Line]], sizes: list[tuple[float, float]]) -> set[tuple[int, int]]:
+    """(page, line) of running headers and footers and of page numbers: lines in the top or bottom margin that
+    repeat (digits aside) on at least two pages and 40 % of them, or that are only a page number."""
+    candidates: list[tuple[int, int, str]] = []
+    for p, lines in enumerate(pages):
+        height = sizes[p][1]
+        for k, line in enumerate(lines):
+            if line.y0 >= height * (1 - MARGIN) or line.y1 <= height * MARGIN:
+                candidates.append((p, k, _key(line)))
+    counts = Counter(key for _, key in {(p, key) for p, _, key in candidates})  # pages each key is on
+    enough = max(2, int(0.4 * len(pages) + 0.999))
+    return {
+        (p, k) for p, k, key in candidates
+        if (counts[key] >= enough and len(pages) >= 2) or _PAGE_NUMBER.fullmatch(key)
+    }
+
+
+def _wrapped(a: _Line, b: _Line, right: float) -> bool:
+    """Whether line `a` ended only because `b`'s first word did not fit (a wrapped line of one paragraph)."""
+    if a.tabular or b.tabular:
+        return False
+    space = 0.3 * a.height
+    return a.x1 + space + b.first_word > right - 0.5 * a.height
+
+
+def _separator(a: _Line, b: _Line, pitch: float, right: float) -> str:
+    """What stands between consecutive lines of a page: " " (same paragraph), "\\n" or "\\n\\n"."""
+    below = b.y1 <= a.y0 + 0.5 * a.height  # b is under a: same column, reading on
+    if not below or abs(b.x0 - a.x0) > 0.6 * (right - a.x0) and b.x0 > a.x1:
+        return "\n\n"  # a new column, or a jump
+    gap = a.y0 - b.y0
+    if gap > 1.5 * pitch + 0.5:
+        return "\n\n"
+    if _wrapped(a, b, right) and b.x0 <= a.x0 + 2 * a.height:
+        return " "
+    return "\n"
+
+
+class _Text:
+    """The text being built, each char with the PDFium index it came from (-1 for separators)."""
+
+    def __init__(self) -> None:
+        self.chars: list[str] = []
+        self.index: list[int] = []
+
+    def add(self, ch: str, i: int) -> None:
+        for c in _LIGATURES.get(ch, ch):
+            self.chars.append(c)
+            self.index.append(i)
+
+    def sep(self, s: str) -> None:
+        for c in s:
+            self.chars.append(c)
+            self.index.append(-1)
+
+    def drop_trailing_hyphen(self) -> bool:
+        """Drop a hyphen that ends the text after a letter (a word broken at a line end); True if dropped."""
+        if len(self.chars) >= 2 and self.chars[-1] in _HYPHENS and self.chars[-2].isalpha():
+            self.chars.pop()
+            self.index.pop()
+            return True
+        return False
+
+    def __len__(self) -> int:
+        return len(self.chars)
+
+
+def _add_line(text: _Text, line: _Line) -> None:
+    for ch, i in line.chars:
+        if ch in _SOFT_HYPHENS:
+            continue  # PDFium's mark of a word hyphenated at a line end it already joined
+        text.add(" " if ch.isspace() else ch, i)
+
+
+def _join(text: _Text, sep: str, next_first: str) -> None:
+    """Write the separator between two lines; a hyphen before a lower-case continuation joins the word."""
+    if sep == " " and next_first[:1].islower() and text.drop_trailing_hyphen():
+        return
+    text.sep(sep)
+
+
+def _assemble(pages, sizes, ocr_words, ocr_available) -> Extracted:
+    drop = _margin_lines(pages, sizes)
+    text = _Text()
+    records: list[PdfPage] = []
+    blocks: list[Block] = []
+    ocred, empty, failed = [], [], []
+    last_line: _Line | None = None
+    for p, lines in enumerate(pages):
+        kept = [line for k, line in enumerate(lines) if (p, k) not in drop]
+        width, height = sizes[p]
+        if p in ocr_words:
+            words = ocr_words[p]
+            if words is None:
+                failed.append(p + 1)
+                records.append(PdfPage(p + 1, len(text), len(text), width, height, ocr=True))
+                continue
+            if len(text) and words:
+                text.sep("\n\n")
+            start = len(text)
+            boxes = _add_ocr_words(text, words, width, height)
+            if boxes:
+                ocred.append(p + 1)
+            else:
+                empty.append(p + 1)
+            records.append(PdfPage(p + 1, start, len(text), width, height, ocr=True, words=tuple(boxes)))
+            if len(text) > start:
+                blocks.append(Block(start, len(text), f"page {p + 1}"))
+            last_line = None
+            continue
+        if not kept:
+            empty.append(p + 1)
+            records.append(PdfPage(p + 1, len(text), len(text), width, height))
+            continue
+        if len(text):
+            continues = (
+                last_line is not None and not last_line.text.rstrip().endswith(_SENTENCE_END)
+                and kept[0].text[:1].islower()
+            )
+            _join(text, " " if continues else "\n\n", kept[0].text)
+        start = len(text)
+        pitches = [a.y0 - b.y0 for a, b in zip(kept, kept[1:]) if 0 < a.y0 - b.y0 < 3 * a.height]
+        pitch = statistics.median(pitches) if pitches else 1.2 * kept[0].height
+        for k, line in enumerate(kept):
+            if k:
+                prev = kept[k - 1]
+                right = max((l.x1 for l in kept if abs(l.x0 - prev.x0) < 3 * prev.height), default=prev.x1)
+                _join(text, _separator(prev, line, pitch, right), line.text)
+            _add_line(text, line)
+        last_line = kept[-1]
+        records.append(PdfPage(p + 1, start, len(text), width, height, runs=_runs(text.index, start, len(text))))
+        blocks.append(Block(start, len(text), f"page {p + 1}"))
+    notes = []
+    if ocred:
+        notes.append(f"{_pages(ocred)} read by OCR (no text layer)")
+    if failed:
+        notes.append(f"{_pages(failed)} without a text layer: not read (install Tesseract, `make setup`, to OCR them)")
+    if empty:
+        notes.append(f"{_pages(empty)} without text (nothing found, OCR included)" if ocr_available or not failed
+                     else f"{_pages(empty)} without text")
+    return Extracted("pdf", "".join(text.chars), tuple(blocks), tuple(notes), tuple(records))
+
+
+def _add_ocr_words(text: _Text, words, width: float, height: float) -> list[tuple[int, int, float, float, float, float]]:
+    """Write an OCR page's words (see qa.formats.ocr.Word) and return their boxes in PDF points."""
+    boxes = []
+    prev = None
+    for w in words:
+        if prev is not None:
+            if w.block != prev.block or w.paragraph != prev.paragraph:
+                text.sep("\n\n")
+            elif w.line != prev.line:
+                _join(text, " ", w.text)  # a line of the same paragraph: a hyphen at its end joins the word
+            else:
+                text.sep(" ")
+        start = len(text)
+        for ch in w.text:
+            text.add(ch, -1)
+        x0, top, x1, bottom = w.box  # in points from the top left
+        boxes.append((start, len(text), x0, height - bottom, x1, height - top))
+        prev = w
+    return boxes
+
+
+def _runs(index: list[int], start: int, end: int) -> tuple[tuple[int, int, int], ...]:
+    """(text offset, PDFium index, length) for each stretch of chars whose indices count up one by one."""
+    runs: list[list[int]] = []
+    for off in range(start, end):
+        i = index[off]
+        if i < 0:
+            continue
+        if runs and runs[-1][0] + runs[-1][2] == off and runs[-1][1] + runs[-1][2] == i:
+            runs[-1][2] += 1
+        else:
+            runs.append([off, i, 1])
+    return tuple(tuple(r) for r in runs)
+
+
+def _pages(numbers: list[int]) -> str:
+    """'page 3' or 'pages 2, 5-7'."""
+    spans: list[list[int]] = []
+    for n in numbers:
+        if spans and spans[-1][1] == n - 1:
+            spans[-1][1] = n
+        else:
+            spans.append([n, n])
+    words = [f"{a}" if a == b else f"{a}-{b}" for a, b in spans]
+    return ("page " if len(numbers) == 1 else "pages ") + ", ".join(words)
