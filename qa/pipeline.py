@@ -12,13 +12,15 @@ import numpy as np
 
 from .answer import AnswerSettings, compose_answer
 from .chunking import ChunkSettings
+from .documents import cited_page
+from .formats.cache import ExtractCache
 from .embedding import BACKENDS, Embedder
 from .models import DEFAULT_MODEL, FORMER_DEFAULT_MODEL, make_embedder
 from .errors import ModelError, QuestionError, SettingsError
 from .index import IndexSettings, ProgressFn, Store, UpdateReport, load_current, open_index, read_manifest
 from .retrieval import RetrievalSettings, question_language, retrieve
 from .saved_settings import saved_threshold, with_threshold
-from .types import Answer, Hit
+from .types import Answer, Citation, Hit
 
 MAX_QUESTION_CHARS = 10_000  # a cheap first cut, above what the model can read (its window is counted next)
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
@@ -218,6 +220,14 @@ class QA:
         store = self.store
         qvec = self._encode(q.text) if self.retrieval_settings.method != "lexical" else None
         return retrieve(store, q.text, qvec, k, self.retrieval_settings)
+
+    def render_page(self, citation: Citation) -> bytes:
+        """The PDF page a citation stands on, rendered as PNG with the cited sentence's boxes highlighted."""
+        store = self._store  # the index in use, else the one on disk: no model is loaded to show a page
+        manifest = store.manifest if store is not None else read_manifest(self.index_dir) or {}
+        _, png = cited_page(self.corpus_dir, citation.source, citation.start, citation.end,
+                            manifest.get("files", {}), ExtractCache(self.index_dir))
+        return png
 
     def answer(self, question: str, k: int = 5, context: str | None = None) -> Answer:
         """An extractive answer with citations, or `text=None` when the documents do not hold it.

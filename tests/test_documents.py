@@ -30,8 +30,8 @@ def test_safe_name(given, safe):
 
 
 @pytest.mark.parametrize("given", ["photo.png", "script.py", "notes", "archive.txt.gz", ""])
-def test_only_text_and_markdown_can_be_added(given):
-    with pytest.raises(CorpusError, match="not a .txt or .md file"):
+def test_only_document_suffixes_can_be_added(given):
+    with pytest.raises(CorpusError, match=r"not a .txt, .md, .pdf, .html, .htm or .docx file"):
         safe_name(given)
 
 

@@ -190,7 +190,7 @@ def _separator(a: _Line, b: _Line, pitch: float, right: float) -> str:
     if not below or abs(b.x0 - a.x0) > 0.6 * (right - a.x0) and b.x0 > a.x1:
         return "\n\n"  # a new column, or a jump
     gap = a.y0 - b.y0
-    if gap > 1.5 * pitch + 0.5:
+    if gap > 1.3 * pitch + 0.5:
         return "\n\n"
     if _wrapped(a, b, right) and b.x0 <= a.x0 + 2 * a.height:
         return " "

@@ -8,6 +8,7 @@ it into a request for that span of that corpus file, which is served only if the
 """
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable, Sequence
 from html import escape
 from urllib.parse import quote, unquote
@@ -46,6 +47,8 @@ CSS = """
 .qa-hits td, .qa-hits th { border-top: 1px solid var(--border-color-primary); padding: 0.35em; vertical-align: top; text-align: left; }
 .qa-hits .qa-passage { font-size: 1em; }
 .qa-num { white-space: nowrap; font-variant-numeric: tabular-nums; }
+.qa-page { width: 100%; height: auto; border: 1px solid var(--border-color-primary); border-radius: 0.3em; margin-bottom: 0.6em; }
+.qa-page-box { max-height: 42em; overflow: auto; }
 """
 
 
@@ -69,22 +72,29 @@ def parse_cite_href(href: str) -> tuple[str, int, int] | None:
     return unquote(source), int(start), int(end)
 
 
-def _link(source: str, start: int, end: int, line: int, text: str) -> str:
+def _link(source: str, start: int, end: int, where: str, text: str) -> str:
     """An <a> that opens `source` at [start, end); `text` is already HTML."""
     return (
         f'<a class="qa-cite" href="{escape(cite_href(source, start, end))}" '
-        f'title="{escape(source)}, line {int(line)}">{text}</a>'
+        f'title="{escape(source)}, {escape(where)}">{text}</a>'
     )
+
+
+def place(c: Citation) -> str:
+    """Where a citation stands, for a person: `notes.txt, line 12`, `report.pdf, page 3`, `page.html, § "Heading"`."""
+    return f"{c.source}, {c.location or f'line {c.line}'}"
 
 
 def citation_link(c: Citation, label: str | None = None) -> str:
     """A link that opens the cited sentence in its document; `[n]` unless `label` is given."""
-    return _link(c.source, c.start, c.end, c.line, escape(label) if label is not None else f"[{c.number}]")
+    return _link(c.source, c.start, c.end, c.location or f"line {c.line}",
+                 escape(label) if label is not None else f"[{c.number}]")
 
 
 def passage_link(h: Hit, label: str | None = None) -> str:
     """A link that opens a retrieved passage in its document."""
-    return _link(h.source, h.start, h.end, h.line, escape(label if label is not None else f"{h.source}, line {h.line}"))
+    return _link(h.source, h.start, h.end, f"line {h.line}",
+                 escape(label if label is not None else f"{h.source}, line {h.line}"))
 
 
 def _flat(text: str) -> str:
@@ -121,7 +131,7 @@ def render_reply(ans: Answer, resolution: Resolution | None = None, closest: int
             out.append(f'<span class="qa-sentence">{escape(_flat(sentence))}</span>')
             out.append("".join(citation_link(c) for c in group) + " ")
         out.append("</p>")
-        refs = " · ".join(citation_link(c, f"[{c.number}] {c.source}, line {c.line}") for c in ans.citations)
+        refs = " · ".join(citation_link(c, f"[{c.number}] {place(c)}") for c in ans.citations)
         out.append(f'<div class="qa-refs">Sources: {refs}</div>')
         if ans.reason:
             out.append(f'<div class="qa-note">Note: {escape(ans.reason)}</div>')
@@ -185,7 +195,7 @@ def render_sources(ans: Answer | None, read: ReadFn | None = None, closest: int 
     for c in ans.citations:
         context, offset = citation_context(c, ans.hits, read)
         out.append('<div class="qa-card" data-qa-card="%d">' % c.number)
-        out.append(f'<div class="qa-card-head">{citation_link(c, f"[{c.number}] {c.source}, line {c.line}")}</div>')
+        out.append(f'<div class="qa-card-head">{citation_link(c, f"[{c.number}] {place(c)}")}</div>')
         out.append(f'<div class="qa-passage">{_mark(context, [(c.start - offset, c.end - offset)])}</div></div>')
     out.append("</div>")
     return "".join(out)
@@ -225,8 +235,18 @@ def _window(text: str, start: int, end: int, limit: int) -> tuple[int, int]:
 
 
 def render_document(doc: Document, start: int | None = None, end: int | None = None,
-                    indexed_sha256: str | None = None, max_chars: int = MAX_DOCUMENT_CHARS) -> str:
-    """A whole corpus file with line numbers and the span [start, end) highlighted (first mark has id qa-hit)."""
+                    indexed_sha256: str | None = None, max_chars: int = MAX_DOCUMENT_CHARS,
+                    location: str | None = None, page_png: bytes | None = None) -> str:
+    """A whole corpus file with line numbers and the span [start, end) highlighted (first mark has id qa-hit).
+
+    For an extracted document, `location` names where the span stands ("page 3"); `page_png` is the PDF page
+    with the span highlighted, shown above the extracted text.
+    """
+    page = ""
+    if page_png is not None:
+        src = "data:image/png;base64," + base64.b64encode(page_png).decode("ascii")
+        alt = f"{doc.source}, {location or 'the cited page'}, with the cited sentence highlighted"
+        page = f'<div class="qa-page-box"><img class="qa-page" src="{src}" alt="{escape(alt)}"></div>'
     text = doc.text
     ok = isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)
     notes: list[str] = []
@@ -260,10 +280,12 @@ def render_document(doc: Document, start: int | None = None, end: int | None = N
         if nl < 0:
             break
         pos = nl + 1
-    where = f", line {hit_line}" if hit_line else ""
-    head = f'<div class="qa-doc-head"><strong>{escape(doc.source)}</strong>{where}</div>'
+    where = f", {location}" if location and ok else f", line {hit_line}" if hit_line else ""
+    head = f'<div class="qa-doc-head"><strong>{escape(doc.source)}</strong>{escape(where)}</div>'
+    if doc.format != "text":
+        notes.insert(0, f"The text extracted from this {doc.format.upper()} file; line numbers count its lines.")
     note = "".join(f'<div class="qa-note">{escape(n)}</div>' for n in notes)
-    return f'<div class="qa-source">{head}{note}<div class="qa-doc">{"".join(rows)}</div></div>'
+    return f'<div class="qa-source">{head}{page}{note}<div class="qa-doc">{"".join(rows)}</div></div>'
 
 
 def render_viewer_placeholder() -> str:
@@ -279,6 +301,10 @@ def render_update(report: UpdateReport, files: int, passages: int) -> str:
         line += " Skipped: " + "; ".join(f"{s.source} ({s.reason})" for s in report.skipped[:5])
         if len(report.skipped) > 5:
             line += f" and {len(report.skipped) - 5} more"
+    if report.notes:
+        line += " Notes: " + "; ".join(f"{n.source} ({n.text})" for n in report.notes[:5])
+        if len(report.notes) > 5:
+            line += f" and {len(report.notes) - 5} more"
     return line
 
 

@@ -1,0 +1,104 @@
+"""A cited span of a PDF shown where it stands: its boxes on the page (from the PDF's own char boxes, or the OCR
+words' boxes) and the page rendered by PDFium with them highlighted, as PNG."""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from .extracted import Extracted, PdfPage
+from .pdf import open_pdf
+
+SCALE = 1.5  # rendered pixels per PDF point: 893 x 1263 for an A4 page
+FILL = (255, 214, 10, 110)
+EDGE = (230, 120, 0, 255)
+
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in PDF points, y growing upwards from the bottom
+
+
+@dataclass(frozen=True, slots=True)
+class PageHighlight:
+    """The boxes of a span on one page: one box per line of text it covers."""
+
+    page: int  # 1-based
+    width: float
+    height: float
+    boxes: tuple[Box, ...]
+
+
+def page_of(extracted: Extracted, start: int) -> PdfPage | None:
+    """The page whose text holds offset `start` (or the next page with text after it)."""
+    for page in extracted.pages:
+        if page.start <= start < page.end:
+            return page
+    return next((p for p in extracted.pages if p.start > start and p.end > p.start), None)
+
+
+def highlight(data: bytes, extracted: Extracted, start: int, end: int) -> PageHighlight:
+    """The boxes of the text [start, end) on the page where it starts (a span running on over a page break
+    is highlighted on its first page); ValueError when the span is not in the extracted text."""
+    if not (0 <= start < end <= len(extracted.text)) or extracted.format != "pdf":
+        raise ValueError(f"characters {start}-{end} are not in the text of this PDF")
+    page = page_of(extracted, start)
+    if page is None:
+        raise ValueError(f"characters {start}-{end} are on no page")
+    lo, hi = max(start, page.start), min(end, page.end)
+    if page.ocr:
+        boxes = [w[2:] for w in page.words if w[0] < hi and w[1] > lo]
+    else:
+        boxes = _char_boxes(data, page, lo, hi)
+    return PageHighlight(page.number, page.width, page.height, tuple(_lines(boxes)))
+
+
+def _char_boxes(data: bytes, page: PdfPage, lo: int, hi: int) -> list[Box]:
+    doc = open_pdf(data)
+    try:
+        pdf_page = doc[page.number - 1]
+        tp = pdf_page.get_textpage()
+        boxes = []
+        for offset, index, length in page.runs:
+            a, b = max(lo, offset), min(hi, offset + length)
+            for k in range(a, b):
+                x0, y0, x1, y1 = tp.get_charbox(index + k - offset, loose=True)
+                if x1 > x0 and y1 > y0:
+                    boxes.append((x0, y0, x1, y1))
+        tp.close()
+        pdf_page.close()
+        return boxes
+    finally:
+        doc.close()
+
+
+def _lines(boxes: list[Box]) -> list[Box]:
+    """Boxes in reading order merged into one box per line (a box that does not overlap the last one's height starts a line)."""
+    out: list[list[float]] = []
+    for x0, y0, x1, y1 in boxes:
+        if out:
+            last = out[-1]
+            overlap = min(last[3], y1) - max(last[1], y0)
+            if overlap > 0.5 * min(last[3] - last[1], y1 - y0) and x0 >= last[0] - 1:
+                last[0], last[1], last[2], last[3] = min(last[0], x0), min(last[1], y0), max(last[2], x1), max(last[3], y1)
+                continue
+        out.append([x0, y0, x1, y1])
+    return [tuple(b) for b in out]
+
+
+def render_highlight(data: bytes, hl: PageHighlight, scale: float = SCALE) -> bytes:
+    """The page of `hl` rendered from the PDF as PNG bytes, each box filled in translucent yellow and outlined."""
+    from PIL import Image, ImageDraw
+
+    doc = open_pdf(data)
+    try:
+        page = doc[hl.page - 1]
+        image = page.render(scale=scale).to_pil().convert("RGBA")
+        page.close()
+    finally:
+        doc.close()
+    layer = Image.new("RGBA", image.size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(layer)
+    pad = 1.5
+    for x0, y0, x1, y1 in hl.boxes:
+        box = ((x0 - pad) * scale, (hl.height - y1 - pad) * scale, (x1 + pad) * scale, (hl.height - y0 + pad) * scale)
+        draw.rectangle(box, fill=FILL, outline=EDGE, width=2)
+    out = io.BytesIO()
+    Image.alpha_composite(image, layer).convert("RGB").save(out, format="PNG", optimize=False)
+    return out.getvalue()

@@ -1,0 +1,115 @@
+"""Documents made by real generators for the format tests: PDFs by fpdf2, scans rendered by PDFium, DOCX by python-docx."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
+
+
+def new_pdf(header: str | None = None, footer: bool = False):
+    """An A4 fpdf2 document with DejaVu Sans (any script), optional running header and page-number footer."""
+    from fpdf import FPDF
+
+    class Doc(FPDF):
+        def header(self):
+            if header:
+                self.set_font("DejaVu", size=9)
+                self.cell(0, 8, header, align="C")
+                self.ln(12)
+
+        def footer(self):
+            if footer:
+                self.set_y(-15)
+                self.set_font("DejaVu", size=9)
+                self.cell(0, 10, f"Page {self.page_no()}", align="C")
+
+    pdf = Doc(format="A4")
+    pdf.add_font("DejaVu", "", str(FONT))
+    pdf.add_font("DejaVu", "B", str(BOLD))
+    pdf.set_font("DejaVu", size=11)
+    pdf.set_auto_page_break(True, margin=20)
+    return pdf
+
+
+def paragraphs_pdf(paragraphs: list[str], header: str | None = None, footer: bool = False,
+                   title: str | None = None) -> bytes:
+    """A PDF of flowing paragraphs (wrapped by fpdf2, hyphenated where a word is cut), over as many pages as they take."""
+    pdf = new_pdf(header, footer)
+    pdf.add_page()
+    if title:
+        pdf.set_font("DejaVu", "B", 14)
+        pdf.multi_cell(0, 8, title)
+        pdf.ln(3)
+        pdf.set_font("DejaVu", size=11)
+    for text in paragraphs:
+        pdf.multi_cell(0, 6, text)
+        pdf.ln(3)
+    return bytes(pdf.output())
+
+
+def two_column_pdf(left: list[str], right: list[str]) -> bytes:
+    """One page in two columns: `left` paragraphs, then `right` ones beside them."""
+    pdf = new_pdf()
+    pdf.add_page()
+    width = (pdf.w - pdf.l_margin - pdf.r_margin - 10) / 2
+    top = pdf.get_y()
+    for x, column in ((pdf.l_margin, left), (pdf.l_margin + width + 10, right)):
+        pdf.set_xy(x, top)
+        for text in column:
+            pdf.set_x(x)
+            pdf.multi_cell(width, 6, text)
+            pdf.ln(3)
+    return bytes(pdf.output())
+
+
+def table_pdf(intro: str, rows: list[list[str]], outro: str) -> bytes:
+    """A paragraph, a table (first row the header), and a paragraph."""
+    pdf = new_pdf()
+    pdf.add_page()
+    pdf.multi_cell(0, 6, intro)
+    pdf.ln(4)
+    with pdf.table() as table:
+        for row in rows:
+            r = table.row()
+            for cell in row:
+                r.cell(cell)
+    pdf.ln(4)
+    pdf.multi_cell(0, 6, outro)
+    return bytes(pdf.output())
+
+
+def scanned_pdf(text_pdf: bytes, dpi: int = 200) -> bytes:
+    """`text_pdf` as a scan: every page rendered to an image by PDFium, and the images put back into a PDF (no text layer)."""
+    import pypdfium2 as pdfium
+    from fpdf import FPDF
+
+    src = pdfium.PdfDocument(text_pdf)
+    out = FPDF(unit="pt")
+    for page in src:
+        w, h = page.get_size()
+        image = page.render(scale=dpi / 72, grayscale=True).to_pil()
+        out.add_page(format=(w, h))
+        out.image(image, x=0, y=0, w=w, h=h)
+    return bytes(out.output())
+
+
+def docx_bytes(parts: list[tuple[str, object]]) -> bytes:
+    """A .docx from ("heading", text), ("paragraph", text), ("table", rows) parts, in order."""
+    import docx
+
+    d = docx.Document()
+    for kind, value in parts:
+        if kind == "heading":
+            d.add_heading(value, level=1)
+        elif kind == "paragraph":
+            d.add_paragraph(value)
+        elif kind == "table":
+            table = d.add_table(rows=len(value), cols=len(value[0]))
+            for r, row in enumerate(value):
+                for c, cell in enumerate(row):
+                    table.cell(r, c).text = cell
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
