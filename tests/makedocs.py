@@ -113,3 +113,34 @@ def docx_bytes(parts: list[tuple[str, object]]) -> bytes:
     buf = io.BytesIO()
     d.save(buf)
     return buf.getvalue()
+
+
+def hyphenated_pdf(text: str, word: str, cut: int) -> bytes:
+    """A paragraph set line by line (justified, as in a book), with `word` broken after `cut` letters and a hyphen
+    at the end of a full line: the width is chosen so that the word really falls at a line end."""
+    pdf = new_pdf()
+    pdf.add_page()
+    words = text.split()
+    head, tail = word[:cut] + "-", word[cut:]
+    for width in range(60, 180):
+        lines, line = [], ""
+        for w in words:
+            candidate = f"{line} {w}".strip()
+            if pdf.get_string_width(candidate) <= width:
+                line = candidate
+                continue
+            if w == word and pdf.get_string_width(f"{line} {head}") <= width:
+                lines.append(f"{line} {head}")
+                line = tail
+                continue
+            lines.append(line)
+            line = w
+        lines.append(line)
+        if any(l.endswith(head) for l in lines):
+            break
+    else:
+        raise AssertionError(f"no width breaks {word!r} at a line end")
+    for i, line in enumerate(lines):
+        last = i == len(lines) - 1
+        pdf.multi_cell(width + 2 * pdf.c_margin + 1, 6, line, align="L" if last else "J", new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())

@@ -30,7 +30,7 @@ _SENTENCE_END = tuple('.!?:;»”")…')
 
 @dataclass
 class _Line:
-    chars: list[tuple[str, int]]  # (char, PDFium char index)
+    chars: list[tuple[str, int, float, float]]  # (char, PDFium char index, left, right)
     x0: float
     y0: float  # bottom (PDF y grows upwards)
     x1: float
@@ -40,7 +40,7 @@ class _Line:
 
     @property
     def text(self) -> str:
-        return "".join(c for c, _ in self.chars)
+        return "".join(c[0] for c in self.chars)
 
     @property
     def height(self) -> float:
@@ -119,11 +119,23 @@ def _page_lines(page) -> list[_Line]:
             if not ch or (ch < " " and ch not in _SOFT_HYPHENS) or 0xD800 <= code < 0xE000:
                 continue
             box = tp.get_charbox(i, loose=True)
+            if current and not ch.isspace() and _leaves_line(current, box):
+                _close_line(current, lines)  # PDFium joined two lines (a word hyphenated at the line end)
+                current = []
             current.append((ch, i, box))
         _close_line(current, lines)
         return lines
     finally:
         tp.close()
+
+
+def _leaves_line(current: list, box: tuple[float, float, float, float]) -> bool:
+    """Whether a char's box stands wholly above or below the last char of the line so far."""
+    last = next((c[2] for c in reversed(current) if not c[0].isspace()), None)
+    if last is None:
+        return False
+    middle = (box[1] + box[3]) / 2
+    return middle < last[1] or middle > last[3]
 
 
 def _close_line(current: list, lines: list[_Line]) -> None:
@@ -141,7 +153,7 @@ def _close_line(current: list, lines: list[_Line]) -> None:
     while current and current[-1][0].isspace():
         current.pop()
     first_word, gaps = 0.0, False
-    for k, (ch, _, box) in enumerate(current):
+    for ch, _, box in current:
         if ch.isspace():
             break
         first_word = box[2] - x0
@@ -152,7 +164,7 @@ def _close_line(current: list, lines: list[_Line]) -> None:
         if prev_right is not None and box[0] - prev_right > 1.5 * height:
             gaps = True
         prev_right = box[2]
-    lines.append(_Line([(c[0], c[1]) for c in current], x0, y0, x1, y1, first_word, gaps))
+    lines.append(_Line([(c[0], c[1], c[2][0], c[2][2]) for c in current], x0, y0, x1, y1, first_word, gaps))
 
 
 def _key(line: _Line) -> str:
@@ -227,10 +239,26 @@ class _Text:
 
 
 def _add_line(text: _Text, line: _Line) -> None:
-    for ch, i in line.chars:
+    """Write a line's chars; a gap wider than a few spaces (between table cells) is written " | "."""
+    last = len(line.chars) - 1
+    right = None  # right edge of the last visible char
+    for k, (ch, i, x0, x1) in enumerate(line.chars):
         if ch in _SOFT_HYPHENS:
-            continue  # PDFium's mark of a word hyphenated at a line end it already joined
-        text.add(" " if ch.isspace() else ch, i)
+            if k == last:
+                text.add("-", i)  # the hyphen printed where a word is broken at the line end (dropped when joined)
+            continue  # an invisible soft hyphen inside a line
+        if ch.isspace():
+            if text.chars and text.chars[-1] == " ":
+                continue
+            text.add(" ", i)
+            continue
+        if right is not None and x0 - right > 1.5 * line.height:
+            if text.chars[-1] == " ":
+                text.chars.pop()
+                text.index.pop()
+            text.sep(" | ")
+        text.add(ch, i)
+        right = x1
 
 
 def _join(text: _Text, sep: str, next_first: str) -> None:
@@ -240,7 +268,35 @@ def _join(text: _Text, sep: str, next_first: str) -> None:
     text.sep(sep)
 
 
+def _ocr_lines(words, height: float) -> tuple[list[_Line], dict[int, tuple[float, float, float, float]]]:
+    """OCR words (qa.formats.ocr.Word) as lines like the text layer's, each char's index -(2 + word number);
+    and each word's box in PDF points."""
+    lines: list[_Line] = []
+    boxes: dict[int, tuple[float, float, float, float]] = {}
+    current: list = []
+    key = None
+    for n, w in enumerate(words):
+        x0, top, x1, bottom = w.box
+        box = (x0, height - bottom, x1, height - top)
+        boxes[n] = box
+        if key is not None and (w.block, w.paragraph, w.line) != key:
+            _close_line(current, lines)
+            current = []
+        if current:
+            current.append((" ", -1, (box[0], box[1], box[0], box[3])))
+        step = (x1 - x0) / max(len(w.text), 1)
+        for k, ch in enumerate(w.text):
+            current.append((ch, -(2 + n), (x0 + k * step, box[1], x0 + (k + 1) * step, box[3])))
+        key = (w.block, w.paragraph, w.line)
+    _close_line(current, lines)
+    return lines, boxes
+
+
 def _assemble(pages, sizes, ocr_words, ocr_available) -> Extracted:
+    ocr_boxes: dict[int, dict] = {}
+    for p, words in ocr_words.items():
+        if words is not None:
+            pages[p], ocr_boxes[p] = _ocr_lines(words, sizes[p][1])
     drop = _margin_lines(pages, sizes)
     text = _Text()
     records: list[PdfPage] = []
@@ -250,29 +306,16 @@ def _assemble(pages, sizes, ocr_words, ocr_available) -> Extracted:
     for p, lines in enumerate(pages):
         kept = [line for k, line in enumerate(lines) if (p, k) not in drop]
         width, height = sizes[p]
-        if p in ocr_words:
-            words = ocr_words[p]
-            if words is None:
-                failed.append(p + 1)
-                records.append(PdfPage(p + 1, len(text), len(text), width, height, ocr=True))
-                continue
-            if len(text) and words:
-                text.sep("\n\n")
-            start = len(text)
-            boxes = _add_ocr_words(text, words, width, height)
-            if boxes:
-                ocred.append(p + 1)
-            else:
-                empty.append(p + 1)
-            records.append(PdfPage(p + 1, start, len(text), width, height, ocr=True, words=tuple(boxes)))
-            if len(text) > start:
-                blocks.append(Block(start, len(text), f"page {p + 1}"))
-            last_line = None
-            continue
+        is_ocr = p in ocr_words
+        if is_ocr and ocr_words[p] is None:
+            failed.append(p + 1)
         if not kept:
-            empty.append(p + 1)
-            records.append(PdfPage(p + 1, len(text), len(text), width, height))
+            if not (is_ocr and ocr_words[p] is None):
+                empty.append(p + 1)
+            records.append(PdfPage(p + 1, len(text), len(text), width, height, ocr=is_ocr))
             continue
+        if is_ocr:
+            ocred.append(p + 1)
         if len(text):
             continues = (
                 last_line is not None and not last_line.text.rstrip().endswith(_SENTENCE_END)
@@ -289,38 +332,35 @@ def _assemble(pages, sizes, ocr_words, ocr_available) -> Extracted:
                 _join(text, _separator(prev, line, pitch, right), line.text)
             _add_line(text, line)
         last_line = kept[-1]
-        records.append(PdfPage(p + 1, start, len(text), width, height, runs=_runs(text.index, start, len(text))))
+        if is_ocr:
+            words = _word_spans(text.index, start, len(text), ocr_boxes[p])
+            records.append(PdfPage(p + 1, start, len(text), width, height, ocr=True, words=words))
+        else:
+            records.append(PdfPage(p + 1, start, len(text), width, height, runs=_runs(text.index, start, len(text))))
         blocks.append(Block(start, len(text), f"page {p + 1}"))
     notes = []
     if ocred:
         notes.append(f"{_pages(ocred)} read by OCR (no text layer)")
     if failed:
-        notes.append(f"{_pages(failed)} without a text layer: not read (install Tesseract, `make setup`, to OCR them)")
+        reason = "OCR failed on them" if ocr_available else "install Tesseract (`make setup`) to read them by OCR"
+        notes.append(f"{_pages(failed)} without a text layer, not read: {reason}")
     if empty:
-        notes.append(f"{_pages(empty)} without text (nothing found, OCR included)" if ocr_available or not failed
-                     else f"{_pages(empty)} without text")
+        notes.append(f"{_pages(empty)} without text (OCR found none)" if ocr_words else f"{_pages(empty)} without text")
     return Extracted("pdf", "".join(text.chars), tuple(blocks), tuple(notes), tuple(records))
 
 
-def _add_ocr_words(text: _Text, words, width: float, height: float) -> list[tuple[int, int, float, float, float, float]]:
-    """Write an OCR page's words (see qa.formats.ocr.Word) and return their boxes in PDF points."""
-    boxes = []
-    prev = None
-    for w in words:
-        if prev is not None:
-            if w.block != prev.block or w.paragraph != prev.paragraph:
-                text.sep("\n\n")
-            elif w.line != prev.line:
-                _join(text, " ", w.text)  # a line of the same paragraph: a hyphen at its end joins the word
-            else:
-                text.sep(" ")
-        start = len(text)
-        for ch in w.text:
-            text.add(ch, -1)
-        x0, top, x1, bottom = w.box  # in points from the top left
-        boxes.append((start, len(text), x0, height - bottom, x1, height - top))
-        prev = w
-    return boxes
+def _word_spans(index: list[int], start: int, end: int, boxes: dict) -> tuple:
+    """(start, end, x0, y0, x1, y1) of each OCR word in the text [start, end)."""
+    spans: list[list] = []
+    for off in range(start, end):
+        i = index[off]
+        if i >= -1:
+            continue
+        if spans and spans[-1][2] == i and spans[-1][1] == off:
+            spans[-1][1] = off + 1
+        else:
+            spans.append([off, off + 1, i])
+    return tuple((a, b, *boxes[-(i + 2)]) for a, b, i in spans)
 
 
 def _runs(index: list[int], start: int, end: int) -> tuple[tuple[int, int, int], ...]:
