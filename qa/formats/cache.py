@@ -29,7 +29,7 @@ class ExtractCache:
             raw = json.loads(self.path(sha256).read_text(encoding="utf-8"))
             return Extracted(
                 raw["format"], raw["text"],
-                tuple(Block(*b) for b in raw["blocks"]),
+                tuple(Block(**b) for b in raw["blocks"]),
                 tuple(raw["notes"]),
                 tuple(PdfPage(**{**p, "runs": tuple(map(tuple, p["runs"])), "words": tuple(map(tuple, p["words"]))})
                       for p in raw["pages"]),
