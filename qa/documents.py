@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from .corpus import decode, decode_text, read_document
 from .errors import CorpusError
-from .formats import FORMATS, extract, format_of
+from .formats import FORMATS, check_kind, extract, format_of
 from .formats.cache import ExtractCache
 from .formats.extracted import PageProgress
 from .formats.page import PageHighlight, highlight, render_highlight
@@ -83,6 +83,10 @@ def save_upload(
     if fmt != "text":
         _check_extracts(shown, data, fmt, cache, on_page)
     else:
+        try:
+            check_kind(data, fmt)
+        except ValueError as err:
+            raise CorpusError(f"{shown!r} cannot be added: {err}") from None
         try:
             text = decode(data)
         except ValueError as err:

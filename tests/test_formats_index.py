@@ -1,0 +1,188 @@
+"""PDF, HTML and Word files through the whole pipeline (fake embedder): indexed, answered, cited by page, heading or
+paragraph with exact offsets; every bad file skipped with its reason in `qa index`, the manifest and uploads."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from qa import QA, render_page
+from qa.cli import main
+from qa.corpus import read_document
+from qa.documents import save_upload
+from qa.errors import CorpusError
+from qa.formats import ocr
+from qa.formats.cache import ExtractCache
+from qa.index.manifest import read_manifest
+from tests.makedocs import docx_bytes, new_pdf, paragraphs_pdf, scanned_pdf
+
+FILLER = "The valley is quiet in winter and busy in summer, when the visitors come for the lakes and the mountain trails. "
+PDF_FACT = "The Lindholm reactor was commissioned in 1998 by the ministry of energy."
+HTML_FACT = "The northern lighthouse was rebuilt in 1873 after the great storm."
+DOCX_FACT = "The orchard cooperative harvested 4200 kilograms of apples last autumn."
+SCAN_FACT = "The bridge over the Elster river was opened to traffic in 1911."
+
+
+def encrypted_pdf() -> bytes:
+    pdf = new_pdf()
+    pdf.set_encryption(owner_password="owner", user_password="secret")
+    pdf.add_page()
+    pdf.multi_cell(0, 6, "A secret sentence.")
+    return bytes(pdf.output())
+
+
+BAD = {
+    "locked.pdf": (encrypted_pdf, "password-protected"),
+    "broken.pdf": (lambda: b"%PDF-1.7\n" + bytes(range(256)) * 20, "not a valid PDF"),
+    "saved-page.pdf": (lambda: b"<!DOCTYPE html><html><body><p>Hello</p></body></html>", "it is an HTML page: rename it to .html"),
+    "broken.docx": (lambda: docx_bytes([("paragraph", "x")])[:300], "damaged Word file"),
+    "really-a-pdf.txt": (lambda: paragraphs_pdf(["x"]), "named as text but it is a PDF"),
+    "empty.html": (lambda: b"<html><body><nav>Menu</nav><script>var x = 1;</script></body></html>", "no text found"),
+}
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory):
+    """A folder with a PDF (fact on page 2), an HTML page, a Word file, a text file, a scan, and every bad file."""
+    root = tmp_path_factory.mktemp("mixed")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    (corpus / "report.pdf").write_bytes(
+        paragraphs_pdf([FILLER * 6] * 8 + [PDF_FACT] + [FILLER * 6] * 2, header="Energy report", footer=True))
+    (corpus / "coast.html").write_bytes(
+        f"<html><body><nav>Home | Coast | Contact</nav><h1>Coast</h1><p>{FILLER}</p><h2>Lighthouses</h2>"
+        f"<p>{HTML_FACT}</p><script>var fact = 'The lighthouse was never rebuilt.';</script></body></html>".encode())
+    (corpus / "farm.docx").write_bytes(docx_bytes([
+        ("heading", "Farm notes"), ("paragraph", FILLER), ("paragraph", DOCX_FACT),
+        ("table", [["Crop", "Tonnes"], ["Pears", "12"]])]))
+    (corpus / "notes.txt").write_text("The ferry leaves at seven.\nThe ferry returns at nine.\n", encoding="utf-8")
+    (corpus / "scan.pdf").write_bytes(scanned_pdf(paragraphs_pdf([SCAN_FACT])))
+    for name, (make, _) in BAD.items():
+        (corpus / name).write_bytes(make())
+    index = root / "index"
+    bot = QA(corpus, index, model="hashing-256")
+    report = bot.refresh()
+    return bot, report
+
+
+def test_bad_files_are_skipped_each_with_its_reason_and_the_rest_is_indexed(mixed):
+    bot, report = mixed
+    reasons = {s.source: s.reason for s in report.skipped}
+    assert set(reasons) == set(BAD)
+    for name, (_, why) in BAD.items():
+        assert why in reasons[name], (name, reasons[name])
+    files = bot.store.manifest["files"]
+    expected = {"report.pdf", "coast.html", "farm.docx", "notes.txt"} | ({"scan.pdf"} if ocr.available() else set())
+    assert set(files) == expected
+    assert {s["source"]: s["reason"] for s in read_manifest(bot.index_dir)["skipped"]} == reasons
+
+
+def test_every_sentence_is_the_extracted_text_at_its_offsets(mixed):
+    bot, _ = mixed
+    cache = ExtractCache(bot.index_dir)
+    docs = {name: read_document(bot.corpus_dir / name, name, cache) for name in bot.store.manifest["files"]}
+    for s in bot.store.sentences:
+        assert docs[s.source].text[s.start:s.end] == s.text
+    for p in bot.store.passages:
+        assert docs[p.source].text[p.start:p.end] == p.text
+
+
+@pytest.mark.parametrize(
+    "question, source, location, quote",
+    [
+        ("When was the Lindholm reactor commissioned?", "report.pdf", "page 2", PDF_FACT),
+        ("When was the northern lighthouse rebuilt?", "coast.html", '§ "Lighthouses"', HTML_FACT),
+        ("How many kilograms of apples did the orchard cooperative harvest?", "farm.docx", "paragraph 3", DOCX_FACT),
+        ("When does the ferry return?", "notes.txt", "line 2", "The ferry returns at nine."),
+    ],
+)
+def test_answers_cite_the_page_heading_paragraph_or_line(mixed, question, source, location, quote):
+    bot, _ = mixed
+    ans = bot.answer(question)
+    assert ans.citations, ans.reason
+    c = ans.citations[0]
+    assert (c.source, c.location, c.quote) == (source, location, quote)
+    assert c.label == (f"{source}:{c.line}" if source.endswith(".txt") else f"{source}, {location}")
+
+
+def test_the_pdf_citation_renders_its_page_with_the_sentence_highlighted(mixed):
+    bot, _ = mixed
+    c = bot.answer("When was the Lindholm reactor commissioned?").citations[0]
+    png = bot.render_page(c)
+    assert png.startswith(b"\x89PNG")
+    assert render_page(c, bot.corpus_dir, bot.index_dir) == png
+    text = bot.answer("When does the ferry return?").citations[0]
+    with pytest.raises(CorpusError, match="not a PDF"):
+        bot.render_page(text)
+
+
+@pytest.mark.skipif(not ocr.available(), reason="Tesseract is not installed (make setup installs it)")
+def test_the_scanned_pdf_is_read_by_ocr_and_the_report_says_so(mixed):
+    bot, report = mixed
+    assert ("scan.pdf", "page 1 read by OCR (no text layer)") in {(n.source, n.text) for n in report.notes}
+    assert bot.store.manifest["files"]["scan.pdf"]["notes"] == ["page 1 read by OCR (no text layer)"]
+    ans = bot.answer("When was the bridge over the Elster river opened?")
+    assert ans.citations[0].source == "scan.pdf" and "1911" in ans.citations[0].quote
+
+
+def test_an_unchanged_pdf_is_not_read_again_and_a_changed_one_is(tmp_path, monkeypatch):
+    import qa.formats.pdf as pdf_module
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.pdf").write_bytes(paragraphs_pdf([PDF_FACT]))
+    bot = QA(corpus, tmp_path / "index", model="hashing-256")
+    bot.refresh()
+    calls = []
+    real = pdf_module.extract_pdf
+    monkeypatch.setattr(pdf_module, "extract_pdf", lambda *a, **k: calls.append(1) or real(*a, **k))
+    assert bot.refresh(rebuild=True).rebuilt and calls == []  # rebuilt from the cached text
+    (corpus / "a.pdf").write_bytes(paragraphs_pdf([PDF_FACT, "A second paragraph."]))
+    report = bot.refresh()
+    assert report.changed == ["a.pdf"] and calls == [1]
+    assert len(list((tmp_path / "index" / "extracted").iterdir())) == 1  # the old text is pruned
+
+
+def test_qa_index_prints_each_reason_and_the_ocr_note(mixed, capsys, tmp_path):
+    bot, _ = mixed
+    try:
+        main(["index", "--corpus", str(bot.corpus_dir), "--index", str(tmp_path / "idx"), "--model", "hashing-256", "-q"])
+    except SystemExit as exit_:
+        assert exit_.code in (0, None)
+    out, err = capsys.readouterr()
+    for name, (_, why) in BAD.items():
+        assert f"warning: skipped {name}: " in err and why in err
+    if ocr.available():
+        assert "note: scan.pdf: page 1 read by OCR (no text layer)" in err
+    assert "index built" in out
+
+
+def test_ask_prints_the_page(mixed, capsys):
+    bot, _ = mixed
+    try:
+        main(["ask", "When was the Lindholm reactor commissioned?", "--corpus", str(bot.corpus_dir), "--index",
+              str(bot.index_dir), "-q"])
+    except SystemExit as exit_:
+        assert exit_.code in (0, None)
+    out, _ = capsys.readouterr()
+    assert "[1] report.pdf, page 2" in out
+
+
+@pytest.mark.parametrize("name", sorted(BAD))
+def test_an_upload_that_cannot_be_read_is_not_added_and_says_why(tmp_path, name):
+    make, why = BAD[name]
+    with pytest.raises(CorpusError, match="cannot be added") as err:
+        save_upload(tmp_path, name, make())
+    assert why in str(err.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_upload_is_extracted_once_into_the_cache(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    cache = ExtractCache(tmp_path / "index")
+    pages = []
+    saved = save_upload(corpus, "Annual Report.pdf", paragraphs_pdf([PDF_FACT]), cache, lambda d, t: pages.append((d, t)))
+    assert saved.source == "Annual_Report.pdf" and pages == [(1, 1)]
+    assert len(list(cache.folder.iterdir())) == 1
+    assert json.loads(next(cache.folder.iterdir()).read_text())["format"] == "pdf"
