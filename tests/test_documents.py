@@ -50,7 +50,7 @@ def test_upload_is_saved_and_never_overwrites(tmp_path):
 @pytest.mark.parametrize(
     "data, message",
     [
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "binary"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "it is an image"),
         (bytes((i * 7919 + 13) % 256 for i in range(6000)), "binary"),  # no NUL, not text in any encoding
         (b"", "empty"),
         (b"  \n\t\n", "empty"),
