@@ -186,3 +186,22 @@ def test_an_upload_is_extracted_once_into_the_cache(tmp_path):
     assert saved.source == "Annual_Report.pdf" and pages == [(1, 1)]
     assert len(list(cache.folder.iterdir())) == 1
     assert json.loads(next(cache.folder.iterdir()).read_text())["format"] == "pdf"
+
+
+def test_a_500_page_pdf_reports_progress_page_by_page_and_cites_the_right_page(tmp_path):
+    pdf = new_pdf(footer=True)
+    for i in range(1, 501):
+        pdf.add_page()
+        fact = f"The inspection of tower {i} found {i * 3} cracked bolts."
+        pdf.multi_cell(0, 6, f"Section {i}. " + fact)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "long.pdf").write_bytes(bytes(pdf.output()))
+    calls = []
+    bot = QA(corpus, tmp_path / "index", model="hashing-256", progress=lambda *a: calls.append(a))
+    bot.refresh()
+    assert [c for c in calls if c[0] == "reading long.pdf"] == [("reading long.pdf", i, 500) for i in range(1, 501)]
+    blocks = bot.store.manifest["files"]["long.pdf"]["blocks"]
+    assert [b[2] for b in blocks] == [f"page {i}" for i in range(1, 501)]
+    ans = bot.answer("How many cracked bolts did the inspection of tower 377 find?")
+    assert ans.citations[0].location == "page 377" and "1131 cracked bolts" in ans.citations[0].quote

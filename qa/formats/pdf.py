@@ -19,6 +19,7 @@ from .extracted import Extracted, PageProgress, PdfPage
 
 MIN_TEXT_CHARS = 20  # a page with fewer characters of text than this is read by OCR (a scan, maybe with a stamp)
 MARGIN = 0.1  # running headers and footers stand in the top and bottom tenth of the page
+MAX_NUMBERED_HEADER = 40  # chars: a longer line in the margin is a running header only if it repeats exactly
 _SOFT_HYPHENS = "\ufffe\u00ad\x02"
 _HYPHENS = "-\u2010"
 _LIGATURES = {"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st"}
@@ -168,7 +169,10 @@ def _close_line(current: list, lines: list[_Line]) -> None:
 
 
 def _key(line: _Line) -> str:
-    return re.sub(r"\d+", "#", " ".join(line.text.split()).lower())
+    """What repeats of a running header or footer share: its text, numbers aside when it is short
+    ("Chapter 3", "Report 2024 - 12"); a long line must repeat word for word."""
+    text = " ".join(line.text.split()).lower()
+    return re.sub(r"\d+", "#", text) if len(text) <= MAX_NUMBERED_HEADER else text
 
 
 def _margin_lines(pages: list[list[_Line]], sizes: list[tuple[float, float]]) -> set[tuple[int, int]]:
@@ -184,7 +188,7 @@ def _margin_lines(pages: list[list[_Line]], sizes: list[tuple[float, float]]) ->
     enough = max(2, int(0.4 * len(pages) + 0.999))
     return {
         (p, k) for p, k, key in candidates
-        if (counts[key] >= enough and len(pages) >= 2) or _PAGE_NUMBER.fullmatch(key)
+        if (counts[key] >= enough and len(pages) >= 2) or _PAGE_NUMBER.fullmatch(re.sub(r"\d+", "#", key))
     }
 
 
