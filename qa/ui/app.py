@@ -47,6 +47,12 @@ if (!window.qaCitationListener) {
 watch('value', () => {
   const hit = element.querySelector('#qa-hit');
   if (hit) hit.scrollIntoView({block: 'center'});
+  const box = element.querySelector('.qa-page-box'), onPage = element.querySelector('.qa-page-hit');
+  if (box && onPage) {  // a PDF page beside the text: scroll it to the highlight once the image has its size
+    const img = box.querySelector('img');
+    const go = () => { box.scrollTop = Math.max(0, onPage.offsetTop - box.clientHeight / 3); };
+    if (img && !img.complete) img.addEventListener('load', go, {once: true}); else go();
+  }
 });
 """
 
@@ -102,10 +108,13 @@ def build(bot: QA, examples: list[str] | None = None) -> gr.Blocks:
             files = indexed()
             doc = read_source(bot.corpus_dir, source, files, cache)
             location = locate(files[source].get("blocks"), start, doc.text.count("\n", 0, start) + 1) if doc.format != "text" else None
-            png = None
+            png, boxes = None, ()
             if doc.format == "pdf" and doc.text[start:end].strip():
-                _, png = cited_page(bot.corpus_dir, source, start, end, files, cache)
-            return render_document(doc, start, end, files[source].get("sha256"), location=location, page_png=png)
+                hl, png = cited_page(bot.corpus_dir, source, start, end, files, cache)
+                boxes = [((x0 / hl.width), (hl.height - y1) / hl.height, (x1 - x0) / hl.width, (y1 - y0) / hl.height)
+                         for x0, y0, x1, y1 in hl.boxes]
+            return render_document(doc, start, end, files[source].get("sha256"), location=location, page_png=png,
+                                   page_boxes=boxes)
         except Exception as err:
             raise gr.Error(readable(err), title="Cannot show this source") from None
 

@@ -47,8 +47,12 @@ CSS = """
 .qa-hits td, .qa-hits th { border-top: 1px solid var(--border-color-primary); padding: 0.35em; vertical-align: top; text-align: left; }
 .qa-hits .qa-passage { font-size: 1em; }
 .qa-num { white-space: nowrap; font-variant-numeric: tabular-nums; }
-.qa-page { width: 100%; height: auto; border: 1px solid var(--border-color-primary); border-radius: 0.3em; margin-bottom: 0.6em; }
-.qa-page-box { max-height: 42em; overflow: auto; }
+.qa-pdf { display: flex; flex-wrap: wrap; gap: 0.6em; align-items: flex-start; }
+.qa-pdf > .qa-page-box { flex: 1 1 22em; max-height: 36em; overflow: auto; border: 1px solid var(--border-color-primary); border-radius: 0.3em; }
+.qa-pdf > .qa-doc { flex: 1 1 16em; }
+.qa-page-wrap { position: relative; line-height: 0; }
+.qa-page { width: 100%; height: auto; display: block; }
+.qa-page-hit { position: absolute; pointer-events: none; }
 """
 
 
@@ -236,17 +240,25 @@ def _window(text: str, start: int, end: int, limit: int) -> tuple[int, int]:
 
 def render_document(doc: Document, start: int | None = None, end: int | None = None,
                     indexed_sha256: str | None = None, max_chars: int = MAX_DOCUMENT_CHARS,
-                    location: str | None = None, page_png: bytes | None = None) -> str:
+                    location: str | None = None, page_png: bytes | None = None,
+                    page_boxes: Sequence[tuple[float, float, float, float]] = ()) -> str:
     """A whole corpus file with line numbers and the span [start, end) highlighted (first mark has id qa-hit).
 
     For an extracted document, `location` names where the span stands ("page 3"); `page_png` is the PDF page
-    with the span highlighted, shown above the extracted text.
+    with the span highlighted, shown beside the extracted text, and `page_boxes` (left, top, width, height as
+    fractions of the page) mark where the highlight stands on it, for scrolling to it.
     """
     page = ""
     if page_png is not None:
         src = "data:image/png;base64," + base64.b64encode(page_png).decode("ascii")
         alt = f"{doc.source}, {location or 'the cited page'}, with the cited sentence highlighted"
-        page = f'<div class="qa-page-box"><img class="qa-page" src="{src}" alt="{escape(alt)}"></div>'
+        hits = "".join(
+            f'<span class="qa-page-hit" style="left:{100 * x:.3f}%;top:{100 * y:.3f}%;width:{100 * w:.3f}%;'
+            f'height:{100 * h:.3f}%"></span>'
+            for x, y, w, h in page_boxes
+        )
+        page = (f'<div class="qa-page-box"><div class="qa-page-wrap"><img class="qa-page" src="{src}" '
+                f'alt="{escape(alt)}">{hits}</div></div>')
     text = doc.text
     ok = isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)
     notes: list[str] = []
@@ -285,7 +297,10 @@ def render_document(doc: Document, start: int | None = None, end: int | None = N
     if doc.format != "text":
         notes.insert(0, f"The text extracted from this {doc.format.upper()} file; line numbers count its lines.")
     note = "".join(f'<div class="qa-note">{escape(n)}</div>' for n in notes)
-    return f'<div class="qa-source">{head}{page}{note}<div class="qa-doc">{"".join(rows)}</div></div>'
+    body = f'<div class="qa-doc">{"".join(rows)}</div>'
+    if page:
+        body = f'<div class="qa-pdf">{page}{body}</div>'
+    return f'<div class="qa-source">{head}{note}{body}</div>'
 
 
 def render_viewer_placeholder() -> str:
