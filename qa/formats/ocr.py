@@ -6,6 +6,7 @@ program, its TSV output giving each word with its box, block, paragraph and line
 from __future__ import annotations
 
 import functools
+import os
 import shutil
 import subprocess
 import tempfile
@@ -15,6 +16,9 @@ from pathlib import Path
 LANGUAGES = ("eng", "fra", "rus")
 DPI = 300
 TIMEOUT_S = 120
+# One OpenMP thread: Tesseract's own threads spin-wait for each other, and on a busy 2-core machine a page took
+# 129 s with two of them against 5.8 s with one (benchmarks/formats.py, docs/benchmarks.md).
+_ENV = {**os.environ, "OMP_THREAD_LIMIT": "1"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +61,7 @@ def read_page(page, dpi: int = DPI) -> list[Word] | None:
         try:
             result = subprocess.run(
                 ["tesseract", str(path), "stdout", "-l", "+".join(languages()), "--dpi", str(dpi), "tsv"],
-                capture_output=True, text=True, timeout=TIMEOUT_S,
+                capture_output=True, text=True, timeout=TIMEOUT_S, env=_ENV,
             )
         except (OSError, subprocess.SubprocessError):
             return None

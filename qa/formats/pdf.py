@@ -103,6 +103,8 @@ def extract_pdf(data: bytes, on_page: PageProgress | None = None, ocr=None) -> E
 
 def _page_lines(page) -> list[_Line]:
     """The page's text lines, in PDFium's order, each with its box and its chars' indices."""
+    import ctypes
+
     import pypdfium2.raw as raw
 
     tp = page.get_textpage()
@@ -110,33 +112,32 @@ def _page_lines(page) -> list[_Line]:
         n = tp.count_chars()
         lines: list[_Line] = []
         current: list[tuple[str, int, tuple[float, float, float, float]]] = []
+        last = None  # box of the line's last visible char
+        rect = raw.FS_RECTF()
+        get_unicode, get_box, handle, ref = raw.FPDFText_GetUnicode, raw.FPDFText_GetLooseCharBox, tp.raw, ctypes.byref(rect)
         for i in range(n):
-            code = raw.FPDFText_GetUnicode(tp.raw, i)
+            code = get_unicode(handle, i)
             ch = chr(code) if 0 < code < 0x110000 else ""
             if ch in ("\r", "\n"):
                 _close_line(current, lines)
-                current = []
+                current, last = [], None
                 continue
             if not ch or (ch < " " and ch not in _SOFT_HYPHENS) or 0xD800 <= code < 0xE000:
                 continue
-            box = tp.get_charbox(i, loose=True)
-            if current and not ch.isspace() and _leaves_line(current, box):
-                _close_line(current, lines)  # PDFium joined two lines (a word hyphenated at the line end)
-                current = []
+            get_box(handle, i, ref)  # loose: the font's full height, the same for every char of a line
+            box = (rect.left, rect.bottom, rect.right, rect.top)
+            if ch.isspace():
+                current.append((ch, i, box))
+                continue
+            if last is not None and not (last[1] <= (box[1] + box[3]) / 2 <= last[3]):
+                _close_line(current, lines)  # above or below the line so far: PDFium joined two lines
+                current = []                 # (a word hyphenated at the line end), or text placed apart
             current.append((ch, i, box))
+            last = box
         _close_line(current, lines)
         return lines
     finally:
         tp.close()
-
-
-def _leaves_line(current: list, box: tuple[float, float, float, float]) -> bool:
-    """Whether a char's box stands wholly above or below the last char of the line so far."""
-    last = next((c[2] for c in reversed(current) if not c[0].isspace()), None)
-    if last is None:
-        return False
-    middle = (box[1] + box[3]) / 2
-    return middle < last[1] or middle > last[3]
 
 
 def _close_line(current: list, lines: list[_Line]) -> None:
@@ -246,6 +247,7 @@ def _add_line(text: _Text, line: _Line) -> None:
     """Write a line's chars; a gap wider than a few spaces (between table cells) is written " | "."""
     last = len(line.chars) - 1
     right = None  # right edge of the last visible char
+    cell_gap = 1.5 * line.height
     for k, (ch, i, x0, x1) in enumerate(line.chars):
         if ch in _SOFT_HYPHENS:
             if k == last:
@@ -256,7 +258,7 @@ def _add_line(text: _Text, line: _Line) -> None:
                 continue
             text.add(" ", i)
             continue
-        if right is not None and x0 - right > 1.5 * line.height:
+        if right is not None and x0 - right > cell_gap:
             if text.chars[-1] == " ":
                 text.chars.pop()
                 text.index.pop()
