@@ -22,7 +22,7 @@ def _qa(corpus: str, index: str, model: str | None, quiet: bool = False):
 def corpus_options(f):
     f = click.option("--model", default=None, help="multilingual-e5-small (packaged, the default), all-MiniLM-L6-v2 (packaged, English only), or a sentence-transformers model name or folder [default: the index's model, else multilingual-e5-small]")(f)
     f = click.option("--index", "index", default=DEFAULTS["index"], show_default=True, help="Index folder.")(f)
-    f = click.option("--corpus", default=DEFAULTS["corpus"], show_default=True, help="Folder of documents (.txt, .md, .pdf, .html, .docx).")(f)
+    f = click.option("--corpus", default=DEFAULTS["corpus"], show_default=True, help="Folder of documents (.txt, .md, .pdf, .html, .docx, .odt, .epub).")(f)
     return f
 
 

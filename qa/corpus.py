@@ -35,7 +35,7 @@ def list_files(corpus_dir: str | os.PathLike) -> list[Path]:
     """
     root = Path(corpus_dir)
     if not root.exists():
-        raise CorpusError(f"corpus folder {str(root)!r} does not exist: create it and put documents in it (.txt, .md, .pdf, .html, .docx)")
+        raise CorpusError(f"corpus folder {str(root)!r} does not exist: create it and put documents in it (.txt, .md, .pdf, .html, .docx, .odt, .epub)")
     if not root.is_dir():
         raise CorpusError(f"corpus path {str(root)!r} is not a folder")
     found: list[Path] = []

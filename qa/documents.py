@@ -22,7 +22,7 @@ from .formats.page import PageHighlight, highlight, render_highlight
 from .types import Document
 
 UPLOAD_SUFFIXES = (".txt", ".md", *FORMATS)
-_SHOWN_SUFFIXES = ".txt, .md, .pdf, .html, .htm or .docx"
+_SHOWN_SUFFIXES = ".txt, .md, .pdf, .html, .htm, .docx, .odt or .epub"
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_NAME_CHARS = 80
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")

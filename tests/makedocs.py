@@ -144,3 +144,61 @@ def hyphenated_pdf(text: str, word: str, cut: int) -> bytes:
         last = i == len(lines) - 1
         pdf.multi_cell(width + 2 * pdf.c_margin + 1, 6, line, align="L" if last else "J", new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
+
+
+def odt_bytes(parts: list[tuple[str, object]]) -> bytes:
+    """An .odt written by odfpy from ("heading", text), ("paragraph", text), ("table", rows) parts."""
+    from odf.opendocument import OpenDocumentText
+    from odf.table import Table, TableCell, TableColumn, TableRow
+    from odf.text import H, P
+
+    doc = OpenDocumentText()
+    for kind, value in parts:
+        if kind == "heading":
+            doc.text.addElement(H(outlinelevel=1, text=value))
+        elif kind == "paragraph":
+            doc.text.addElement(P(text=value))
+        elif kind == "table":
+            table = Table(name=f"Table{len(doc.text.childNodes)}")
+            table.addElement(TableColumn(numbercolumnsrepeated=len(value[0])))
+            for row in value:
+                tr = TableRow()
+                for cell in row:
+                    tc = TableCell()
+                    tc.addElement(P(text=cell))
+                    tr.addElement(tc)
+                table.addElement(tr)
+            doc.text.addElement(table)
+    buf = io.BytesIO()
+    doc.write(buf)
+    return buf.getvalue()
+
+
+def epub_bytes(title: str, chapters: list[tuple[str, str]]) -> bytes:
+    """An EPUB 3 book of (heading, paragraph text) chapters, laid out as the EPUB specification asks: the
+    mimetype first and stored, META-INF/container.xml, a package document with manifest and spine, XHTML chapters."""
+    import zipfile
+    from html import escape
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), "application/epub+zip", compress_type=zipfile.ZIP_STORED)
+        z.writestr("META-INF/container.xml",
+                   '<?xml version="1.0"?><container version="1.0" xmlns="urn:oasis:names:tc:opendocument:xmlns:container">'
+                   '<rootfiles><rootfile full-path="OEBPS/content.opf" media-type="application/oebps-package+xml"/>'
+                   "</rootfiles></container>")
+        items, refs = [], []
+        for i, (heading, text) in enumerate(chapters, 1):
+            name = f"chapter{i}.xhtml"
+            z.writestr(f"OEBPS/text/{name}",
+                       '<?xml version="1.0" encoding="utf-8"?><html xmlns="http://www.w3.org/1999/xhtml"><head>'
+                       f"<title>{escape(heading)}</title></head><body><h1>{escape(heading)}</h1><p>{escape(text)}</p>"
+                       "</body></html>")
+            items.append(f'<item id="c{i}" href="text/{name}" media-type="application/xhtml+xml"/>')
+            refs.append(f'<itemref idref="c{i}"/>')
+        z.writestr("OEBPS/content.opf",
+                   '<?xml version="1.0"?><package xmlns="http://www.idpf.org/2007/opf" version="3.0" unique-identifier="id">'
+                   f'<metadata xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>{escape(title)}</dc:title>'
+                   '<dc:identifier id="id">test-book</dc:identifier><dc:language>en</dc:language></metadata>'
+                   f"<manifest>{''.join(items)}</manifest><spine>{''.join(refs)}</spine></package>")
+    return buf.getvalue()

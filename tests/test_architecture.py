@@ -10,7 +10,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "qa"
 FLOORS = [
     {"qa.types", "qa.errors", "qa.jsonfile", "qa.progress", "qa.language", "qa.lexical"},
     {"qa.corpus", "qa.documents", "qa.formats", "qa.formats.extracted", "qa.formats.sniff",
-     "qa.formats.cache", "qa.formats.pdf", "qa.formats.ocr", "qa.formats.html", "qa.formats.docx", "qa.formats.page"},
+     "qa.formats.cache", "qa.formats.pdf", "qa.formats.ocr", "qa.formats.html", "qa.formats.docx", "qa.formats.page",
+     "qa.formats.odt", "qa.formats.epub"},
     {"qa.chunking"},
     {"qa.embedding", "qa.onnx", "qa.e5", "qa.e5_convert", "qa.e5_onnx", "qa.models", "qa.index", "qa.index.vectors", "qa.index.manifest",
      "qa.index.store", "qa.index.lock", "qa.index.diff", "qa.index.update"},

@@ -31,7 +31,7 @@ def test_safe_name(given, safe):
 
 @pytest.mark.parametrize("given", ["photo.png", "script.py", "notes", "archive.txt.gz", ""])
 def test_only_document_suffixes_can_be_added(given):
-    with pytest.raises(CorpusError, match=r"not a .txt, .md, .pdf, .html, .htm or .docx file"):
+    with pytest.raises(CorpusError, match=r"not a .txt, .md, .pdf, .html, .htm, .docx, .odt or .epub file"):
         safe_name(given)
 
 

@@ -8,15 +8,15 @@ from .extracted import Extracted, PageProgress
 from .sniff import NAMES, sniff
 
 # Suffix -> format; every other document suffix the corpus reads is plain text.
-FORMATS = {".pdf": "pdf", ".html": "html", ".htm": "html", ".xhtml": "html", ".docx": "docx"}
-SUFFIX_OF = {"pdf": ".pdf", "html": ".html", "docx": ".docx"}
+FORMATS = {".pdf": "pdf", ".html": "html", ".htm": "html", ".xhtml": "html", ".docx": "docx", ".odt": "odt", ".epub": "epub"}
+SUFFIX_OF = {"pdf": ".pdf", "html": ".html", "docx": ".docx", "odt": ".odt", "epub": ".epub"}
 # What a file of each format may really be: an .html file holding no tags is still read as HTML.
-ACCEPTS = {"pdf": {"pdf"}, "html": {"html", "text"}, "docx": {"docx"}}
+ACCEPTS = {"pdf": {"pdf"}, "html": {"html", "text"}, "docx": {"docx"}, "odt": {"odt"}, "epub": {"epub"}}
 Decode = Callable[[bytes], tuple[str, str]]  # bytes -> (text, encoding); ValueError when not text
 
 
 def format_of(name: str) -> str:
-    """The format a file name says: pdf, html, docx, or text."""
+    """The format a file name says: pdf, html, docx, odt, epub, or text."""
     lower = name.lower()
     for suffix, fmt in FORMATS.items():
         if lower.endswith(suffix):
@@ -35,8 +35,10 @@ def check_kind(data: bytes, fmt: str) -> str:
         return real
     if fmt == "docx" and real == "ole":
         raise ValueError("a password-protected Word file, or an old .doc (Word 97-2003): save it as an unprotected .docx")
-    if fmt == "docx" and real == "zip":
-        raise ValueError("a damaged Word file (a ZIP archive without a Word document in it)")
+    if fmt in ("docx", "odt", "epub") and real == "zip":
+        raise ValueError(f"a damaged {_KIND[fmt]} (a ZIP archive without the parts of one)")
+    if fmt in ("odt", "epub") and real == "ole":
+        raise ValueError(f"not {_KIND[fmt]}: an old-format or password-protected Office file")
     if real == "text" and fmt == "pdf" and not data.strip():
         raise ValueError("empty file")
     what = NAMES.get(real, "another kind of file")
@@ -45,12 +47,16 @@ def check_kind(data: bytes, fmt: str) -> str:
     raise ValueError(f"named {SUFFIX_OF[fmt]} but it is {what}{_rename(real)}")
 
 
+_KIND = {"docx": "Word file", "odt": "OpenDocument file", "epub": "EPUB book"}
+
+
 def _rename(real: str) -> str:
     return f": rename it to {SUFFIX_OF[real]} to index it" if real in SUFFIX_OF else ": it cannot be indexed"
 
 
 def extract(data: bytes, fmt: str, decode: Decode, on_page: PageProgress | None = None) -> Extracted:
-    """The text of a file of format `fmt` (pdf, html, docx) and its blocks; ValueError saying why it cannot be read."""
+    """The text of a file of format `fmt` (pdf, html, docx, odt, epub) and its blocks; ValueError saying why it
+    cannot be read."""
     check_kind(data, fmt)
     if fmt == "pdf":
         from .pdf import extract_pdf
@@ -65,6 +71,14 @@ def extract(data: bytes, fmt: str, decode: Decode, on_page: PageProgress | None 
         from .docx import extract_docx
 
         return extract_docx(data)
+    if fmt == "odt":
+        from .odt import extract_odt
+
+        return extract_odt(data)
+    if fmt == "epub":
+        from .epub import extract_epub
+
+        return extract_epub(data)
     raise ValueError(f"no reader for the {fmt!r} format")
 
 

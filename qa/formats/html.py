@@ -37,15 +37,22 @@ def heading_location(text: str) -> str:
 
 def extract_html(html: str, fmt: str = "html") -> Extracted:
     """The main text of an HTML page, with a block per heading."""
+    out = TextBuilder()
+    write_html(html, out, BEGINNING)
+    return out.build(fmt)
+
+
+def write_html(html: str, out: TextBuilder, beginning: str) -> None:
+    """Write the main text of an HTML page into `out`; its text before a heading stands at `beginning`."""
     from selectolax.lexbor import LexborHTMLParser
 
     tree = LexborHTMLParser(html)
     root = _main_content(tree)
-    out = TextBuilder()
-    out.mark(BEGINNING)
+    out.brk(2)
+    out.mark(beginning)
     if root is not None:
         _walk(root, out, skip_around=root.tag == "body", pre=False)
-    return out.build(fmt)
+    out.brk(2)
 
 
 def _main_content(tree):

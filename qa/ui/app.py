@@ -189,7 +189,7 @@ def build(bot: QA, examples: list[str] | None = None) -> gr.Blocks:
                 viewer = gr.HTML(render_viewer_placeholder(), js_on_load=CITATION_JS, elem_id="qa-viewer")
         with gr.Accordion("Add documents or re-index", open=False, elem_id="qa-docs-box"):
             with gr.Row():
-                upload = gr.File(label="Add documents to the corpus (.txt, .md, .pdf, .html, .docx)", file_count="multiple",
+                upload = gr.File(label="Add documents to the corpus (.txt, .md, .pdf, .html, .docx, .odt, .epub)", file_count="multiple",
                                  file_types=list(UPLOAD_SUFFIXES), type="filepath", elem_id="qa-upload")
                 with gr.Column():
                     rescan = gr.Button("Re-index (pick up files changed on disk)", elem_id="qa-reindex")
