@@ -79,23 +79,17 @@ def extract_pdf(data: bytes, on_page: PageProgress | None = None, ocr=None) -> E
             raise PdfError("a PDF with no pages")
         pages: list[list[_Line]] = []
         sizes: list[tuple[float, float]] = []
-        scanned: list[int] = []
+        ocr_words: dict[int, list | None] = {}  # the pages without a text layer: their OCR words, or None
         for i in range(n):
             page = doc[i]
             sizes.append(page.get_size())
             lines = _page_lines(page)
             if sum(len(l.chars) for l in lines) < MIN_TEXT_CHARS:
-                scanned.append(i)
+                ocr_words[i] = ocr.read_page(page) if ocr.available() else None
             pages.append(lines)
             page.close()
-            if on_page and i not in scanned:
+            if on_page:
                 on_page(i + 1, n)
-        ocr_words = {}
-        if scanned:
-            for i in scanned:
-                ocr_words[i] = ocr.read_page(doc[i]) if ocr.available() else None
-                if on_page:
-                    on_page(i + 1, n)
         return _assemble(pages, sizes, ocr_words, ocr.available())
     finally:
         doc.close()
