@@ -13,6 +13,7 @@ import numpy as np
 from .answer import AnswerSettings, compose_answer
 from .chunking import ChunkSettings
 from .documents import cited_page
+from .formats import locate
 from .formats.cache import ExtractCache
 from .embedding import BACKENDS, Embedder
 from .models import DEFAULT_MODEL, FORMER_DEFAULT_MODEL, make_embedder
@@ -71,6 +72,16 @@ def fit_question(q: Question, embedder: Embedder, given: int | None = None) -> Q
         f"({given or len(q.text)} characters given)"
     )
     return Question(text, note)
+
+
+def _located(store, hits: list[Hit]) -> list[Hit]:
+    """Hits of PDF, HTML or Word files with the page, heading or paragraph where they start."""
+    files = store.manifest["files"]
+    return [
+        replace(h, location=locate(files[h.source]["blocks"], h.start, h.line))
+        if files.get(h.source, {}).get("blocks") else h
+        for h in hits
+    ]
 
 
 class QA:
@@ -219,7 +230,7 @@ class QA:
         q = self._check(question)
         store = self.store
         qvec = self._encode(q.text) if self.retrieval_settings.method != "lexical" else None
-        return retrieve(store, q.text, qvec, k, self.retrieval_settings)
+        return _located(store, retrieve(store, q.text, qvec, k, self.retrieval_settings))
 
     def render_page(self, citation: Citation) -> bytes:
         """The PDF page a citation stands on, rendered as PNG with the cited sentence's boxes highlighted."""
@@ -246,4 +257,4 @@ class QA:
         # The conversation finds the passages; the question itself picks the sentence.
         own = self._encode(q.text) if context else qvec
         ans = compose_answer(store, q.text, own, hits, self.answer_settings, note=q.note, context=context, language=language)
-        return replace(ans, hits=ans.hits[:k]) if len(ans.hits) > k else ans
+        return replace(ans, hits=_located(store, ans.hits[:k]))

@@ -1,7 +1,7 @@
 """An Answer as plain text, the one form the CLI prints and the chat's /chat endpoint returns."""
 from __future__ import annotations
 
-from .types import Answer, quotes_text
+from .types import Answer, Hit, quotes_text
 
 NOT_ANSWERED = "The documents do not answer this question."
 SNIPPET_CHARS = 220
@@ -18,6 +18,11 @@ def snippet(text: str, n: int = SNIPPET_CHARS) -> str:
     return flat[: cut if cut > n // 2 else n].rstrip() + "…"
 
 
+def hit_label(h: Hit) -> str:
+    """Where a passage stands: `notes.txt:12`, `report.pdf, page 3`."""
+    return f"{h.source}, {h.location}" if h.location else f"{h.source}:{h.line}"
+
+
 def format_reply(ans: Answer, closest: int = CLOSEST) -> str:
     """The quoted sentences with their [n] markers, then the numbered sources `[1] file.txt:LINE` or
     `[2] report.pdf, page 3` (and a note
@@ -29,7 +34,7 @@ def format_reply(ans: Answer, closest: int = CLOSEST) -> str:
             lines.append(f"({ans.reason})")
         if ans.hits[:closest]:
             lines += ["", "Closest passages:"]
-            lines += [f"- {h.source}:{h.line}  {snippet(h.text, CLOSEST_CHARS)}" for h in ans.hits[:closest]]
+            lines += [f"- {hit_label(h)}  {snippet(h.text, CLOSEST_CHARS)}" for h in ans.hits[:closest]]
         return "\n".join(lines)
     lines += [quotes_text(ans.quotes) or "", ""]
     lines += [f"[{c.number}] {c.label}" for c in ans.citations]

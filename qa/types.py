@@ -85,6 +85,7 @@ class Hit:
     lexical_score: float | None = None
     sentence_rank: int | None = None
     sentence_score: float | None = None
+    location: str = ""  # where the passage starts: "page 3", '§ "Heading"', "paragraph 12"; "" for a text file
 
 
 @dataclass(frozen=True, slots=True)

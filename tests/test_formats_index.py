@@ -205,3 +205,18 @@ def test_a_500_page_pdf_reports_progress_page_by_page_and_cites_the_right_page(t
     assert [b[2] for b in blocks] == [f"page {i}" for i in range(1, 501)]
     ans = bot.answer("How many cracked bolts did the inspection of tower 377 find?")
     assert ans.citations[0].location == "page 377" and "1131 cracked bolts" in ans.citations[0].quote
+
+
+def test_passages_considered_name_their_page_heading_or_paragraph(mixed):
+    bot, _ = mixed
+    hits = bot.retrieve("When was the Lindholm reactor commissioned?", k=10)
+    where = {h.source: h.location for h in hits}
+    assert where.get("report.pdf", "").startswith("page ")
+    assert all(h.location == "" for h in hits if h.source == "notes.txt")
+    from qa.reply import format_reply
+    from qa.types import Answer
+
+    pdf_hit = next(h for h in hits if h.source == "report.pdf")
+    text_hit = next(h for h in bot.retrieve("When does the ferry return?", k=10) if h.source == "notes.txt")
+    refused = format_reply(Answer("?", None, hits=[pdf_hit, text_hit], reason="nothing close"))
+    assert f"- report.pdf, {pdf_hit.location}  " in refused and f"- notes.txt:{text_hit.line}  " in refused

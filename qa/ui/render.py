@@ -97,8 +97,8 @@ def citation_link(c: Citation, label: str | None = None) -> str:
 
 def passage_link(h: Hit, label: str | None = None) -> str:
     """A link that opens a retrieved passage in its document."""
-    return _link(h.source, h.start, h.end, f"line {h.line}",
-                 escape(label if label is not None else f"{h.source}, line {h.line}"))
+    where = h.location or f"line {h.line}"
+    return _link(h.source, h.start, h.end, where, escape(label if label is not None else f"{h.source}, {where}"))
 
 
 def _flat(text: str) -> str:
