@@ -37,6 +37,8 @@ BAD = {
     "saved-page.pdf": (lambda: b"<!DOCTYPE html><html><body><p>Hello</p></body></html>", "it is an HTML page: rename it to .html"),
     "broken.docx": (lambda: docx_bytes([("paragraph", "x")])[:300], "damaged Word file"),
     "really-a-pdf.txt": (lambda: paragraphs_pdf(["x"]), "named as text but it is a PDF"),
+    "deep.html": (lambda: ("<html><body>" + "<div>" * 50000 + "Deep." + "</div>" * 50000 + "</body></html>").encode(),
+                  "nested too deeply"),
     "empty.html": (lambda: b"<html><body><nav>Menu</nav><script>var x = 1;</script></body></html>", "no text found"),
 }
 

@@ -58,6 +58,17 @@ def extract(data: bytes, fmt: str, decode: Decode, on_page: PageProgress | None 
     """The text of a file of format `fmt` (pdf, html, docx, odt, epub) and its blocks; ValueError saying why it
     cannot be read."""
     check_kind(data, fmt)
+    try:
+        return _extract(data, fmt, decode, on_page)
+    except ValueError:
+        raise
+    except RecursionError:
+        raise ValueError("nested too deeply to be read (thousands of elements inside each other)") from None
+    except Exception as err:  # a reader library failing on odd input: this file is skipped, not the whole index
+        raise ValueError(f"could not be read ({type(err).__name__}: {str(err)[:160]})") from None
+
+
+def _extract(data: bytes, fmt: str, decode: Decode, on_page: PageProgress | None) -> Extracted:
     if fmt == "pdf":
         from .pdf import extract_pdf
 
