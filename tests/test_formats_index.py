@@ -222,3 +222,22 @@ def test_passages_considered_name_their_page_heading_or_paragraph(mixed):
     text_hit = next(h for h in bot.retrieve("When does the ferry return?", k=10) if h.source == "notes.txt")
     refused = format_reply(Answer("?", None, hits=[pdf_hit, text_hit], reason="nothing close"))
     assert f"- report.pdf, {pdf_hit.location}  " in refused and f"- notes.txt:{text_hit.line}  " in refused
+
+
+def test_a_pdf_read_by_an_older_extractor_is_read_again(tmp_path, monkeypatch):
+    """Offsets of an index are into the text its extractor gave: a new extractor version re-reads the file."""
+    import qa.formats.cache as cache_module
+    import qa.index.diff as diff_module
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.pdf").write_bytes(paragraphs_pdf([PDF_FACT]))
+    (corpus / "b.txt").write_text("The ferry leaves at seven.\n", encoding="utf-8")
+    bot = QA(corpus, tmp_path / "index", model="hashing-256")
+    bot.refresh()
+    assert bot.store.manifest["files"]["a.pdf"]["extractor"] == cache_module.EXTRACTOR_VERSION
+    assert "extractor" not in bot.store.manifest["files"]["b.txt"]
+    monkeypatch.setattr(cache_module, "EXTRACTOR_VERSION", cache_module.EXTRACTOR_VERSION + 1)
+    monkeypatch.setattr(diff_module, "EXTRACTOR_VERSION", cache_module.EXTRACTOR_VERSION)
+    report = bot.refresh()
+    assert report.changed == ["a.pdf"] and report.unchanged == 1

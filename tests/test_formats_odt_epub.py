@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from qa.formats import check_kind, extract
-from qa.formats.docx import DocxError
+from qa.formats.extracted import UnreadableError
 from qa.formats.epub import extract_epub
 from qa.formats.odt import extract_odt
 from tests.makedocs import epub_bytes, odt_bytes
@@ -33,7 +33,7 @@ def test_epub_chapters_in_spine_order_located_by_their_headings():
 
 
 def test_broken_odt_and_epub_say_so():
-    with pytest.raises(DocxError, match="damaged"):
+    with pytest.raises(UnreadableError, match="damaged"):
         extract_odt(odt_bytes([("paragraph", FACT)])[:200])
-    with pytest.raises(DocxError, match="damaged EPUB"):
+    with pytest.raises(UnreadableError, match="damaged EPUB"):
         extract_epub(epub_bytes("x", [("a", "b")]).replace(b"META-INF/container.xml", b"META-INF/containex.xml"))

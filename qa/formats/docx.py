@@ -8,31 +8,10 @@ empty ones skipped: the location is "paragraph 12". A table's rows are lines wit
 from __future__ import annotations
 
 import io
-import zipfile
 
-from .extracted import Extracted, TextBuilder
+from .extracted import Extracted, TextBuilder, UnreadableError, check_zip
 
-MAX_UNZIPPED_BYTES = 300 * 1024 * 1024  # a larger inflated size is a ZIP bomb, not a document
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-
-
-class DocxError(ValueError):
-    """A .docx that cannot be read, with the reason."""
-
-
-def check_zip(data: bytes, what: str) -> None:
-    """DocxError unless `data` is a sound ZIP archive of a reasonable inflated size."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            if sum(i.file_size for i in z.infolist()) > MAX_UNZIPPED_BYTES:
-                raise DocxError(f"{what} that would inflate to over {MAX_UNZIPPED_BYTES // 2**20} MB: not read")
-            bad = z.testzip()
-            if bad is not None:
-                raise DocxError(f"a damaged {what} (its part {bad!r} is corrupt)")
-    except (zipfile.BadZipFile, EOFError, ValueError, OSError) as err:
-        if isinstance(err, DocxError):
-            raise
-        raise DocxError(f"a damaged {what} (not a valid ZIP archive)") from None
 
 
 def extract_docx(data: bytes) -> Extracted:
@@ -45,7 +24,7 @@ def extract_docx(data: bytes) -> Extracted:
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as err:  # python-docx raises KeyError, lxml and package errors for broken parts
-        raise DocxError(f"a damaged Word file ({type(err).__name__}: {str(err)[:120]})") from None
+        raise UnreadableError(f"a damaged Word file ({type(err).__name__}: {str(err)[:120]})") from None
     out = TextBuilder()
     counts = {"paragraph": 0, "table": 0}
 

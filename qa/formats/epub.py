@@ -13,8 +13,7 @@ import xml.etree.ElementTree as ET
 import zipfile
 from urllib.parse import unquote
 
-from .docx import DocxError, check_zip
-from .extracted import Extracted, TextBuilder
+from .extracted import Extracted, TextBuilder, UnreadableError, check_zip
 from .html import write_html
 
 _CONTAINER = "{urn:oasis:names:tc:opendocument:xmlns:container}"
@@ -29,12 +28,12 @@ def extract_epub(data: bytes) -> Extracted:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             names = set(z.namelist())
             if "META-INF/encryption.xml" in names and b"EncryptedData" in z.read("META-INF/encryption.xml"):
-                raise DocxError("an EPUB book protected by DRM (encrypted): it cannot be read")
+                raise UnreadableError("an EPUB book protected by DRM (encrypted): it cannot be read")
             container = ET.fromstring(z.read("META-INF/container.xml"))
             rootfile = container.find(f".//{_CONTAINER}rootfile")
             opf_path = rootfile.get("full-path") if rootfile is not None else None
             if not opf_path or opf_path not in names:
-                raise DocxError("a damaged EPUB book (no package document)")
+                raise UnreadableError("a damaged EPUB book (no package document)")
             opf = ET.fromstring(z.read(opf_path))
             base = posixpath.dirname(opf_path)
             items = {
@@ -48,4 +47,4 @@ def extract_epub(data: bytes) -> Extracted:
                     write_html(z.read(path).decode("utf-8", "replace"), out, posixpath.basename(path))
             return out.build("epub")
     except (KeyError, ET.ParseError, zipfile.BadZipFile, UnicodeDecodeError) as err:
-        raise DocxError(f"a damaged EPUB book ({type(err).__name__})") from None
+        raise UnreadableError(f"a damaged EPUB book ({type(err).__name__})") from None

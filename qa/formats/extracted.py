@@ -1,6 +1,8 @@
 """What an extractor returns: the plain text, the blocks that place its offsets, and a builder that keeps them exact."""
 from __future__ import annotations
 
+import io
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -8,6 +10,24 @@ from ..types import Block
 
 # Called as on_page(done, total) while a long file is read page by page.
 PageProgress = Callable[[int, int], None]
+MAX_UNZIPPED_BYTES = 300 * 1024 * 1024  # a ZIP that inflates to more is a ZIP bomb, not a document
+
+
+class UnreadableError(ValueError):
+    """A document that cannot be read, with the reason (a damaged file, a password, DRM...)."""
+
+
+def check_zip(data: bytes, what: str) -> None:
+    """UnreadableError unless `data` is a sound ZIP archive (.docx, .odt, .epub) of a reasonable inflated size."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            if sum(i.file_size for i in z.infolist()) > MAX_UNZIPPED_BYTES:
+                raise UnreadableError(f"{what} that would inflate to over {MAX_UNZIPPED_BYTES // 2**20} MB: not read")
+            bad = z.testzip()
+            if bad is not None:
+                raise UnreadableError(f"a damaged {what} (its part {bad!r} is corrupt)")
+    except (zipfile.BadZipFile, EOFError, OSError):
+        raise UnreadableError(f"a damaged {what} (not a valid ZIP archive)") from None
 
 
 @dataclass(frozen=True, slots=True)

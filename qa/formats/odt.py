@@ -10,8 +10,7 @@ import io
 import xml.etree.ElementTree as ET
 import zipfile
 
-from .docx import DocxError, check_zip
-from .extracted import Extracted, TextBuilder
+from .extracted import Extracted, TextBuilder, UnreadableError, check_zip
 
 _TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
@@ -39,7 +38,7 @@ def extract_odt(data: bytes) -> Extracted:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             root = ET.fromstring(z.read("content.xml"))
     except (KeyError, ET.ParseError, zipfile.BadZipFile) as err:
-        raise DocxError(f"a damaged OpenDocument file ({type(err).__name__})") from None
+        raise UnreadableError(f"a damaged OpenDocument file ({type(err).__name__})") from None
     body = root.find(f"{_OFFICE}body/{_OFFICE}text")
     out = TextBuilder()
     counts = {"paragraph": 0, "table": 0}

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from ..types import Block
-from .extracted import Extracted, PageProgress, PdfPage
+from .extracted import Extracted, PageProgress, PdfPage, UnreadableError
 
 MIN_TEXT_CHARS = 20  # a page with fewer characters of text than this is read by OCR (a scan, maybe with a stamp)
 MARGIN = 0.1  # running headers and footers stand in the top and bottom tenth of the page
@@ -48,7 +48,7 @@ class _Line:
         return max(self.y1 - self.y0, 1.0)
 
 
-class PdfError(ValueError):
+class PdfError(UnreadableError):
     """A PDF that cannot be read, with the reason."""
 
 

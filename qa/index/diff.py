@@ -7,7 +7,7 @@ from pathlib import Path
 from ..chunking import document_language
 from ..corpus import read_document, relative_name
 from ..errors import CorpusError
-from ..formats.cache import ExtractCache
+from ..formats.cache import EXTRACTOR_VERSION, ExtractCache
 from ..types import Document, Note, Skipped
 
 
@@ -50,11 +50,11 @@ def diff_corpus(
             "language": document_language(doc.text),
         }
         if doc.format != "text":  # where each stretch of the extracted text stands, and what to know about it
-            files[name].update(format=doc.format, blocks=[[b.start, b.end, b.location] for b in doc.blocks],
-                               notes=list(doc.notes))
+            files[name].update(format=doc.format, extractor=EXTRACTOR_VERSION, notes=list(doc.notes),
+                               blocks=[[b.start, b.end, b.location] for b in doc.blocks])
             notes.extend(Note(name, n) for n in doc.notes)
         old_entry = old_files.get(name)
-        if old_entry and old_entry["sha256"] == doc.sha256:
+        if old_entry and old_entry["sha256"] == doc.sha256 and old_entry.get("extractor") == files[name].get("extractor"):
             unchanged.add(name)  # touched but not changed: keep its vectors
         else:
             docs.append(doc)
@@ -84,7 +84,8 @@ def _stat_files(corpus_dir: Path, paths: list[Path], old_files: dict):
         except OSError as err:
             skipped.append(Skipped(name, f"cannot be read ({err.strerror or err})"))
             continue
-        if entry and entry["size"] == st.st_size and entry["mtime_ns"] == st.st_mtime_ns:
+        if (entry and entry["size"] == st.st_size and entry["mtime_ns"] == st.st_mtime_ns
+                and entry.get("extractor", EXTRACTOR_VERSION) == EXTRACTOR_VERSION):  # read by today's extractor
             files[name] = entry
             unchanged.add(name)
         else:
