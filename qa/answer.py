@@ -19,7 +19,8 @@ from .language import Identified
 from .question import AnalysedQuestion, analyse_question
 from .retrieval import question_language
 from .scoring import AnswerSettings  # re-exported: the settings are imported from here
-from .scoring import Scored, conflicting_value, is_content, partial_match, pronoun_antecedent, score_sentences, window_terms
+from .scoring import Scored, rules_of, conflicting_value, is_content, partial_match, pronoun_antecedent, score_sentences, window_terms
+from .span import short_answer
 from .types import Answer, Citation, Hit, Quote, quotes_text
 
 _ANCHOR = re.compile(r"\d+(?:[.,]\d+)?|\b[A-Z][A-Za-z]*[A-Z]\w*|\b[A-Z]\w{2,}")
@@ -39,13 +40,19 @@ def compose_answer(
     scored = score_sentences(store, asked, qvec, hits, settings, context)
     if not scored:
         return Answer(question, None, [], hits, 0.0, _join(note, "no readable sentence in the retrieved passages"))
-    conf = confidence(store, asked, scored[0], settings)
-    if conf < settings.min_confidence:
-        reason = f"the documents do not seem to answer this (confidence {conf:.2f} < {settings.min_confidence:.2f})"
-        return Answer(question, None, [], hits, conf, _join(note, reason))
     chosen = _with_antecedent(store, _pick(store, scored, settings), asked)
     citations, quotes = _cite(store, chosen, [s.sid for s in scored], asked.language, settings)
-    return Answer(question, quotes_text(quotes), citations, hits, conf, note, quotes)
+    languages = {c.source: rules_of(store.language_of(c.source)) for c in citations}
+    short = short_answer(asked, quotes, citations, languages)
+    conf = confidence(store, asked, scored[0], settings)
+    unstated = asked.asks_fact and short is None
+    if unstated:
+        # "How much did the conference cost?" over sentences about the conference that state no amount
+        conf *= settings.unstated_fact_factor
+    if conf < settings.min_confidence:
+        why = f"confidence {conf:.2f} < {settings.min_confidence:.2f}"
+        return Answer(question, None, [], hits, conf, _join(note, _refusal(store, asked, scored, why, unstated)))
+    return Answer(question, quotes_text(quotes), citations, hits, conf, note, quotes, short)
 
 
 def confidence(store: Store, question: AnalysedQuestion, best: Scored, settings: AnswerSettings) -> float:
@@ -62,6 +69,26 @@ def confidence(store: Store, question: AnalysedQuestion, best: Scored, settings:
         # "Who will host the eleventh conference?" answered by a sentence about the tenth.
         conf *= settings.conflict_factor
     return conf
+
+
+def _refusal(store: Store, asked: AnalysedQuestion, scored: list[Scored], why: str, kind_missing: bool = False) -> str:
+    """Why the answer abstains: what the documents mention but not the kind of fact asked for, when that is so."""
+    top = scored[:3]
+    mentioned = _mentioned(asked, frozenset().union(*(s.covered for s in top)), store.language_of(store.sentences[top[0].sid].source))
+    lacking = kind_missing or not any(s.typed >= 1.0 and s.covered for s in top)
+    if asked.kind and mentioned and lacking:
+        return f"the documents mention {mentioned} but not the {_KIND_NAMES[asked.kind]} asked for ({why})"
+    return f"the documents do not seem to answer this ({why})"
+
+
+_KIND_NAMES = {"money": "amount", "number": "number", "date": "date", "person": "person", "place": "place"}
+
+
+def _mentioned(question: AnalysedQuestion, covered: frozenset[str], lang: str) -> str:
+    """The question's words that the best sentence holds, as the question wrote them ("Securex exhibition")."""
+    rules = rules_of(lang)
+    said = [m.group() for m in re.finditer(r"[^\W_][\w'’-]*", question.text) if set(terms(m.group(), rules)) & covered]
+    return " ".join(dict.fromkeys(said))
 
 
 def anchors(text: str) -> set[str]:

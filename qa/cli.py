@@ -283,6 +283,24 @@ def _share_text(value) -> str:
     return "–" if value is None else f"{value:.3f}"
 
 
+@cli.command("near-topic")
+@click.argument("testset", type=click.Path(dir_okay=False))
+@click.option("--corpus", default="corpus", show_default=True, type=click.Path(file_okay=False), help="The test set's corpus folder.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder to write corpus/ and questions.jsonl into.")
+@click.option("--sample", default=150, show_default=True, type=click.IntRange(1), help="Questions made near-topic.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the sample.")
+def near_topic_command(testset, corpus, out_dir, sample, seed):
+    """Make a near-topic test set from TESTSET: SAMPLE questions lose their answer sentences from a copy of the corpus.
+
+    Then `qa eval OUT/questions.jsonl --corpus OUT/corpus --index DIR` measures abstention on those
+    questions (about their documents, but answered nowhere) and false abstention on the rest.
+    """
+    from .evaluation.near_topic import make_near_topic_set
+
+    made = make_near_topic_set(testset, corpus, out_dir, sample, seed)
+    click.echo(f"{made.near_topic} near-topic questions and {made.answerable} answerable ones in {made.questions}; corpus in {made.corpus}")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: runs the CLI, turning errors into one line on stderr and exit status 1."""
     try:
@@ -312,3 +330,4 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+

@@ -117,6 +117,18 @@ class Quote:
     citations: tuple[int, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Short:
+    """The short answer inside a quote (a name, an amount, a date): `text == file text[start:end]`, inside the
+    sentence of citation number `citation`."""
+
+    text: str
+    source: str
+    start: int
+    end: int
+    citation: int
+
+
 def quotes_text(quotes: list[Quote]) -> str | None:
     """The answer as one line: each quote followed by its markers, `sentence [1][2] sentence [3]`."""
     if not quotes:
@@ -136,6 +148,7 @@ class Answer:
     confidence: float = 0.0
     reason: str | None = None  # why it abstained, or a note such as a truncated question
     quotes: list[Quote] = field(default_factory=list)  # empty when abstained
+    short: Short | None = None  # the span that answers, when the question asks for a name, amount, date...
 
     @property
     def answered(self) -> bool:

@@ -102,6 +102,7 @@ def highlight_is_visible(pg) -> bool:
 def test_question_citation_and_source_view(page):
     reply = ask(page, "Who is the first deputy chairman of the State Security Service?")
     assert "Botir Tursunov" in reply.inner_text()
+    assert "Botir Tursunov" in reply.locator(".qa-answer strong").first.inner_text()  # the short answer, in bold
     markers = reply.locator(".qa-answer p a.qa-cite")
     assert markers.first.inner_text() == "[1]"
     card = page.locator("#qa-sources .qa-card").first
@@ -110,6 +111,7 @@ def test_question_citation_and_source_view(page):
 
     highlighted = open_citation(page, markers.first)
     assert "First Deputy Chairman of the State Security Service" in highlighted
+    assert "Botir Tursunov" in page.locator("#qa-viewer mark strong").inner_text()  # stronger than its sentence
     assert "000_ae18acf054cccfff.txt" in page.locator("#qa-viewer .qa-doc-head").inner_text()
     page.wait_for_function("() => document.querySelector('#qa-viewer .qa-doc').scrollTop > 0")
     assert highlight_is_visible(page)  # the cited sentence is far down the file: it was scrolled to

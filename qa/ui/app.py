@@ -15,7 +15,7 @@ from ..formats.cache import ExtractCache
 from ..followup import resolve_conversation
 from ..pipeline import QA, check_question
 from .render import (
-    CSS, parse_cite_href, render_document, render_passages, render_question, render_reply, render_sources, render_update,
+    CSS, cite_strong, parse_cite_href, render_document, render_passages, render_question, render_reply, render_sources, render_update,
     render_viewer_placeholder, reply_text,
 )
 
@@ -101,7 +101,8 @@ def build(bot: QA, examples: list[str] | None = None) -> gr.Blocks:
 
     def show_source(evt: gr.EventData):
         try:
-            cited = parse_cite_href((evt._data or {}).get("href"))
+            href = (evt._data or {}).get("href")
+            cited = parse_cite_href(href)
             if cited is None:
                 raise QAError("that link does not name a document of the corpus")
             source, start, end = cited
@@ -113,8 +114,8 @@ def build(bot: QA, examples: list[str] | None = None) -> gr.Blocks:
                 hl, png = cited_page(bot.corpus_dir, source, start, end, files, cache)
                 boxes = [((x0 / hl.width), (hl.height - y1) / hl.height, (x1 - x0) / hl.width, (y1 - y0) / hl.height)
                          for x0, y0, x1, y1 in hl.boxes]
-            return render_document(doc, start, end, files[source].get("sha256"), location=location, page_png=png,
-                                   page_boxes=boxes)
+            return render_document(doc, start, end, files[source].get("sha256"), strong=cite_strong(href),
+                                   location=location, page_png=png, page_boxes=boxes)
         except Exception as err:
             raise gr.Error(readable(err), title="Cannot show this source") from None
 
