@@ -213,3 +213,27 @@ def test_encrypted_pdf_says_it_needs_a_password():
     pdf.multi_cell(0, 6, GOLD)
     with pytest.raises(PdfError, match="password-protected"):
         extract_pdf(bytes(pdf.output()))
+
+
+def test_a_rotated_page_is_highlighted_where_the_sentence_is_shown():
+    import io
+
+    from PIL import Image
+
+    source = paragraphs_pdf([FILLER * 3, GOLD, FILLER * 3])
+    doc = pdfium.PdfDocument(source)
+    doc[0].set_rotation(90)  # shown turned a quarter clockwise: the lines run downwards
+    buf = io.BytesIO()
+    doc.save(buf)
+    rotated = buf.getvalue()
+    e = extract_pdf(rotated)
+    start = e.text.index(GOLD)
+    hl = highlight(rotated, e, start, start + len(GOLD))
+    (left, top, width, height), = hl.areas
+    assert height > 5 * width  # a vertical strip, as the sentence is shown
+    image = Image.open(io.BytesIO(render_highlight(rotated, hl))).convert("RGB")
+    assert image.width > image.height  # rendered as shown, landscape
+    r, g, b = image.getpixel((int((left + width / 2) * image.width), int((top + height / 2) * image.height)))
+    assert r > 200 and g > 150 and b < 200
+    # the same span on the unrotated page: the same PDF char boxes
+    assert highlight(source, extract_pdf(source), start, start + len(GOLD)).boxes == hl.boxes

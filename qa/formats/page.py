@@ -12,17 +12,20 @@ SCALE = 1.5  # rendered pixels per PDF point: 893 x 1263 for an A4 page
 FILL = (255, 214, 10, 110)
 EDGE = (230, 120, 0, 255)
 
-Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in PDF points, y growing upwards from the bottom
+Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in PDF points of the upright page, y growing upwards
+Area = tuple[float, float, float, float]  # left, top, width, height as fractions of the page as shown
 
 
 @dataclass(frozen=True, slots=True)
 class PageHighlight:
-    """The boxes of a span on one page: one box per line of text it covers."""
+    """The boxes of a span on one page: one box per line of text it covers, in the page's own coordinates
+    (PDFium's char boxes), and the same as areas of the page as it is shown (rotation and crop box applied)."""
 
     page: int  # 1-based
-    width: float
+    width: float  # of the page as shown, in points
     height: float
     boxes: tuple[Box, ...]
+    areas: tuple[Area, ...]
 
 
 def page_of(extracted: Extracted, start: int) -> PdfPage | None:
@@ -42,17 +45,25 @@ def highlight(data: bytes, extracted: Extracted, start: int, end: int) -> PageHi
     if page is None:
         raise ValueError(f"characters {start}-{end} are on no page")
     lo, hi = max(start, page.start), min(end, page.end)
-    if page.ocr:
-        boxes = [w[2:] for w in page.words if w[0] < hi and w[1] > lo]
-    else:
-        boxes = _char_boxes(data, page, lo, hi)
-    return PageHighlight(page.number, page.width, page.height, tuple(_lines(boxes)))
+    if page.ocr:  # OCR boxes were read off the page as shown: the areas follow from the page's size
+        boxes = _lines([w[2:] for w in page.words if w[0] < hi and w[1] > lo])
+        areas = [(x0 / page.width, (page.height - y1) / page.height, (x1 - x0) / page.width, (y1 - y0) / page.height)
+                 for x0, y0, x1, y1 in boxes]
+        return PageHighlight(page.number, page.width, page.height, tuple(boxes), tuple(areas))
+    return _text_highlight(data, page, lo, hi)
 
 
-def _char_boxes(data: bytes, page: PdfPage, lo: int, hi: int) -> list[Box]:
+def _text_highlight(data: bytes, page: PdfPage, lo: int, hi: int) -> PageHighlight:
+    """The PDF's own char boxes of [lo, hi), merged by line, and where PDFium shows them on the rendered page."""
+    import ctypes
+
+    import pypdfium2.raw as raw
+
     doc = open_pdf(data)
     try:
         pdf_page = doc[page.number - 1]
+        rotation = pdf_page.get_rotation()
+        pdf_page.set_rotation(0)  # the char indices are those of the upright page (qa.formats.pdf reads it so)
         tp = pdf_page.get_textpage()
         boxes = []
         for offset, index, length in page.runs:
@@ -62,8 +73,21 @@ def _char_boxes(data: bytes, page: PdfPage, lo: int, hi: int) -> list[Box]:
                 if x1 > x0 and y1 > y0:
                     boxes.append((x0, y0, x1, y1))
         tp.close()
+        pdf_page.set_rotation(rotation)  # where the boxes are shown: on the page as it is turned
+        boxes = _lines(boxes)
+        size = 1_000_000  # device units of the page as rendered, for PDFium's page-to-device mapping
+        dx, dy = ctypes.c_int(), ctypes.c_int()
+        areas = []
+        for x0, y0, x1, y1 in boxes:
+            corners = []
+            for x, y in ((x0, y0), (x1, y1)):
+                raw.FPDF_PageToDevice(pdf_page.raw, 0, 0, size, size, 0, x, y, ctypes.byref(dx), ctypes.byref(dy))
+                corners.append((dx.value / size, dy.value / size))
+            (ax, ay), (bx, by) = corners
+            areas.append((min(ax, bx), min(ay, by), abs(bx - ax), abs(by - ay)))
+        width, height = pdf_page.get_size()
         pdf_page.close()
-        return boxes
+        return PageHighlight(page.number, width, height, tuple(boxes), tuple(areas))
     finally:
         doc.close()
 
@@ -96,8 +120,9 @@ def render_highlight(data: bytes, hl: PageHighlight, scale: float = SCALE) -> by
     layer = Image.new("RGBA", image.size, (0, 0, 0, 0))
     draw = ImageDraw.Draw(layer)
     pad = 1.5
-    for x0, y0, x1, y1 in hl.boxes:
-        box = ((x0 - pad) * scale, (hl.height - y1 - pad) * scale, (x1 + pad) * scale, (hl.height - y0 + pad) * scale)
+    w, h = image.size
+    for left, top, width, height in hl.areas:
+        box = (left * w - pad * scale, top * h - pad * scale, (left + width) * w + pad * scale, (top + height) * h + pad * scale)
         draw.rectangle(box, fill=FILL, outline=EDGE, width=2)
     out = io.BytesIO()
     Image.alpha_composite(image, layer).convert("RGB").save(out, format="PNG", optimize=False)

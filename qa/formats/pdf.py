@@ -82,10 +82,16 @@ def extract_pdf(data: bytes, on_page: PageProgress | None = None, ocr=None) -> E
         ocr_words: dict[int, list | None] = {}  # the pages without a text layer: their OCR words, or None
         for i in range(n):
             page = doc[i]
-            sizes.append(page.get_size())
+            rotation = page.get_rotation()
+            if rotation:  # read the text upright: PDFium orders a turned page's chars by how it is shown
+                page.set_rotation(0)  # (in memory only; the char boxes are the same)
+            size = page.get_size()
             lines = _page_lines(page)
             if sum(len(l.chars) for l in lines) < MIN_TEXT_CHARS:
+                page.set_rotation(rotation)  # a scan is read as it is shown, and its boxes are of the page shown
+                size = page.get_size()
                 ocr_words[i] = ocr.read_page(page) if ocr.available() else None
+            sizes.append(size)
             pages.append(lines)
             page.close()
             if on_page:

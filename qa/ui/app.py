@@ -112,8 +112,7 @@ def build(bot: QA, examples: list[str] | None = None) -> gr.Blocks:
             png, boxes = None, ()
             if doc.format == "pdf" and doc.text[start:end].strip():
                 hl, png = cited_page(bot.corpus_dir, source, start, end, files, cache)
-                boxes = [((x0 / hl.width), (hl.height - y1) / hl.height, (x1 - x0) / hl.width, (y1 - y0) / hl.height)
-                         for x0, y0, x1, y1 in hl.boxes]
+                boxes = hl.areas
             return render_document(doc, start, end, files[source].get("sha256"), strong=cite_strong(href),
                                    location=location, page_png=png, page_boxes=boxes)
         except Exception as err:
