@@ -37,7 +37,7 @@ BAD = {
     "saved-page.pdf": (lambda: b"<!DOCTYPE html><html><body><p>Hello</p></body></html>", "it is an HTML page: rename it to .html"),
     "broken.docx": (lambda: docx_bytes([("paragraph", "x")])[:300], "damaged Word file"),
     "really-a-pdf.txt": (lambda: paragraphs_pdf(["x"]), "named as text but it is a PDF"),
-    "deep.html": (lambda: ("<html><body>" + "<div>" * 50000 + "Deep." + "</div>" * 50000 + "</body></html>").encode(),
+    "deep.html": (lambda: ("<html><body>" + "<div>" * 3000 + "Deep." + "</div>" * 3000 + "</body></html>").encode(),
                   "nested too deeply"),
     "empty.html": (lambda: b"<html><body><nav>Menu</nav><script>var x = 1;</script></body></html>", "no text found"),
 }
@@ -146,7 +146,10 @@ def test_an_unchanged_pdf_is_not_read_again_and_a_changed_one_is(tmp_path, monke
 
 
 def test_qa_index_prints_each_reason_and_the_ocr_note(mixed, capsys, tmp_path):
+    import shutil
+
     bot, _ = mixed
+    shutil.copytree(bot.index_dir / "extracted", tmp_path / "idx" / "extracted")  # a new index; the scan is not OCRed again
     try:
         main(["index", "--corpus", str(bot.corpus_dir), "--index", str(tmp_path / "idx"), "--model", "hashing-256", "-q"])
     except SystemExit as exit_:
