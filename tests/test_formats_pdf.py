@@ -237,3 +237,20 @@ def test_a_rotated_page_is_highlighted_where_the_sentence_is_shown():
     assert r > 200 and g > 150 and b < 200
     # the same span on the unrotated page: the same PDF char boxes
     assert highlight(source, extract_pdf(source), start, start + len(GOLD)).boxes == hl.boxes
+
+
+def test_a_poster_sized_page_is_rendered_at_a_bounded_size():
+    import io
+
+    from fpdf import FPDF
+    from PIL import Image
+
+    pdf = FPDF(unit="pt", format=(5000, 3000))
+    pdf.add_page()
+    pdf.set_font("helvetica", size=40)
+    pdf.multi_cell(0, 50, GOLD)
+    data = bytes(pdf.output())
+    e = extract_pdf(data)
+    hl = highlight(data, e, 0, len(GOLD))
+    image = Image.open(io.BytesIO(render_highlight(data, hl)))
+    assert max(image.size) == 2000 and image.size[1] == 1200

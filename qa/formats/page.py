@@ -9,6 +9,7 @@ from .extracted import Extracted, PdfPage
 from .pdf import open_pdf
 
 SCALE = 1.5  # rendered pixels per PDF point: 893 x 1263 for an A4 page
+MAX_SIDE_PX = 2000  # the longest side of a rendered page, whatever its size in points
 FILL = (255, 214, 10, 110)
 EDGE = (230, 120, 0, 255)
 
@@ -113,6 +114,7 @@ def render_highlight(data: bytes, hl: PageHighlight, scale: float = SCALE) -> by
     doc = open_pdf(data)
     try:
         page = doc[hl.page - 1]
+        scale = min(scale, MAX_SIDE_PX / max(page.get_size()))  # a poster-sized page is not rendered poster-sized
         image = page.render(scale=scale).to_pil().convert("RGBA")
         page.close()
     finally:
