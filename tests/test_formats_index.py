@@ -31,7 +31,18 @@ def encrypted_pdf() -> bytes:
     return bytes(pdf.output())
 
 
+def pageless_pdf() -> bytes:
+    import io
+
+    import pypdfium2 as pdfium
+
+    buf = io.BytesIO()
+    pdfium.PdfDocument.new().save(buf)
+    return buf.getvalue()
+
+
 BAD = {
+    "pageless.pdf": (pageless_pdf, "not a valid PDF"),  # PDFium refuses a PDF of no pages
     "locked.pdf": (encrypted_pdf, "password-protected"),
     "broken.pdf": (lambda: b"%PDF-1.7\n" + bytes(range(256)) * 20, "not a valid PDF"),
     "saved-page.pdf": (lambda: b"<!DOCTYPE html><html><body><p>Hello</p></body></html>", "it is an HTML page: rename it to .html"),
