@@ -254,3 +254,22 @@ def test_a_poster_sized_page_is_rendered_at_a_bounded_size():
     hl = highlight(data, e, 0, len(GOLD))
     image = Image.open(io.BytesIO(render_highlight(data, hl)))
     assert max(image.size) == 2000 and image.size[1] == 1200
+
+
+def test_the_reason_is_the_files_own_not_left_over_from_the_file_before():
+    """PDFium's last error is process-wide: a damaged PDF read after an encrypted one must not be called encrypted."""
+    import io
+
+    from tests.makedocs import new_pdf
+
+    pdf = new_pdf()
+    pdf.set_encryption(owner_password="owner", user_password="secret")
+    pdf.add_page()
+    pdf.multi_cell(0, 6, GOLD)
+    locked = bytes(pdf.output())
+    buf = io.BytesIO()
+    pdfium.PdfDocument.new().save(buf)  # no pages: PDFium will not open it
+    for data, reason in ((locked, "password-protected"), (buf.getvalue(), "not a valid PDF"),
+                         (locked, "password-protected"), (b"%PDF-1.4\n" + bytes(500), "not a valid PDF")):
+        with pytest.raises(PdfError, match=reason):
+            extract_pdf(data)

@@ -59,11 +59,12 @@ def open_pdf(data: bytes):
     try:
         return pdfium.PdfDocument(data)
     except pdfium.PdfiumError as err:
-        message = str(err).lower()
-        if "password" in message:
+        # PDFium's error code is process-wide and may be left over from an earlier file: the file's own
+        # /Encrypt entry says whether it is encrypted.
+        if re.search(rb"/Encrypt\s*(\d+\s+\d+\s+R|<<)", data):
+            if "security" in str(err).lower():
+                raise PdfError("a PDF protected by a security handler this reader does not support") from None
             raise PdfError("a password-protected (encrypted) PDF: save a copy without a password to index it") from None
-        if "security" in message:
-            raise PdfError("a PDF protected by a security handler this reader does not support") from None
         raise PdfError("not a valid PDF (damaged or incomplete file)") from None
 
 
