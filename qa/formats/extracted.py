@@ -22,7 +22,7 @@ def check_zip(data: bytes, what: str) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             if sum(i.file_size for i in z.infolist()) > MAX_UNZIPPED_BYTES:
-                raise UnreadableError(f"{what} that would inflate to over {MAX_UNZIPPED_BYTES // 2**20} MB: not read")
+                raise UnreadableError(f"a {what} that would inflate to over {MAX_UNZIPPED_BYTES // 2**20} MB: not read")
             bad = z.testzip()
             if bad is not None:
                 raise UnreadableError(f"a damaged {what} (its part {bad!r} is corrupt)")
