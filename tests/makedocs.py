@@ -202,3 +202,31 @@ def epub_bytes(title: str, chapters: list[tuple[str, str]]) -> bytes:
                    '<dc:identifier id="id">test-book</dc:identifier><dc:language>en</dc:language></metadata>'
                    f"<manifest>{''.join(items)}</manifest><spine>{''.join(refs)}</spine></package>")
     return buf.getvalue()
+
+
+def interleaved_columns_pdf(left: str, right: str) -> bytes:
+    """Two columns written line by line across the page (left line 1, right line 1, left line 2...), as some
+    generators write them: PDFium then reads each baseline as one line running over the gutter."""
+    pdf = new_pdf()
+    pdf.add_page()
+    width = (pdf.w - pdf.l_margin - pdf.r_margin - 10) / 2
+
+    def wrap(text: str) -> list[str]:
+        lines, line = [], ""
+        for word in text.split():
+            candidate = f"{line} {word}".strip()
+            if pdf.get_string_width(candidate) <= width - 2:
+                line = candidate
+            else:
+                lines.append(line)
+                line = word
+        return [*lines, line]
+
+    left_lines, right_lines = wrap(left), wrap(right)
+    top = pdf.get_y() + 6
+    for i in range(max(len(left_lines), len(right_lines))):
+        if i < len(left_lines):
+            pdf.text(pdf.l_margin, top + 6 * i, left_lines[i])
+        if i < len(right_lines):
+            pdf.text(pdf.l_margin + width + 10, top + 6 * i, right_lines[i])
+    return bytes(pdf.output())

@@ -7,7 +7,9 @@ import pytest
 from qa.formats import ocr
 from qa.formats.pdf import PdfError, extract_pdf
 from qa.formats.page import highlight, render_highlight
-from tests.makedocs import hyphenated_pdf, paragraphs_pdf, scanned_pdf, table_pdf, two_column_pdf
+from tests.makedocs import (
+    hyphenated_pdf, interleaved_columns_pdf, paragraphs_pdf, scanned_pdf, table_pdf, two_column_pdf,
+)
 
 FILLER = (
     "The commission met in Geneva to review the safety of the northern reactors, and after a long debate it agreed "
@@ -98,6 +100,21 @@ def test_two_columns_are_read_column_by_column():
     assert e.text.index("left column opens") < e.text.index("ends the left column") < e.text.index("right column takes")
     assert FILLER.strip() in e.text  # a paragraph's lines are joined inside its column, not across
     assert e.text.count(FILLER.strip()) == 2
+
+
+def test_columns_written_line_by_line_across_the_page_are_read_column_by_column():
+    left = ("The left column tells of the harbour, where the fishing boats come in at dawn and the nets are mended "
+            "by the old men who have worked there for fifty years or more.")
+    right = ("The right column tells of the hills, where the shepherds keep their flocks through the summer and "
+             "bring them down to the valley before the first snow falls.")
+    data = interleaved_columns_pdf(left, right)
+    assert "where The right column" in pdfium.PdfDocument(data)[0].get_textpage().get_text_range()  # joined by PDFium
+    e = extract_pdf(data)
+    assert e.text == f"{left}\n\n{right}"
+    start = e.text.index(right)
+    hl = highlight(data, e, start, start + len(right))
+    assert covered(pdf_word_boxes(data, 1, "shepherds"), hl.boxes)
+    assert all(box[0] > hl.width / 2 - 10 for box in hl.boxes)  # all in the right column
 
 
 def test_table_cells_are_text_one_row_a_line():

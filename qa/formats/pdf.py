@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..types import Block
 from .extracted import Extracted, PageProgress, PdfPage, UnreadableError
@@ -38,6 +38,7 @@ class _Line:
     y1: float  # top
     first_word: float  # width of the first word
     tabular: bool  # has gaps wider than a few spaces (table cells, tab stops)
+    raw: list = field(default_factory=list, repr=False)  # (char, PDFium index, box) as read, to split the line
 
     @property
     def text(self) -> str:
@@ -87,7 +88,7 @@ def extract_pdf(data: bytes, on_page: PageProgress | None = None, ocr=None) -> E
             if rotation:  # read the text upright: PDFium orders a turned page's chars by how it is shown
                 page.set_rotation(0)  # (in memory only; the char boxes are the same)
             size = page.get_size()
-            lines = _page_lines(page)
+            lines = _columns(_page_lines(page))
             if sum(len(l.chars) for l in lines) < MIN_TEXT_CHARS:
                 page.set_rotation(rotation)  # a scan is read as it is shown, and its boxes are of the page shown
                 size = page.get_size()
@@ -167,7 +168,67 @@ def _close_line(current: list, lines: list[_Line]) -> None:
         if prev_right is not None and box[0] - prev_right > 1.5 * height:
             gaps = True
         prev_right = box[2]
-    lines.append(_Line([(c[0], c[1], c[2][0], c[2][2]) for c in current], x0, y0, x1, y1, first_word, gaps))
+    lines.append(_Line([(c[0], c[1], c[2][0], c[2][2]) for c in current], x0, y0, x1, y1, first_word, gaps,
+                       list(current)))
+
+
+MIN_COLUMN_LINES = 3  # lines cut by one gutter before their halves are read as columns
+MIN_COLUMN_CHARS = 25  # average chars of a line's part on each side: prose, not table cells
+
+
+def _columns(lines: list[_Line]) -> list[_Line]:
+    """Lines that run across a column gutter (PDFium joins text of two columns on one baseline when the PDF
+    writes them line by line) split at it, and each run of such lines read column by column.
+
+    A gutter is a gap wider than a few spaces at the same place in at least MIN_COLUMN_LINES lines whose
+    parts on both sides are prose (MIN_COLUMN_CHARS on average); table rows, whose cells are short, stay rows.
+    """
+    gaps: list[tuple[int, float, float]] = []  # (line, gap left, gap right)
+    for k, line in enumerate(lines):
+        prev = None
+        for ch, _, box in line.raw:
+            if ch.isspace():
+                continue
+            if prev is not None and box[0] - prev > 1.5 * line.height:
+                gaps.append((k, prev, box[0]))
+            prev = box[2]
+    best = None
+    for _, left, right in gaps:
+        middle = (left + right) / 2
+        cut = {k: (a, b) for k, a, b in gaps if a < middle < b}
+        if len(cut) >= MIN_COLUMN_LINES and (best is None or len(cut) > len(best[1])):
+            best = (middle, cut)
+    if best is None:
+        return lines
+    gutter, cut = best
+    halves = {}
+    for k in cut:
+        raw = lines[k].raw
+        parts: list[_Line] = []
+        _close_line([c for c in raw if (c[2][0] + c[2][2]) / 2 < gutter], parts)
+        _close_line([c for c in raw if (c[2][0] + c[2][2]) / 2 >= gutter], parts)
+        if len(parts) == 2:
+            halves[k] = parts
+    if len(halves) < MIN_COLUMN_LINES or min(
+        sum(len(h[side].chars) for h in halves.values()) / len(halves) for side in (0, 1)
+    ) < MIN_COLUMN_CHARS:
+        return lines
+    out: list[_Line] = []
+    left: list[_Line] = []
+    right: list[_Line] = []
+    for k, line in enumerate(lines):
+        if k in halves:
+            left.append(halves[k][0])
+            right.append(halves[k][1])
+        elif left and line.x1 <= gutter:
+            left.append(line)  # a short last line of the left column
+        elif left and line.x0 >= gutter:
+            right.append(line)
+        else:
+            out += left + right
+            left, right = [], []
+            out.append(line)
+    return out + left + right
 
 
 def _key(line: _Line) -> str:
