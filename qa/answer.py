@@ -12,6 +12,7 @@ import re
 
 import numpy as np
 
+from .formats import locate
 from .index import Store
 from .lexical import fold, terms, words
 from .language import Identified
@@ -196,7 +197,8 @@ def _cite(
         first = len(citations) + 1
         for sid in witnesses:
             s = store.sentences[sid]
-            citations.append(Citation(len(citations) + 1, s.source, s.start, s.end, s.line, s.text))
+            where = locate(store.manifest["files"].get(s.source, {}).get("blocks"), s.start, s.line)
+            citations.append(Citation(len(citations) + 1, s.source, s.start, s.end, s.line, s.text, where))
         quotes.append(Quote(store.sentences[witnesses[0]].text, tuple(range(first, len(citations) + 1))))
     return citations, quotes
 

@@ -22,7 +22,7 @@ def _qa(corpus: str, index: str, model: str | None, quiet: bool = False):
 def corpus_options(f):
     f = click.option("--model", default=None, help="multilingual-e5-small (packaged, the default), all-MiniLM-L6-v2 (packaged, English only), or a sentence-transformers model name or folder [default: the index's model, else multilingual-e5-small]")(f)
     f = click.option("--index", "index", default=DEFAULTS["index"], show_default=True, help="Index folder.")(f)
-    f = click.option("--corpus", default=DEFAULTS["corpus"], show_default=True, help="Folder of .txt/.md documents.")(f)
+    f = click.option("--corpus", default=DEFAULTS["corpus"], show_default=True, help="Folder of documents (.txt, .md, .pdf, .html, .docx, .odt, .epub).")(f)
     return f
 
 
@@ -37,6 +37,8 @@ def describe_update(report, store) -> str:
 def echo_skipped(report) -> None:
     for s in report.skipped:
         click.echo(f"warning: skipped {s.source}: {s.reason}", err=True)
+    for n in report.notes:
+        click.echo(f"note: {n.source}: {n.text}", err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

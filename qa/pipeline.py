@@ -12,6 +12,9 @@ import numpy as np
 
 from .answer import AnswerSettings, compose_answer
 from .chunking import ChunkSettings
+from .documents import cited_page
+from .formats import locate
+from .formats.cache import ExtractCache
 from .embedding import BACKENDS, Embedder
 from .models import DEFAULT_MODEL, FORMER_DEFAULT_MODEL, make_embedder
 from . import facts
@@ -20,7 +23,7 @@ from .errors import ModelError, QuestionError, SettingsError
 from .index import IndexSettings, ProgressFn, Store, UpdateReport, load_current, open_index, read_manifest
 from .retrieval import RetrievalSettings, question_language, retrieve
 from .saved_settings import saved_threshold, with_threshold
-from .types import Answer, Hit
+from .types import Answer, Citation, Hit
 
 MAX_QUESTION_CHARS = 10_000  # a cheap first cut, above what the model can read (its window is counted next)
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
@@ -71,6 +74,16 @@ def fit_question(q: Question, embedder: Embedder, given: int | None = None) -> Q
         f"({given or len(q.text)} characters given)"
     )
     return Question(text, note)
+
+
+def _located(store, hits: list[Hit]) -> list[Hit]:
+    """Hits of PDF, HTML or Word files with the page, heading or paragraph where they start."""
+    files = store.manifest["files"]
+    return [
+        replace(h, location=locate(files[h.source]["blocks"], h.start, h.line))
+        if files.get(h.source, {}).get("blocks") else h
+        for h in hits
+    ]
 
 
 class QA:
@@ -222,7 +235,15 @@ class QA:
         q = self._check(question)
         store = self.store
         qvec = self._encode(q.text) if self.retrieval_settings.method != "lexical" else None
-        return retrieve(store, q.text, qvec, k, self.retrieval_settings)
+        return _located(store, retrieve(store, q.text, qvec, k, self.retrieval_settings))
+
+    def render_page(self, citation: Citation) -> bytes:
+        """The PDF page a citation stands on, rendered as PNG with the cited sentence's boxes highlighted."""
+        store = self._store  # the index in use, else the one on disk: no model is loaded to show a page
+        manifest = store.manifest if store is not None else read_manifest(self.index_dir) or {}
+        _, png = cited_page(self.corpus_dir, citation.source, citation.start, citation.end,
+                            manifest.get("files", {}), ExtractCache(self.index_dir))
+        return png
 
     def answer(self, question: str, k: int = 5, context: str | None = None) -> Answer:
         """An extractive answer with citations, or `text=None` when the documents do not hold it.
@@ -241,4 +262,4 @@ class QA:
         # The conversation finds the passages; the question itself picks the sentence.
         own = self._encode(q.text) if context else qvec
         ans = compose_answer(store, q.text, own, hits, self.answer_settings, note=q.note, context=context, language=language)
-        return replace(ans, hits=ans.hits[:k]) if len(ans.hits) > k else ans
+        return replace(ans, hits=_located(store, ans.hits[:k]))

@@ -19,13 +19,19 @@ def snippet(text: str, n: int = SNIPPET_CHARS) -> str:
     return flat[: cut if cut > n // 2 else n].rstrip() + "…"
 
 
+def hit_label(h: Hit) -> str:
+    """Where a passage stands: `notes.txt:12`, `report.pdf, page 3`."""
+    return f"{h.source}, {h.location}" if h.location else f"{h.source}:{h.line}"
+
+
 def closest_passages(ans: Answer, n: int = CLOSEST) -> list[Hit]:
     """The passages to offer when the documents do not answer: the best retrieved ones that are prose, at most n."""
     return [h for h in ans.hits if is_prose(h.text)][:n]
 
 
 def format_reply(ans: Answer, closest: int = CLOSEST) -> str:
-    """The short answer (if any) and the quoted sentences with their [n] markers, then the numbered sources `[1] file.txt:LINE` (and a note
+    """The short answer (if any) and the quoted sentences with their [n] markers, then the numbered sources
+    `[1] file.txt:LINE` or `[2] report.pdf, page 3` (and a note
     if there is one); or, when it abstained, that the documents do not answer, why, and the closest passages."""
     lines: list[str] = []
     if not ans.answered:
@@ -35,11 +41,11 @@ def format_reply(ans: Answer, closest: int = CLOSEST) -> str:
         offered = closest_passages(ans, closest)
         if offered:
             lines += ["", "Closest passages:"]
-            lines += [f"- {h.source}:{h.line}  {snippet(h.text, CLOSEST_CHARS)}" for h in offered]
+            lines += [f"- {hit_label(h)}  {snippet(h.text, CLOSEST_CHARS)}" for h in offered]
         return "\n".join(lines)
     quoted = quotes_text(ans.quotes) or ""
     lines += [f"{ans.short.text} — {quoted}" if ans.short else quoted, ""]
-    lines += [f"[{c.number}] {c.source}:{c.line}" for c in ans.citations]
+    lines += [f"[{c.number}] {c.label}" for c in ans.citations]
     if ans.reason:
         lines += ["", f"note: {ans.reason}"]
     return "\n".join(lines)

@@ -9,7 +9,9 @@ PACKAGE = Path(__file__).resolve().parent.parent / "qa"
 # The floors of docs/architecture.md, lowest first; a module may import its own floor and the floors below.
 FLOORS = [
     {"qa.types", "qa.errors", "qa.jsonfile", "qa.progress", "qa.language", "qa.lexical", "qa.facts"},
-    {"qa.corpus", "qa.documents"},
+    {"qa.corpus", "qa.documents", "qa.formats", "qa.formats.extracted", "qa.formats.sniff",
+     "qa.formats.cache", "qa.formats.pdf", "qa.formats.ocr", "qa.formats.html", "qa.formats.docx", "qa.formats.page",
+     "qa.formats.odt", "qa.formats.epub"},
     {"qa.chunking"},
     {"qa.embedding", "qa.onnx", "qa.e5", "qa.e5_convert", "qa.e5_onnx", "qa.models", "qa.index", "qa.index.vectors", "qa.index.manifest",
      "qa.index.store", "qa.index.lock", "qa.index.diff", "qa.index.update"},

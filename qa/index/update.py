@@ -12,7 +12,8 @@ from ..chunking import ChunkSettings, split_document
 from ..corpus import list_files
 from ..embedding import Embedder
 from ..errors import CorpusError, IndexStoreError
-from ..types import Document, Sentence, Skipped
+from ..formats.cache import ExtractCache
+from ..types import Document, Note, Sentence, Skipped
 from .diff import CorpusDiff, diff_corpus
 from .lock import index_lock
 from .manifest import incompatibility, new_manifest, read_manifest, write_manifest
@@ -45,6 +46,7 @@ class UpdateReport:
     skipped: list[Skipped] = field(default_factory=list)
     rebuilt: bool = False
     reason: str | None = None  # why everything was rebuilt
+    notes: list[Note] = field(default_factory=list)  # about the files read this time: pages OCRed, pages without text
 
     @property
     def touched(self) -> bool:
@@ -87,9 +89,11 @@ def _update(corpus_dir, index_dir, paths, embedder, settings, progress, rebuild,
         old, reason = None, "rebuild asked for"
     else:
         old, reason = _previous(index_dir, embedder.name, settings, index_settings)
-    diff = diff_corpus(corpus_dir, paths, old.manifest.get("files", {}) if old is not None else {})
+    cache = ExtractCache(index_dir)
+    diff = diff_corpus(corpus_dir, paths, old.manifest.get("files", {}) if old is not None else {}, cache, progress)
     if old is not None and not diff.docs and not diff.removed and kinds_match(old, index_settings):
-        return _record_files(old, diff, index_dir), UpdateReport(unchanged=len(diff.unchanged), skipped=diff.skipped)
+        return _record_files(old, diff, index_dir), UpdateReport(unchanged=len(diff.unchanged), skipped=diff.skipped,
+                                                                 notes=diff.notes)
 
     store = _assemble(old, diff, embedder, settings, progress, index_settings, model_chosen)
     try:
@@ -97,6 +101,7 @@ def _update(corpus_dir, index_dir, paths, embedder, settings, progress, rebuild,
     except OSError as err:  # disk full, permissions: the previous index is untouched
         raise unwritable(index_dir, err) from None
     clean_leftovers(index_dir, store.version)
+    cache.prune({e["sha256"] for e in diff.files.values()})
     store = replace(store, path=index_dir / store.version)
     return store, _report(diff, rebuilt=old is None, reason=reason)
 
@@ -136,6 +141,7 @@ def _report(diff: CorpusDiff, rebuilt: bool, reason: str | None) -> UpdateReport
         skipped=diff.skipped,
         rebuilt=rebuilt,
         reason=reason if rebuilt else None,
+        notes=diff.notes,
     )
 
 

@@ -8,8 +8,9 @@ it into a request for that span of that corpus file, which is served only if the
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import base64
 import re
+from collections.abc import Callable, Sequence
 from html import escape
 from urllib.parse import quote, unquote
 
@@ -48,6 +49,12 @@ CSS = """
 .qa-hits td, .qa-hits th { border-top: 1px solid var(--border-color-primary); padding: 0.35em; vertical-align: top; text-align: left; }
 .qa-hits .qa-passage { font-size: 1em; }
 .qa-num { white-space: nowrap; font-variant-numeric: tabular-nums; }
+.qa-pdf { display: flex; flex-wrap: wrap; gap: 0.6em; align-items: flex-start; }
+.qa-pdf > .qa-page-box { flex: 1 1 22em; max-height: 36em; overflow: auto; border: 1px solid var(--border-color-primary); border-radius: 0.3em; }
+.qa-pdf > .qa-doc { flex: 1 1 16em; }
+.qa-page-wrap { position: relative; line-height: 0; }
+.qa-page { width: 100%; height: auto; display: block; }
+.qa-page-hit { position: absolute; pointer-events: none; }
 """
 
 
@@ -83,24 +90,32 @@ def parse_cite_href(href: str) -> tuple[str, int, int] | None:
     return unquote(source), int(start), int(end)
 
 
-def _link(source: str, start: int, end: int, line: int, text: str, strong: tuple[int, int] | None = None) -> str:
-    """An <a> that opens `source` at [start, end) (with `strong` inside it in bold); `text` is already HTML."""
+def _link(source: str, start: int, end: int, where: str, text: str, strong: tuple[int, int] | None = None) -> str:
+    """An <a> that opens `source` at [start, end) (with `strong` inside it in bold); `text` is already HTML;
+    `where` ("line 12", "page 3") is its title."""
     return (
         f'<a class="qa-cite" href="{escape(cite_href(source, start, end, strong))}" '
-        f'title="{escape(source)}, line {int(line)}">{text}</a>'
+        f'title="{escape(source)}, {escape(where)}">{text}</a>'
     )
+
+
+def place(c: Citation) -> str:
+    """Where a citation stands, for a person: `notes.txt, line 12`, `report.pdf, page 3`, `page.html, § "Heading"`."""
+    return f"{c.source}, {c.location or f'line {c.line}'}"
 
 
 def citation_link(c: Citation, label: str | None = None, short: Short | None = None) -> str:
     """A link that opens the cited sentence in its document (the short answer in it stronger, when it is this
     citation's); `[n]` unless `label` is given."""
     strong = (short.start, short.end) if short is not None and short.citation == c.number else None
-    return _link(c.source, c.start, c.end, c.line, escape(label) if label is not None else f"[{c.number}]", strong)
+    return _link(c.source, c.start, c.end, c.location or f"line {c.line}",
+                 escape(label) if label is not None else f"[{c.number}]", strong)
 
 
 def passage_link(h: Hit, label: str | None = None) -> str:
     """A link that opens a retrieved passage in its document."""
-    return _link(h.source, h.start, h.end, h.line, escape(label if label is not None else f"{h.source}, line {h.line}"))
+    where = h.location or f"line {h.line}"
+    return _link(h.source, h.start, h.end, where, escape(label if label is not None else f"{h.source}, {where}"))
 
 
 def _flat(text: str) -> str:
@@ -151,7 +166,7 @@ def render_reply(ans: Answer, resolution: Resolution | None = None, closest: int
             out.append(f'<span class="qa-sentence">{_with_short(sentence, group, ans.short)}</span>')
             out.append("".join(citation_link(c, short=ans.short) for c in group) + " ")
         out.append("</p>")
-        refs = " · ".join(citation_link(c, f"[{c.number}] {c.source}, line {c.line}", ans.short) for c in ans.citations)
+        refs = " · ".join(citation_link(c, f"[{c.number}] {place(c)}", ans.short) for c in ans.citations)
         out.append(f'<div class="qa-refs">Sources: {refs}</div>')
         if ans.reason:
             out.append(f'<div class="qa-note">Note: {escape(ans.reason)}</div>')
@@ -216,7 +231,7 @@ def render_sources(ans: Answer | None, read: ReadFn | None = None, closest: int 
     for c in ans.citations:
         context, offset = citation_context(c, ans.hits, read)
         out.append('<div class="qa-card" data-qa-card="%d">' % c.number)
-        out.append(f'<div class="qa-card-head">{citation_link(c, f"[{c.number}] {c.source}, line {c.line}")}</div>')
+        out.append(f'<div class="qa-card-head">{citation_link(c, f"[{c.number}] {place(c)}")}</div>')
         out.append(f'<div class="qa-passage">{_mark(context, [(c.start - offset, c.end - offset)])}</div></div>')
     out.append("</div>")
     return "".join(out)
@@ -257,9 +272,26 @@ def _window(text: str, start: int, end: int, limit: int) -> tuple[int, int]:
 
 def render_document(doc: Document, start: int | None = None, end: int | None = None,
                     indexed_sha256: str | None = None, max_chars: int = MAX_DOCUMENT_CHARS,
-                    strong: tuple[int, int] | None = None) -> str:
+                    strong: tuple[int, int] | None = None, location: str | None = None,
+                    page_png: bytes | None = None, page_boxes: Sequence[tuple[float, float, float, float]] = ()) -> str:
     """A whole corpus file with line numbers and the span [start, end) highlighted (first mark has id qa-hit),
-    and `strong` (the short answer) inside it highlighted more."""
+    and `strong` (the short answer) inside it highlighted more.
+
+    For an extracted document, `location` names where the span stands ("page 3"); `page_png` is the PDF page
+    with the span highlighted, shown beside the extracted text, and `page_boxes` (left, top, width, height as
+    fractions of the page) mark where the highlight stands on it, for scrolling to it.
+    """
+    page = ""
+    if page_png is not None:
+        src = "data:image/png;base64," + base64.b64encode(page_png).decode("ascii")
+        alt = f"{doc.source}, {location or 'the cited page'}, with the cited sentence highlighted"
+        hits = "".join(
+            f'<span class="qa-page-hit" style="left:{100 * x:.3f}%;top:{100 * y:.3f}%;width:{100 * w:.3f}%;'
+            f'height:{100 * h:.3f}%"></span>'
+            for x, y, w, h in page_boxes
+        )
+        page = (f'<div class="qa-page-box"><div class="qa-page-wrap"><img class="qa-page" src="{src}" '
+                f'alt="{escape(alt)}">{hits}</div></div>')
     text = doc.text
     ok = isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)
     notes: list[str] = []
@@ -294,10 +326,15 @@ def render_document(doc: Document, start: int | None = None, end: int | None = N
         if nl < 0:
             break
         pos = nl + 1
-    where = f", line {hit_line}" if hit_line else ""
-    head = f'<div class="qa-doc-head"><strong>{escape(doc.source)}</strong>{where}</div>'
+    where = f", {location}" if location and ok else f", line {hit_line}" if hit_line else ""
+    head = f'<div class="qa-doc-head"><strong>{escape(doc.source)}</strong>{escape(where)}</div>'
+    if doc.format != "text":
+        notes.insert(0, f"The text extracted from this {doc.format.upper()} file; line numbers count its lines.")
     note = "".join(f'<div class="qa-note">{escape(n)}</div>' for n in notes)
-    return f'<div class="qa-source">{head}{note}<div class="qa-doc">{"".join(rows)}</div></div>'
+    body = f'<div class="qa-doc">{"".join(rows)}</div>'
+    if page:
+        body = f'<div class="qa-pdf">{page}{body}</div>'
+    return f'<div class="qa-source">{head}{note}{body}</div>'
 
 
 def _strong_in(marked: str, offset: int, strong: tuple[int, int] | None) -> str:
@@ -323,6 +360,10 @@ def render_update(report: UpdateReport, files: int, passages: int) -> str:
         line += " Skipped: " + "; ".join(f"{s.source} ({s.reason})" for s in report.skipped[:5])
         if len(report.skipped) > 5:
             line += f" and {len(report.skipped) - 5} more"
+    if report.notes:
+        line += " Notes: " + "; ".join(f"{n.source} ({n.text})" for n in report.notes[:5])
+        if len(report.notes) > 5:
+            line += f" and {len(report.notes) - 5} more"
     return line
 
 
