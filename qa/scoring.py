@@ -18,7 +18,7 @@ import numpy as np
 from .errors import SettingsError
 from .index import Store
 from .language import UNDETERMINED
-from .lexical import fold, terms, word_count, words
+from .lexical import terms, word_count, words
 from .facts import find_facts, holds_kind
 from .question import AnalysedQuestion, named_value
 from .types import Hit

@@ -1,5 +1,3 @@
-from pathlib import Path
-
 import pytest
 
 from qa.corpus import LineIndex, decode, list_files, load_corpus, read_document

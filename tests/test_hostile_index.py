@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from qa import QA, CorpusError, IndexStoreError, ModelError
+from qa import QA, CorpusError, IndexStoreError
 from qa.cli import cli, main
 from qa.embedding import HashingEmbedder
 from qa.index import FORMAT_VERSION, MANIFEST, load_current, read_manifest
