@@ -136,6 +136,21 @@ def _currency_names(lang: str | None) -> tuple[frozenset[str], tuple[str, ...], 
     return frozenset(names), tuple(sorted(stems)), frozenset(codes)
 
 
+@lru_cache(maxsize=None)
+def _spaceless_currency(lang: str | None) -> re.Pattern[str]:
+    """Currency names written without spaces (Chinese, Japanese: "美元", "欧元", "日元"), as one pattern."""
+    from babel import Locale, UnknownLocaleError
+
+    names = {"元", "圆", "圓"}
+    for code in {"zh", "ja", *([lang] if lang else [])}:
+        try:
+            locale = Locale.parse(code)
+        except (UnknownLocaleError, ValueError, TypeError):
+            continue
+        names |= {n for iso, n in locale.currencies.items() if not iso.startswith("X") and n and all(_is_spaceless(c) for c in n)}
+    return re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
+
+
 def _is_currency(word: str, lang: str | None, written: str = "") -> bool:
     """Whether a word (folded; `written` as in the text) names a currency: a name, an inflected one, or an ISO
     code in capitals ("USD"; "cup" is a cup, "CUP" the Cuban peso)."""
@@ -329,9 +344,15 @@ def _numbers(text: str, lang: str | None) -> list[Fact]:
     for start, end in sorted(spans):
         if start < taken_to:
             continue  # a scale word already joined to the number before it
-        # a Chinese scale sign right after digits: "500万", "3亿"
+        # a Chinese scale sign right after digits, a counter, a currency: "500万", "3亿美元", "35件", "24 次"
         while end < len(text) and text[end] in _HAN_SCALE:
             end += 1
+        gap = 1 if text[end : end + 1] == " " else 0
+        currency = _spaceless_currency(lang).match(text, end + gap)
+        if currency:
+            end = currency.end()
+        elif text[end + gap : end + gap + 1] in _HAN_COUNTERS and text[end + gap : end + gap + 1] and text[start].isdigit():
+            end += gap + 1
         # join a scale word or a percent word that follows: "2.5 million", "40 per cent"
         i = _next_word(toks, starts, text, end)
         while i is not None:
@@ -343,7 +364,7 @@ def _numbers(text: str, lang: str | None) -> list[Fact]:
                 break
             i = _next_word(toks, starts, text, end)
         end = _unit_after(text, end, lang)
-        kind = MONEY if _money_beside(text, toks, starts, start, end, lang) else NUMBER
+        kind = MONEY if currency or _money_beside(text, toks, starts, start, end, lang) else NUMBER
         if kind == MONEY:
             start, end = _with_currency(text, toks, starts, start, end, lang)
         out.append(_fact(kind, text, start, end))

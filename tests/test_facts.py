@@ -61,6 +61,10 @@ def test_numbers_ranks_and_percentages():
     assert (RANK, "17th") in kinds("The 17th exhibition opens.", "en")
     assert all(k != NUMBER for k, _ in kinds("一些买家感到沮丧。", "zh"))  # 一 alone is "a", not a number
     assert (NUMBER, "٣٥") in kinds("حضر ٣٥ وفدا.", "ar")  # digits of any script
+    assert (NUMBER, "35件") in kinds("大约有35件乐器借给了博物馆。", "zh")  # with its counter
+    assert (NUMBER, "24 次") in kinds("黑豹队有 24 次拦截。", "zh")
+    assert (MONEY, "2.3亿美元") in kinds("哈佛减持了2.3亿美元的股份。", "zh")  # CLDR's Chinese name of the dollar
+
 
 
 def test_times_counts_in_words_and_currency_codes():
