@@ -15,7 +15,7 @@ from .chunking import ChunkSettings
 from .embedding import BACKENDS, Embedder
 from .models import DEFAULT_MODEL, FORMER_DEFAULT_MODEL, make_embedder
 from .errors import ModelError, QuestionError, SettingsError
-from .index import IndexSettings, ProgressFn, Store, UpdateReport, load_current, open_index, read_manifest
+from .index import IndexSettings, ProgressFn, Store, UpdateReport, backend_for, load_current, open_index, read_manifest
 from .retrieval import RetrievalSettings, question_language, retrieve
 from .saved_settings import saved_threshold, with_threshold
 from .types import Answer, Hit
@@ -90,9 +90,15 @@ class QA:
         index: IndexSettings | None = None,
         backend: str | None = None,
         progress: ProgressFn | None = None,
+        store: str | None = None,
     ):
         self.corpus_dir = Path(corpus_dir)
         self.index_dir = Path(index_dir)
+        # where the index lives: "faiss" (files in index_dir), "milvus://PATH.db" (Milvus Lite),
+        # "milvus+http://HOST:19530" (a Milvus server); None: where the index's manifest says, else FAISS
+        self.store_location = store
+        if store is not None:
+            backend_for(store)  # a malformed location fails here, before anything is read
         self._model = model
         if backend is not None and backend not in BACKENDS:
             raise SettingsError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
@@ -146,7 +152,7 @@ class QA:
 
         For a quick start (e.g. after an interrupted build): answer at once, then call `refresh()`.
         """
-        store = load_current(self.index_dir, self.embedder.name, self.chunk_settings)
+        store = load_current(self.index_dir, self.embedder.name, self.chunk_settings, self.store_location)
         if store is None:
             return False
         with self._lock:
@@ -184,6 +190,7 @@ class QA:
                 index_settings=self.index_settings,
                 # recorded in the manifest: an index of the default model (not named) follows the default
                 model_chosen=self._model is not None or self._model_from_index,
+                store=self.store_location,
             )
             self._store = store  # one reference swap: answers in flight keep the version they started with
             self.last_update = report
