@@ -20,6 +20,7 @@ Milvus and are fetched by id when answering needs them.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import urllib.parse
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import IndexStoreError, SettingsError
+from ..errors import IndexStoreError, SettingsError, StoreUnreachableError
 from ..jsonfile import write_json
 from ..language import UNDETERMINED
 from ..lexical import terms
@@ -41,6 +42,7 @@ SCHEMES = ("milvus://", "milvus+http://", "milvus+https://")
 LEXICAL = ("own", "milvus")
 CONNECT_TIMEOUT = 10.0  # seconds to reach a server before saying it is unreachable
 BATCH = 1000  # rows a request inserts or fetches
+PAGE = 8192  # keys a request reads when a version is opened (Milvus answers at most 16,384 rows a query)
 MAX_TEXT = 65535  # bytes a VARCHAR field holds
 NO_TERMS = {2**32 - 2: 1e-9}  # a passage without terms: Milvus stores no empty sparse vector; no question holds this id
 PENDING = "milvus-pending.json"  # the collections a full build is creating, until its manifest names them
@@ -91,6 +93,7 @@ def parse_location(location: str) -> MilvusLocation:
 
 def connect(where: MilvusLocation):
     """A client of the Milvus at `where` (one per URI in this process); IndexStoreError when it cannot be reached."""
+    _quiet_logs()
     with _clients_lock:
         client = _clients.get(where.uri)
         if client is not None:
@@ -110,27 +113,77 @@ def connect(where: MilvusLocation):
         return client
 
 
-def _unreachable(where: MilvusLocation, err: Exception) -> IndexStoreError:
+def disconnect(where: MilvusLocation) -> None:
+    """Close this process's client of `where`; for Milvus Lite, stop its server and free the .db for another process."""
+    with _clients_lock:
+        client = _clients.pop(where.uri, None)
+    if client is not None:
+        try:
+            client.close()
+        except Exception:
+            pass
+    if where.lite:
+        try:
+            from milvus_lite.server_manager import server_manager_instance
+        except ImportError:
+            return
+        server_manager_instance.release_server(where.uri)
+
+
+class _DropNoise(logging.Filter):
+    """Drop log records that say nothing to our user: Milvus Lite gives no session time to query iterators (the
+    client's own clock is used, as wanted), and a .db locked by another process is reported by our own error."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        msg = record.getMessage()
+        return "failed to get mvccTs" not in msg and "Failed to start MilvusLite server" not in msg
+
+
+def _quiet_logs() -> None:
+    for name in ("pymilvus.client.iterator.query_iterator", "milvus_lite.server_manager"):
+        log = logging.getLogger(name)
+        if not any(isinstance(f, _DropNoise) for f in log.filters):
+            log.addFilter(_DropNoise())
+
+
+def _unreachable(where: MilvusLocation, err: Exception) -> StoreUnreachableError:
     detail = " ".join(str(err).split())[:300]
     if where.lite:
-        return IndexStoreError(
+        return StoreUnreachableError(
             f"cannot open the Milvus Lite database {where.uri} ({type(err).__name__}: {detail}): Milvus Lite serves one "
             f"process at a time; to share it, run `milvus-lite server --data-dir {where.uri}` and use --store milvus+http://..."
         )
-    return IndexStoreError(
+    return StoreUnreachableError(
         f"cannot reach Milvus at {where.uri} ({type(err).__name__}: {detail}): start the server or check --store"
     )
 
 
+def _forget(where: MilvusLocation) -> None:
+    """Drop this process's client of `where` after a failed request: the next request connects afresh (a client
+    whose server went away does not come back by itself when it returns)."""
+    with _clients_lock:
+        client = _clients.pop(where.uri, None)
+    if client is not None and not where.lite:
+        try:
+            client.close()
+        except Exception:
+            pass
+
+
 def _call(where: MilvusLocation, what: str, fn, *args, **kwargs):
-    """A request to Milvus; its failure as an IndexStoreError naming the server and what was being done."""
+    """A request to Milvus; its failure as a StoreUnreachableError naming the server and what was being done.
+
+    `fn` is a method name of the client (looked up on this process's current client) or a callable."""
     try:
+        if isinstance(fn, str):
+            fn = getattr(connect(where), fn)
         return fn(*args, **kwargs)
     except IndexStoreError:
         raise
     except Exception as err:
+        _forget(where)
         detail = " ".join(str(err).split())[:300]
-        raise IndexStoreError(f"Milvus at {where.uri} failed to {what} ({type(err).__name__}: {detail})") from err
+        raise StoreUnreachableError(f"Milvus at {where.uri} failed to {what} ({type(err).__name__}: {detail})") from err
 
 
 @dataclass(frozen=True)
@@ -167,7 +220,6 @@ class MilvusSearch:
     """Search in the two collections of one version; Milvus primary keys mapped to Store ids and back."""
 
     where: MilvusLocation
-    client: object
     names: dict  # "passages" | "sentences" -> collection name
     pks: dict  # table -> the live rows' primary keys, ascending: the Store id is the position
     stale: dict  # table -> primary keys of rows that are not live (deleted by the next update)
@@ -190,6 +242,18 @@ class MilvusSearch:
         pos = np.minimum(pos, max(len(pks) - 1, 0))
         return [(int(p), float(h["distance"])) for h, p, key in zip(hits, pos, keys) if len(pks) and pks[p] == key]
 
+    def _ask(self, table: str, method: str, *args, **kwargs):
+        """A search or fetch in a collection; a collection a restarted server holds released is loaded, then asked again."""
+        name = self.names[table]
+        what = f"{'fetch vectors from' if method == 'get' else method} {name}"
+        try:
+            return _call(self.where, what, method, name, *args, **kwargs)
+        except StoreUnreachableError as err:
+            if "load" not in str(err.__cause__).lower():
+                raise
+            _call(self.where, f"load {name}", "load_collection", name)
+            return _call(self.where, what, method, name, *args, **kwargs)
+
     def _limit(self, table: str, k: int) -> int:
         # rows that are not live take places in Milvus's answer: ask for as many more
         return max(1, min(k + len(self.stale[table]), 16384))
@@ -197,10 +261,9 @@ class MilvusSearch:
     def dense(self, table: str, qvec: np.ndarray, k: int) -> list[tuple[int, float]]:
         if not len(self.pks[table]) or k < 1:
             return []
-        res = _call(
-            self.where, f"search {self.names[table]}", self.client.search, self.names[table],
-            data=[np.asarray(qvec, dtype=np.float32).ravel().tolist()], anns_field="vector", limit=self._limit(table, k),
-            search_params={"metric_type": "IP", "params": self.params}, output_fields=[],
+        res = self._ask(
+            table, "search", data=[np.asarray(qvec, dtype=np.float32).ravel().tolist()], anns_field="vector", limit=self._limit(table, k),
+            search_params={"metric_type": "IP", "params": self.params}, output_fields=["id"],
         )
         return self._ids(table, res[0])[:k]
 
@@ -216,11 +279,14 @@ class MilvusSearch:
             if not vec:
                 return []
             data, field_name, metric = [vec], "terms", "IP"
-        res = _call(
-            self.where, f"search {self.names['passages']}", self.client.search, self.names["passages"], data=data,
-            anns_field=field_name, limit=self._limit("passages", k), search_params={"metric_type": metric}, output_fields=[],
+        res = self._ask(
+            "passages", "search", data=data,
+            anns_field=field_name, limit=self._limit("passages", k), search_params={"metric_type": metric}, output_fields=["id"],
         )
-        return [(i, s) for i, s in self._ids("passages", res[0]) if s > 0][:k]
+        found = self._ids("passages", res[0])
+        if self.lexical_mode == "milvus":
+            found = [(i, abs(s)) for i, s in found]  # Milvus Lite gives BM25 as a distance (negated score)
+        return [(i, s) for i, s in found if s > 0][:k]
 
     def document_frequency(self, term_ids: list[int]) -> list[int]:
         return self.lex.document_frequency(term_ids)
@@ -235,8 +301,7 @@ class MilvusSearch:
         unique = sorted(set(keys))
         for at in range(0, len(unique), BATCH):
             chunk = unique[at:at + BATCH]
-            rows = _call(self.where, f"fetch vectors from {self.names[table]}", self.client.get, self.names[table],
-                         ids=chunk, output_fields=["vector"])
+            rows = self._ask(table, "get", ids=chunk, output_fields=["vector"])
             found.update((int(r["id"]), r["vector"]) for r in rows)
         missing = [k for k in unique if k not in found]
         if missing:
@@ -287,8 +352,9 @@ class MilvusBackend:
         dim = int(manifest.get("dim", -1))
         for table in ("passages", "sentences"):
             self._check_collection(client, names[table], dim)
-        prow, pstale, pmax = self._live_rows(client, names["passages"], rows_of, PASSAGE_FIELDS)
-        srow, sstale, smax = self._live_rows(client, names["sentences"], rows_of, SENTENCE_FIELDS)
+        below = {t: int((st.get("next") or {}).get(t, 0)) for t in ("passages", "sentences")}
+        prow, pstale, pmax = self._live_rows(client, names["passages"], rows_of, PASSAGE_FIELDS, below["passages"])
+        srow, sstale, smax = self._live_rows(client, names["sentences"], rows_of, SENTENCE_FIELDS, below["sentences"])
         ppk = np.array([r["id"] for r in prow], dtype=np.int64)
         spk = np.array([r["id"] for r in srow], dtype=np.int64)
         passages = [Passage(r["source"], r["start"], r["end"], r["line"], r["text"]) for r in prow]
@@ -302,42 +368,43 @@ class MilvusBackend:
                 f"the index in {index_dir} is inconsistent: the manifest counts {manifest.get('passages')} passages and "
                 f"{manifest.get('sentences')} sentences, Milvus at {self.where.uri} holds {len(passages)} and {len(sentences)} live"
             )
-        next_ids = {"passages": max(pmax + 1, int(st.get("next", {}).get("passages", 0))),
-                    "sentences": max(smax + 1, int(st.get("next", {}).get("sentences", 0)))}
+        next_ids = {"passages": max(pmax + 1, below["passages"]), "sentences": max(smax + 1, below["sentences"])}
         search = self._search(client, names, {"passages": ppk, "sentences": spk},
                               {"passages": pstale, "sentences": sstale}, lexicon, dim, next_ids, index_settings)
         return _store(manifest, passages, sentences, ranges, search, data)
 
     def _search(self, client, names, pks, stale, lexicon, dim, next_ids, index_settings) -> MilvusSearch:
-        return MilvusSearch(self.where, client, names, pks, stale, lexicon, self.where.lexical, dim, next_ids,
+        return MilvusSearch(self.where, names, pks, stale, lexicon, self.where.lexical, dim, next_ids,
                             {"ef": index_settings.hnsw_ef, "nprobe": index_settings.ivf_probe})
 
     def _check_collection(self, client, name: str, dim: int) -> None:
         """IndexStoreError when the collection is missing or holds vectors of another dimension."""
-        if not _call(self.where, "list collections", client.has_collection, name):
+        if not _call(self.where, "list collections", "has_collection", name):
             raise IndexStoreError(f"the collection {name} is missing from Milvus at {self.where.uri}: run `qa index` to rebuild it")
-        got = _vector_dim(_call(self.where, f"describe {name}", client.describe_collection, name))
+        got = _vector_dim(_call(self.where, f"describe {name}", "describe_collection", name))
         if got != dim:
             raise IndexStoreError(
                 f"the collection {name} in Milvus at {self.where.uri} holds vectors of dimension {got}, the index's model "
                 f"gives {dim}: it belongs to another index; name another collection (?collection=NAME) or rebuild"
             )
+        _call(self.where, f"load {name}", "load_collection", name)  # a restarted Milvus holds it released
 
-    def _live_rows(self, client, name: str, rows_of: dict, fields: list[str]):
-        """The rows the manifest names (by file and tag), ascending by key; the keys of the others; the largest key."""
-        live, stale, top = [], [], -1
-        it = _call(self.where, f"read {name}", client.query_iterator, name, batch_size=BATCH * 4, filter="id >= 0",
-                   output_fields=fields)
-        try:
-            while True:
-                batch = _call(self.where, f"read {name}", it.next)
-                if not batch:
-                    break
-                for r in batch:
-                    top = max(top, int(r["id"]))
-                    (live if rows_of.get(r["source"]) == r["tag"] else stale).append(r)
-        finally:
-            it.close()
+    def _live_rows(self, client, name: str, rows_of: dict, fields: list[str], below: int):
+        """The rows the manifest names (by file and tag), ascending by key; the keys of the others; the largest key.
+
+        Read page by page of keys: every key below `below` (the manifest's next key), then on while pages past it
+        hold rows (an interrupted write leaves its rows at the keys just past it).
+        """
+        live, stale, top, at = [], [], -1, 0
+        while True:
+            page = _call(self.where, f"read {name}", "query", name, filter=f"id >= {at} and id < {at + PAGE}",
+                         output_fields=fields, limit=PAGE)
+            for r in page:
+                top = max(top, int(r["id"]))
+                (live if rows_of.get(r["source"]) == r["tag"] else stale).append(r)
+            at += PAGE
+            if at >= below and not page:
+                break
         live.sort(key=lambda r: r["id"])
         return live, np.array(sorted(int(r["id"]) for r in stale), dtype=np.int64), top
 
@@ -358,7 +425,7 @@ class MilvusBackend:
                 self._check_collection(client, names[table], dim)
                 stale = old.search.stale[table]  # rows no version names any more: gone now
                 for at in range(0, len(stale), BATCH * 10):
-                    _call(self.where, f"delete from {names[table]}", client.delete, names[table],
+                    _call(self.where, f"delete from {names[table]}", "delete", names[table],
                           ids=[int(i) for i in stale[at:at + BATCH * 10]])
             lexicon = old.search.lexicon
             removed = [p for p in old.passages if p.source not in keep]
@@ -392,11 +459,11 @@ class MilvusBackend:
         done = 0
         for table, rows in (("passages", prows), ("sentences", srows)):
             for at in range(0, len(rows), BATCH):
-                _call(self.where, f"insert into {names[table]}", client.insert, names[table], rows[at:at + BATCH])
+                _call(self.where, f"insert into {names[table]}", "insert", names[table], rows[at:at + BATCH])
                 done += len(rows[at:at + BATCH])
                 if progress:
                     progress("writing to Milvus", done, total)
-            _call(self.where, f"flush {names[table]}", client.flush, names[table])
+            _call(self.where, f"flush {names[table]}", "flush", names[table])
         rows_of.update({p.source: tag for p in new.passages})
         next_ids = {"passages": p0 + len(prows), "sentences": s0 + len(srows)}
         manifest["store"] = {
@@ -413,7 +480,8 @@ class MilvusBackend:
             (index_dir / PENDING).unlink(missing_ok=True)
             gone = (replaced or {}).get("store")
             if isinstance(gone, dict) and gone.get("uri") == self.where.uri and isinstance(gone.get("names"), dict):
-                self._drop(client, [n for n in gone["names"].values() if n not in names.values()])  # the replaced version's
+                # the replaced version's collections (one that now holds another dimension is not ours any more)
+                self._drop(client, [n for n in gone["names"].values() if n not in names.values()], replaced.get("dim"))
         return self._assembled(manifest, kept_store, keep, new, names, (p0, s0), lexicon, dim, index_settings, data, client)
 
     def _assembled(self, manifest, old, keep, new, names, bases, lexicon, dim, index_settings, data, client) -> Store:
@@ -446,8 +514,8 @@ class MilvusBackend:
     def _create(self, client, name: str, table: str, dim: int, kind: str) -> None:
         from pymilvus import DataType, Function, FunctionType, MilvusClient
 
-        if _call(self.where, "list collections", client.has_collection, name):
-            _call(self.where, f"drop {name}", client.drop_collection, name)  # left by a build killed before its switch
+        if _call(self.where, "list collections", "has_collection", name):
+            _call(self.where, f"drop {name}", "drop_collection", name)  # left by a build killed before its switch
         schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
         schema.add_field("id", DataType.INT64, is_primary=True)
         schema.add_field("source", DataType.VARCHAR, max_length=4096)
@@ -472,14 +540,18 @@ class MilvusBackend:
             schema.add_function(Function(name="bm25", function_type=FunctionType.BM25, input_field_names=["text"],
                                          output_field_names=["bm25"]))
             index.add_index(field_name="bm25", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
-        _call(self.where, f"create {name}", client.create_collection, name, schema=schema, index_params=index,
-              consistency_level="Strong")
-        _call(self.where, f"load {name}", client.load_collection, name)
+        _call(self.where, f"create {name}", "create_collection", name, schema=schema, consistency_level="Strong")
+        # sync=False: nothing to wait for on an empty collection (and Milvus Lite cannot report an index's progress)
+        _call(self.where, f"index {name}", "create_index", name, index, sync=False)
+        _call(self.where, f"load {name}", "load_collection", name)
 
-    def _drop(self, client, names) -> None:
+    def _drop(self, client, names, dim: int | None = None) -> None:
+        """Drop the collections (those of dimension `dim` only, when given)."""
         for name in names:
-            if _call(self.where, "list collections", client.has_collection, name):
-                _call(self.where, f"drop {name}", client.drop_collection, name)
+            if not _call(self.where, "list collections", "has_collection", name):
+                continue
+            if dim is None or _vector_dim(_call(self.where, f"describe {name}", "describe_collection", name)) == dim:
+                _call(self.where, f"drop {name}", "drop_collection", name)
 
     def _drop_pending(self, client, index_dir: Path) -> None:
         """Drop the collections a full build of this index created and never switched to (it was killed)."""

@@ -11,7 +11,7 @@ import numpy as np
 from ..chunking import ChunkSettings, split_document
 from ..corpus import list_files
 from ..embedding import Embedder
-from ..errors import CorpusError, IndexStoreError
+from ..errors import CorpusError, IndexStoreError, StoreUnreachableError
 from ..types import Document, Sentence, Skipped
 from .diff import CorpusDiff, diff_corpus
 from .lock import index_lock
@@ -139,6 +139,8 @@ def _previous(index_dir: Path, embedder_name: str, settings: ChunkSettings, inde
         if not backend.holds(manifest):
             return None, f"store changed from {_where(manifest)} to {backend.describe()}"
         return backend.load(index_dir, manifest, index_settings), None
+    except StoreUnreachableError:
+        raise  # the index may be whole: never rebuild it because its server is away
     except IndexStoreError as err:
         return None, f"{err}; rebuilding"
 
