@@ -6,6 +6,7 @@ import re
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -71,6 +72,11 @@ def fit_question(q: Question, embedder: Embedder, given: int | None = None) -> Q
     return Question(text, note)
 
 
+def _same(embedder: Embedder) -> Embedder:
+    """A Ray worker's copy of an embedder given as an object (it travels pickled)."""
+    return embedder
+
+
 class QA:
     """Question answering over a folder of documents: `QA("corpus", "embeddings").answer("...")`.
 
@@ -91,6 +97,8 @@ class QA:
         backend: str | None = None,
         progress: ProgressFn | None = None,
         store: str | None = None,
+        ray: str | None = None,
+        ray_workers: int | None = None,
     ):
         self.corpus_dir = Path(corpus_dir)
         self.index_dir = Path(index_dir)
@@ -99,11 +107,17 @@ class QA:
         self.store_location = store
         if store is not None:
             backend_for(store)  # a malformed location fails here, before anything is read
+        # embed through Ray Data: "local" (ray.init() on this machine) or a cluster's address; None: in this process
+        self.ray_address = ray
+        self.ray_workers = ray_workers
+        if ray_workers is not None and ray_workers < 1:
+            raise SettingsError(f"Ray workers must be at least 1, got {ray_workers}")
         self._model = model
         if backend is not None and backend not in BACKENDS:
             raise SettingsError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
         self._backend = backend  # torch | onnx | onnx-int8; None: what the index was built with, else torch
         self._embedder: Embedder | None = None
+        self._model_spec = model  # what the embedder was made from (a Ray worker makes its own from it)
         self.chunk_settings = chunk or ChunkSettings()
         self.retrieval_settings = retrieval or RetrievalSettings()
         self._answer_settings = answer
@@ -145,6 +159,7 @@ class QA:
                     model = model if self._model_from_index else DEFAULT_MODEL
                 # ONNX exports are cached beside the index (nothing can be downloaded; the export is made once).
                 self._embedder = make_embedder(model, self._backend, cache_dir=self.index_dir / "models")
+                self._model_spec = model
             return self._embedder
 
     def use_existing(self) -> bool:
@@ -179,7 +194,7 @@ class QA:
         `progress` reports this refresh instead of the QA's own `progress` (e.g. to a web page).
         """
         with self._lock, self._explain_model_errors():
-            embedder = self.embedder
+            embedder = self._indexing_embedder()
             store, report = open_index(
                 self.corpus_dir,
                 self.index_dir,
@@ -195,6 +210,18 @@ class QA:
             self._store = store  # one reference swap: answers in flight keep the version they started with
             self.last_update = report
             return report
+
+    def _indexing_embedder(self) -> Embedder:
+        """The embedder, or one that embeds through Ray Data workers each building the same model."""
+        embedder = self.embedder
+        if self.ray_address is None:
+            return embedder
+        from .index.ray_embed import RayEmbedder
+
+        spec = self._model_spec
+        make = partial(_same, spec) if isinstance(spec, Embedder) else partial(
+            make_embedder, spec, self._backend, self.index_dir.resolve() / "models")
+        return RayEmbedder(embedder, make, self.ray_address, self.ray_workers)
 
     def warm_up(self) -> None:
         """Open the index and load the model now, so that the first question does not wait for them."""

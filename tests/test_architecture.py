@@ -13,7 +13,7 @@ FLOORS = [
     {"qa.chunking"},
     {"qa.embedding", "qa.onnx", "qa.e5", "qa.e5_convert", "qa.e5_onnx", "qa.models", "qa.index", "qa.index.vectors", "qa.index.manifest",
      "qa.index.store", "qa.index.lock", "qa.index.diff", "qa.index.update", "qa.index.backends", "qa.index.faiss_store",
-     "qa.index.milvus_store", "qa.index.lexicon"},
+     "qa.index.milvus_store", "qa.index.lexicon", "qa.index.ray_embed"},
     {"qa.retrieval"},
     {"qa.question", "qa.scoring", "qa.answer", "qa.followup"},
     {"qa.pipeline", "qa.saved_settings", "qa.reply"},

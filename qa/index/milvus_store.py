@@ -101,7 +101,9 @@ def connect(where: MilvusLocation):
         try:
             from pymilvus import MilvusClient
         except ImportError:
-            raise IndexStoreError("the Milvus store needs pymilvus and milvus-lite: pip install 'pymilvus[milvus_lite]'") from None
+            raise IndexStoreError(
+                "the Milvus store needs pymilvus and milvus-lite: pip install 'pymilvus[milvus_lite]' (or this package's [scale] extra)"
+            ) from None
         try:
             if where.lite:
                 Path(where.uri).parent.mkdir(parents=True, exist_ok=True)
