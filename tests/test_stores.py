@@ -208,3 +208,30 @@ def test_an_index_is_reopened_in_the_store_its_manifest_names(corpus, tmp_path, 
     bot = QA(corpus, tmp_path / "idx", model=HashingEmbedder())  # no store given: the manifest's
     assert not bot.refresh().touched
     assert bot.store.engine == location.split(":")[0].split("+")[0]
+
+
+def test_both_stores_give_the_same_hits_and_answers_before_and_after_updates(corpus, tmp_path, lite_db):
+    """The seed corpus's kind of questions on FAISS and on Milvus Lite: the same passages, scores and answers."""
+    location = f"milvus://{lite_db}?collection=t{next(_names)}"
+    bots = {"faiss": QA(corpus, tmp_path / "f", model=HashingEmbedder(), store="faiss"),
+            "milvus": QA(corpus, tmp_path / "m", model=HashingEmbedder(), store=location)}
+    questions = ["What colour are bananas?", "Where do cherries grow?", "Which fruit is red and sweet?", "dates"]
+
+    def same():
+        for q in questions:
+            f, m = (bots[n].retrieve(q, k=5) for n in ("faiss", "milvus"))
+            assert [h.passage_id for h in f] == [h.passage_id for h in m], q
+            assert [h.score for h in f] == pytest.approx([h.score for h in m], rel=1e-4), q
+            assert bots["faiss"].answer(q).text == bots["milvus"].answer(q).text, q
+        f, m = bots["faiss"].store, bots["milvus"].store
+        assert f.bm25.vocab_dict.keys() - {""} == m.bm25.vocab_dict.keys()  # bm25s keeps an empty token of its own
+        terms_ = sorted(m.bm25.vocab_dict)
+        assert f.document_frequency([f.bm25.vocab_dict[t] for t in terms_]) == m.document_frequency([m.bm25.vocab_dict[t] for t in terms_])
+
+    same()
+    (corpus / "delta.txt").write_text("The delta file talks about dates. Dates are brown and sweet.\n")
+    (corpus / "alpha.txt").write_text("Apples are green or red. The alpha file talks about apples and pears.\n")
+    (corpus / "gamma.md").unlink()
+    for bot in bots.values():
+        bot.refresh()
+    same()

@@ -49,7 +49,7 @@ class Lexicon:
         ids = dict(self.ids)
         df = Counter(self.df)
         for toks in removed:
-            df.subtract(set(toks))
+            df.subtract({ids[t] for t in set(toks) if t in ids})
         for toks in added:
             for t in toks:
                 if t not in ids:
