@@ -133,12 +133,10 @@ def disconnect(where: MilvusLocation) -> None:
 
 
 class _DropNoise(logging.Filter):
-    """Drop log records that say nothing to our user: Milvus Lite gives no session time to query iterators (the
-    client's own clock is used, as wanted), and a .db locked by another process is reported by our own error."""
+    """Drop Milvus Lite's traceback of a .db locked by another process: our own error says it, and what to do."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        msg = record.getMessage()
-        return "failed to get mvccTs" not in msg and "Failed to start MilvusLite server" not in msg
+        return "Failed to start MilvusLite server" not in record.getMessage()
 
 
 def _quiet_logs() -> None:
@@ -350,13 +348,13 @@ class MilvusBackend:
             names, rows_of = dict(st["names"]), dict(st["rows"])
         except Exception as err:
             raise IndexStoreError(f"the index in {index_dir} is damaged ({type(err).__name__}: {err})") from err
-        client = connect(self.where)
+        connect(self.where)  # unreachable: say so now
         dim = int(manifest.get("dim", -1))
         for table in ("passages", "sentences"):
-            self._check_collection(client, names[table], dim)
+            self._check_collection(names[table], dim)
         below = {t: int((st.get("next") or {}).get(t, 0)) for t in ("passages", "sentences")}
-        prow, pstale, pmax = self._live_rows(client, names["passages"], rows_of, PASSAGE_FIELDS, below["passages"])
-        srow, sstale, smax = self._live_rows(client, names["sentences"], rows_of, SENTENCE_FIELDS, below["sentences"])
+        prow, pstale, pmax = self._live_rows(names["passages"], rows_of, PASSAGE_FIELDS, below["passages"])
+        srow, sstale, smax = self._live_rows(names["sentences"], rows_of, SENTENCE_FIELDS, below["sentences"])
         ppk = np.array([r["id"] for r in prow], dtype=np.int64)
         spk = np.array([r["id"] for r in srow], dtype=np.int64)
         passages = [Passage(r["source"], r["start"], r["end"], r["line"], r["text"]) for r in prow]
@@ -371,15 +369,15 @@ class MilvusBackend:
                 f"{manifest.get('sentences')} sentences, Milvus at {self.where.uri} holds {len(passages)} and {len(sentences)} live"
             )
         next_ids = {"passages": max(pmax + 1, below["passages"]), "sentences": max(smax + 1, below["sentences"])}
-        search = self._search(client, names, {"passages": ppk, "sentences": spk},
+        search = self._search(names, {"passages": ppk, "sentences": spk},
                               {"passages": pstale, "sentences": sstale}, lexicon, dim, next_ids, index_settings)
         return _store(manifest, passages, sentences, ranges, search, data)
 
-    def _search(self, client, names, pks, stale, lexicon, dim, next_ids, index_settings) -> MilvusSearch:
+    def _search(self, names, pks, stale, lexicon, dim, next_ids, index_settings) -> MilvusSearch:
         return MilvusSearch(self.where, names, pks, stale, lexicon, self.where.lexical, dim, next_ids,
                             {"ef": index_settings.hnsw_ef, "nprobe": index_settings.ivf_probe})
 
-    def _check_collection(self, client, name: str, dim: int) -> None:
+    def _check_collection(self, name: str, dim: int) -> None:
         """IndexStoreError when the collection is missing or holds vectors of another dimension."""
         if not _call(self.where, "list collections", "has_collection", name):
             raise IndexStoreError(f"the collection {name} is missing from Milvus at {self.where.uri}: run `qa index` to rebuild it")
@@ -391,7 +389,7 @@ class MilvusBackend:
             )
         _call(self.where, f"load {name}", "load_collection", name)  # a restarted Milvus holds it released
 
-    def _live_rows(self, client, name: str, rows_of: dict, fields: list[str], below: int):
+    def _live_rows(self, name: str, rows_of: dict, fields: list[str], below: int):
         """The rows the manifest names (by file and tag), ascending by key; the keys of the others; the largest key.
 
         Read page by page of keys: every key below `below` (the manifest's next key), then on while pages past it
@@ -415,7 +413,7 @@ class MilvusBackend:
     def write(self, index_dir: Path, old: Store | None, keep: set[str], manifest: dict, new: Records,
               index_settings: IndexSettings, progress=None, replaced: dict | None = None) -> Store:
         """Add the rows of `new` under the manifest's tag, keep those of `old`'s files in `keep`, then switch."""
-        client = connect(self.where)
+        connect(self.where)  # unreachable: say so before anything is written
         dim = int(manifest["dim"])
         tag = manifest["data"]
         same = old is not None and old.engine == "milvus" and self.holds(old.manifest)
@@ -424,7 +422,7 @@ class MilvusBackend:
             rows_of = {s: t for s, t in old.manifest["store"]["rows"].items() if s in keep}
             next_ids = dict(old.search.next_ids)
             for table in ("passages", "sentences"):
-                self._check_collection(client, names[table], dim)
+                self._check_collection(names[table], dim)
                 stale = old.search.stale[table]  # rows no version names any more: gone now
                 for at in range(0, len(stale), BATCH * 10):
                     _call(self.where, f"delete from {names[table]}", "delete", names[table],
@@ -435,39 +433,46 @@ class MilvusBackend:
             suffix = tag.rsplit("-", 1)[-1]
             names = {t: f"{self.where.collection}__{suffix}_{t}" for t in ("passages", "sentences")}
             rows_of, next_ids, lexicon, removed = {}, {"passages": 0, "sentences": 0}, Lexicon(), []
-            self._drop_pending(client, index_dir)  # collections of a full build killed before its switch
+            self._drop_pending(index_dir)  # collections of a full build killed before its switch
             write_json(index_dir / PENDING, {"uri": self.where.uri, "names": sorted(names.values())})
             for table in ("passages", "sentences"):
-                self._create(client, names[table], table, dim, index_settings.kind(len(new.passages if table == "passages" else new.sentences)))
+                self._create(names[table], table, dim, index_settings.kind(len(new.passages if table == "passages" else new.sentences)))
         languages = file_languages(manifest)
         added_terms = [terms(p.text, languages.get(p.source, UNDETERMINED)) for p in new.passages]
         removed_terms = [terms(p.text, languages_of(old).get(p.source, UNDETERMINED)) for p in removed] if removed else []
         lexicon = lexicon.changed(removed_terms, added_terms)
         p0, s0 = next_ids["passages"], next_ids["sentences"]
-        prows = [
-            {"id": p0 + i, "source": p.source, "tag": tag, "start": p.start, "end": p.end, "line": p.line,
-             "text": _fit(p.text), "first": s0 + f, "last": s0 + l, "language": languages.get(p.source, UNDETERMINED),
-             "sha256": manifest["files"].get(p.source, {}).get("sha256", ""), "vector": v,
-             **({"terms": lexicon.passage_vector(toks) or NO_TERMS} if self.where.lexical == "own" else {})}
-            for i, (p, (f, l), v, toks) in enumerate(zip(new.passages, new.ranges, _rows(new.passage_vectors), added_terms))
-        ]
-        srows = [
-            {"id": s0 + i, "source": s.source, "tag": tag, "start": s.start, "end": s.end, "line": s.line,
-             "text": _fit(s.text), "passage": p0 + s.passage, "language": languages.get(s.source, UNDETERMINED),
-             "sha256": manifest["files"].get(s.source, {}).get("sha256", ""), "vector": v}
-            for i, (s, v) in enumerate(zip(new.sentences, _rows(new.sentence_vectors)))
-        ]
-        total = len(prows) + len(srows)
+
+        def passage_rows(at: int, to: int) -> list[dict]:
+            vectors = np.asarray(new.passage_vectors[at:to], dtype=np.float32).tolist()
+            return [
+                {"id": p0 + i, "source": p.source, "tag": tag, "start": p.start, "end": p.end, "line": p.line,
+                 "text": _fit(p.text), "first": s0 + f, "last": s0 + l, "language": languages.get(p.source, UNDETERMINED),
+                 "sha256": manifest["files"].get(p.source, {}).get("sha256", ""), "vector": v,
+                 **({"terms": lexicon.passage_vector(added_terms[i]) or NO_TERMS} if self.where.lexical == "own" else {})}
+                for i, p, (f, l), v in zip(range(at, to), new.passages[at:to], new.ranges[at:to], vectors)
+            ]
+
+        def sentence_rows(at: int, to: int) -> list[dict]:
+            vectors = np.asarray(new.sentence_vectors[at:to], dtype=np.float32).tolist()
+            return [
+                {"id": s0 + i, "source": s.source, "tag": tag, "start": s.start, "end": s.end, "line": s.line,
+                 "text": _fit(s.text), "passage": p0 + s.passage, "language": languages.get(s.source, UNDETERMINED),
+                 "sha256": manifest["files"].get(s.source, {}).get("sha256", ""), "vector": v}
+                for i, s, v in zip(range(at, to), new.sentences[at:to], vectors)
+            ]
+
+        total = len(new.passages) + len(new.sentences)
         done = 0
-        for table, rows in (("passages", prows), ("sentences", srows)):
-            for at in range(0, len(rows), BATCH):
-                _call(self.where, f"insert into {names[table]}", "insert", names[table], rows[at:at + BATCH])
-                done += len(rows[at:at + BATCH])
+        for table, n, rows_of_batch in (("passages", len(new.passages), passage_rows), ("sentences", len(new.sentences), sentence_rows)):
+            for at in range(0, n, BATCH):  # a batch of rows at a time: a big update never holds them all as Python lists
+                _call(self.where, f"insert into {names[table]}", "insert", names[table], rows_of_batch(at, min(n, at + BATCH)))
+                done += min(n, at + BATCH) - at
                 if progress:
                     progress("writing to Milvus", done, total)
             _call(self.where, f"flush {names[table]}", "flush", names[table])
         rows_of.update({p.source: tag for p in new.passages})
-        next_ids = {"passages": p0 + len(prows), "sentences": s0 + len(srows)}
+        next_ids = {"passages": p0 + len(new.passages), "sentences": s0 + len(new.sentences)}
         manifest["store"] = {
             "engine": "milvus", "location": self.where.given, "uri": self.where.uri, "collection": self.where.collection,
             "lexical": self.where.lexical, "names": names, "rows": dict(sorted(rows_of.items())), "next": next_ids,
@@ -483,10 +488,10 @@ class MilvusBackend:
             gone = (replaced or {}).get("store")
             if isinstance(gone, dict) and gone.get("uri") == self.where.uri and isinstance(gone.get("names"), dict):
                 # the replaced version's collections (one that now holds another dimension is not ours any more)
-                self._drop(client, [n for n in gone["names"].values() if n not in names.values()], replaced.get("dim"))
-        return self._assembled(manifest, kept_store, keep, new, names, (p0, s0), lexicon, dim, index_settings, data, client)
+                self._drop([n for n in gone["names"].values() if n not in names.values()], replaced.get("dim"))
+        return self._assembled(manifest, kept_store, keep, new, names, (p0, s0), lexicon, dim, index_settings, data)
 
-    def _assembled(self, manifest, old, keep, new, names, bases, lexicon, dim, index_settings, data, client) -> Store:
+    def _assembled(self, manifest, old, keep, new, names, bases, lexicon, dim, index_settings, data) -> Store:
         """The new version as a Store, without reading Milvus back: `old`'s kept rows then the new ones."""
         p0, s0 = bases
         if old is not None:
@@ -509,11 +514,11 @@ class MilvusBackend:
         ranges += [(f + m0, l + m0) for f, l in new.ranges]
         ppk += range(p0, p0 + len(new.passages))
         spk += range(s0, s0 + len(new.sentences))
-        search = self._search(client, names, {"passages": np.array(ppk, dtype=np.int64), "sentences": np.array(spk, dtype=np.int64)},
+        search = self._search(names, {"passages": np.array(ppk, dtype=np.int64), "sentences": np.array(spk, dtype=np.int64)},
                               stale, lexicon, dim, dict(manifest["store"]["next"]), index_settings)
         return _store(manifest, passages, sentences, np.array(ranges, dtype=np.int64).reshape(-1, 2), search, data)
 
-    def _create(self, client, name: str, table: str, dim: int, kind: str) -> None:
+    def _create(self, name: str, table: str, dim: int, kind: str) -> None:
         from pymilvus import DataType, Function, FunctionType, MilvusClient
 
         if _call(self.where, "list collections", "has_collection", name):
@@ -531,7 +536,7 @@ class MilvusBackend:
         schema.add_field("language", DataType.VARCHAR, max_length=16)
         schema.add_field("sha256", DataType.VARCHAR, max_length=64)
         schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
-        index = client.prepare_index_params()
+        index = MilvusClient.prepare_index_params()
         dense = {"flat": ("FLAT", {}), "ivf": ("IVF_FLAT", {"nlist": 1024}), "hnsw": ("HNSW", {"M": 32, "efConstruction": 128})}[kind]
         index.add_index(field_name="vector", index_type=dense[0], metric_type="IP", params=dense[1])
         if table == "passages" and self.where.lexical == "own":
@@ -547,7 +552,7 @@ class MilvusBackend:
         _call(self.where, f"index {name}", "create_index", name, index, sync=False)
         _call(self.where, f"load {name}", "load_collection", name)
 
-    def _drop(self, client, names, dim: int | None = None) -> None:
+    def _drop(self, names, dim: int | None = None) -> None:
         """Drop the collections (those of dimension `dim` only, when given)."""
         for name in names:
             if not _call(self.where, "list collections", "has_collection", name):
@@ -555,14 +560,14 @@ class MilvusBackend:
             if dim is None or _vector_dim(_call(self.where, f"describe {name}", "describe_collection", name)) == dim:
                 _call(self.where, f"drop {name}", "drop_collection", name)
 
-    def _drop_pending(self, client, index_dir: Path) -> None:
+    def _drop_pending(self, index_dir: Path) -> None:
         """Drop the collections a full build of this index created and never switched to (it was killed)."""
         try:
             pending = json.loads((index_dir / PENDING).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return
         if isinstance(pending, dict) and pending.get("uri") == self.where.uri:
-            self._drop(client, [n for n in pending.get("names", []) if isinstance(n, str)])
+            self._drop([n for n in pending.get("names", []) if isinstance(n, str)])
         (index_dir / PENDING).unlink(missing_ok=True)
 
 
@@ -577,10 +582,6 @@ def languages_of(store: Store | None) -> dict[str, str]:
 def _store(manifest, passages, sentences, ranges, search: MilvusSearch, data: Path) -> Store:
     return Store(manifest, passages, sentences, ranges, MilvusVectors(search, "passages", search.dim),
                  MilvusVectors(search, "sentences", search.dim), search, data)
-
-
-def _rows(vectors: np.ndarray) -> list[list[float]]:
-    return np.asarray(vectors, dtype=np.float32).tolist()
 
 
 def _fit(text: str) -> str:
