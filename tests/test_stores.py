@@ -208,6 +208,7 @@ def test_an_index_is_reopened_in_the_store_its_manifest_names(corpus, tmp_path, 
     bot = QA(corpus, tmp_path / "idx", model=HashingEmbedder())  # no store given: the manifest's
     assert not bot.refresh().touched
     assert bot.store.engine == location.split(":")[0].split("+")[0]
+    assert bot.store.holds().endswith("; languages en (3 files)" if location == "faiss" else f"; in {location}")
 
 
 def test_both_stores_give_the_same_hits_and_answers_before_and_after_updates(corpus, tmp_path, lite_db):

@@ -120,7 +120,9 @@ class Store:
         """What the index holds, in a line: its model and the languages of its files."""
         counts = Counter(self.languages.values())
         langs = ", ".join(f"{lang} ({n} file{'s' if n > 1 else ''})" for lang, n in counts.most_common())
-        return f"model {self.manifest.get('model')}; languages {langs or 'none'}"
+        where = self.manifest.get("store")
+        kept = f"; in {where.get('location')}" if isinstance(where, dict) and where.get("location") else ""
+        return f"model {self.manifest.get('model')}; languages {langs or 'none'}{kept}"
 
     @property
     def multilingual(self) -> bool:
