@@ -23,6 +23,7 @@ import json
 import logging
 import threading
 import urllib.parse
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +43,7 @@ SCHEMES = ("milvus://", "milvus+http://", "milvus+https://")
 LEXICAL = ("own", "milvus")
 CONNECT_TIMEOUT = 10.0  # seconds to reach a server before saying it is unreachable
 BATCH = 1000  # rows a request inserts or fetches
+CACHED_VECTORS = 20_000  # vectors kept after fetching (30 MB at 384 dimensions)
 PAGE = 8192  # keys a request reads when a version is opened (Milvus answers at most 16,384 rows a query)
 MAX_TEXT = 65535  # bytes a VARCHAR field holds
 NO_TERMS = {2**32 - 2: 1e-9}  # a passage without terms: Milvus stores no empty sparse vector; no question holds this id
@@ -229,6 +231,9 @@ class MilvusSearch:
     next_ids: dict  # table -> the primary key the next row written gets (above every row's, live or not)
     params: dict = field(default_factory=dict)  # dense search parameters
     engine: str = "milvus"
+    # vectors fetched lately, by key (a version's rows never change): answering reads the same ones again
+    cache: OrderedDict = field(default_factory=OrderedDict, repr=False, compare=False)
+    cache_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def lexicon(self) -> Lexicon:
@@ -297,19 +302,30 @@ class MilvusSearch:
         if not ids:
             return np.zeros((0, dim), dtype=np.float32)
         keys = [int(self.pks[table][i]) for i in ids]
-        found: dict[int, list[float]] = {}
-        unique = sorted(set(keys))
+        found: dict[int, np.ndarray] = {}
+        with self.cache_lock:
+            for k in keys:
+                v = self.cache.get((table, k))
+                if v is not None:
+                    found[k] = v
+                    self.cache.move_to_end((table, k))
+        unique = sorted(set(keys) - found.keys())
         for at in range(0, len(unique), BATCH):
             chunk = unique[at:at + BATCH]
             rows = self._ask(table, "get", ids=chunk, output_fields=["vector"])
-            found.update((int(r["id"]), r["vector"]) for r in rows)
+            fetched = {int(r["id"]): np.asarray(r["vector"], dtype=np.float32) for r in rows}
+            found.update(fetched)
+            with self.cache_lock:
+                self.cache.update(((table, k), v) for k, v in fetched.items())
+                while len(self.cache) > CACHED_VECTORS:
+                    self.cache.popitem(last=False)
         missing = [k for k in unique if k not in found]
         if missing:
             raise IndexStoreError(
                 f"{len(missing)} rows of {self.names[table]} in Milvus at {self.where.uri} are gone (e.g. id {missing[0]}): "
                 "the collection was changed outside this index; run `qa index --rebuild`"
             )
-        return np.asarray([found[k] for k in keys], dtype=np.float32).reshape(len(keys), dim)
+        return np.stack([found[k] for k in keys]).reshape(len(keys), dim)
 
 
 class MilvusBackend:
