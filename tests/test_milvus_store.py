@@ -159,8 +159,11 @@ def test_a_faiss_index_asked_for_in_milvus_is_rebuilt_there_and_says_why(corpus,
     QA(corpus, tmp_path / "idx", model=HashingEmbedder()).refresh()
     report = QA(corpus, tmp_path / "idx", model=HashingEmbedder(), store=location).refresh()
     assert report.rebuilt and report.reason == f"store changed from FAISS files to {location}"
+    milvus = read_manifest(tmp_path / "idx")["store"]["names"].values()
     report = QA(corpus, tmp_path / "idx", model=HashingEmbedder(), store="faiss").refresh()
     assert report.rebuilt and report.reason == f"store changed from {location} to FAISS files"
+    client = connect(parse_location(location))
+    assert not any(client.has_collection(n) for n in milvus)  # the Milvus version's collections went with it
 
 
 def test_milvus_s_own_bm25_finds_the_passage_of_a_word(corpus, tmp_path, lite_db):

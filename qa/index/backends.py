@@ -43,6 +43,9 @@ class Backend(Protocol):
     def clean(self, index_dir: Path, manifest: dict | None) -> None:
         """Remove what interrupted writes left in the index folder."""
 
+    def forget(self, manifest: dict, current: dict) -> None:
+        """Remove the data of the version `manifest` describes (in this store), replaced by `current`."""
+
     def up_to_date(self, store: Store, index_settings: IndexSettings) -> bool:
         """Whether the store's search structures are the ones the settings want (else it is written anew)."""
 

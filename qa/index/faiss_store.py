@@ -84,6 +84,9 @@ class FaissBackend:
     def clean(self, index_dir: Path, manifest: dict | None) -> None:
         clean_leftovers(index_dir, manifest.get("data") if manifest else None)
 
+    def forget(self, manifest: dict, current: dict) -> None:
+        """Nothing to do: the data folders no manifest names are removed by `clean`."""
+
     def up_to_date(self, store: Store, index_settings: IndexSettings) -> bool:
         """Whether the stored FAISS indexes are of the kinds the settings want for their sizes."""
         return kinds_match(store, index_settings)

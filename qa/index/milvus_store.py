@@ -351,6 +351,13 @@ class MilvusBackend:
     def clean(self, index_dir: Path, manifest: dict | None) -> None:
         clean_leftovers(index_dir, manifest.get("data") if manifest else None)
 
+    def forget(self, manifest: dict, current: dict) -> None:
+        """Drop the collections of a version another one replaced, after the switch (those of the dimension it
+        wrote only: a collection that holds another one now is not this index's any more)."""
+        st, now = manifest.get("store") or {}, current.get("store") or {}
+        keep = set((now.get("names") or {}).values()) if now.get("uri") == self.where.uri else set()
+        self._drop([n for n in (st.get("names") or {}).values() if isinstance(n, str) and n not in keep], manifest.get("dim"))
+
     # --- reading ---
 
     def load(self, index_dir: Path, manifest: dict, index_settings: IndexSettings) -> Store:
@@ -501,10 +508,6 @@ class MilvusBackend:
         kept_store = old if same else None
         if not same:
             (index_dir / PENDING).unlink(missing_ok=True)
-            gone = (replaced or {}).get("store")
-            if isinstance(gone, dict) and gone.get("uri") == self.where.uri and isinstance(gone.get("names"), dict):
-                # the replaced version's collections (one that now holds another dimension is not ours any more)
-                self._drop([n for n in gone["names"].values() if n not in names.values()], replaced.get("dim"))
         return self._assembled(manifest, kept_store, keep, new, names, (p0, s0), lexicon, dim, index_settings, data)
 
     def _assembled(self, manifest, old, keep, new, names, bases, lexicon, dim, index_settings, data) -> Store:

@@ -115,8 +115,19 @@ def _update(corpus_dir, index_dir, paths, embedder, settings, progress, rebuild,
     if progress:
         progress("indexing", 1, 1)
     backend.clean(index_dir, store.manifest)
+    if old is None and replaced is not None:
+        _forget(replaced, store.manifest)
     store = replace(store, path=index_dir / store.version)
     return store, _report(diff, rebuilt=old is None, reason=reason)
+
+
+def _forget(replaced: dict, current: dict) -> None:
+    """Remove what a rebuilt index's previous version kept in its store (Milvus collections), at best: a store
+    that cannot be reached or read any more keeps them, and the new version is in use either way."""
+    try:
+        backend_of(replaced).forget(replaced, current)
+    except IndexStoreError:
+        pass
 
 
 def _readable_manifest(index_dir: Path) -> dict | None:
