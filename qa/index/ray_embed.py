@@ -18,6 +18,7 @@ import numpy as np
 from ..embedding import Embedder, Progress
 from ..errors import SettingsError
 
+START_ATTEMPTS = 3  # ray.init() tries, when starting times out
 LOCAL = "local"  # --ray without an address: a Ray on this machine, started by ray.init()
 _started: dict[str, bool] = {}
 _start_lock = threading.Lock()
@@ -48,13 +49,20 @@ def start_ray(address: str | None, workers: int | None = None) -> None:
         for name in ("ray", "ray.data"):
             logging.getLogger(name).setLevel(logging.WARNING)
         options = dict(include_dashboard=False, log_to_driver=False, ignore_reinit_error=True, configure_logging=False)
-        try:
-            if address in (None, LOCAL):
-                ray.init(num_cpus=workers, **options)
-            else:
-                ray.init(address=address, **options)
-        except (ConnectionError, RuntimeError, ValueError) as err:
-            raise SettingsError(f"cannot start or reach Ray at {address or 'this machine'} ({type(err).__name__}: {err})") from None
+        for attempt in range(START_ATTEMPTS):
+            try:
+                if address in (None, LOCAL):
+                    ray.init(num_cpus=workers, **options)
+                else:
+                    ray.init(address=address, **options)
+                break
+            except (ConnectionError, RuntimeError, ValueError) as err:
+                # a local Ray's processes can miss their start-up deadline on a busy machine: try again afresh
+                ray.shutdown()
+                if attempt + 1 == START_ATTEMPTS or "Timed out" not in str(err):
+                    raise SettingsError(
+                        f"cannot start or reach Ray at {address or 'this machine'} ({type(err).__name__}: {err})"
+                    ) from None
         ctx = ray.data.DataContext.get_current()
         ctx.enable_progress_bars = False  # our own bar counts the passages
         ctx.print_on_execution_start = False  # else Ray prints its whole configuration on stdout
