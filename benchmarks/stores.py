@@ -210,7 +210,7 @@ def part_ray(n_texts: int) -> None:
         steady = total - first[0]
         same = float(abs(out - plain).max())
         print(f"  Ray Data, {workers} worker(s): {total:6.1f} s, {len(texts) / total:6.1f} texts/s with the actors' start-up "
-              f"(first batch back after {first[0]:.1f} s); {steady:6.1f} s after it; plain / Ray {base / total:.2f}; "
+              f"(first batch back after {first[0]:.1f} s: the actors start and embed one batch); {steady:6.1f} s after it; plain / Ray {base / total:.2f}; "
               f"max |difference| to the plain vectors {same:.1e}")
     ray.shutdown()
 

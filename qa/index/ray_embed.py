@@ -18,6 +18,7 @@ import numpy as np
 from ..embedding import Embedder, Progress
 from ..errors import SettingsError
 
+MAX_BLOCKS = 10_000  # blocks of texts at most (more texts: several batches a block)
 START_ATTEMPTS = 3  # ray.init() tries, when starting times out
 LOCAL = "local"  # --ray without an address: a Ray on this machine, started by ray.init()
 _started: dict[str, bool] = {}
@@ -118,7 +119,10 @@ class RayEmbedder(Embedder):
         start_ray(self.address, self.workers)
         workers = self.workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
         size = batch_size or self.batch_size
-        ds = ray.data.from_items([{"row": i, "text": t} for i, t in enumerate(texts)], override_num_blocks=max(workers, len(texts) // (size * 4) or 1))
+        # a block a batch (up to MAX_BLOCKS): the workers share the texts evenly and each batch comes back, counted,
+        # as soon as it is embedded (a worker returns a block only when all of it is done)
+        blocks = min(MAX_BLOCKS, -(-len(texts) // size))
+        ds = ray.data.from_items([{"row": i, "text": t} for i, t in enumerate(texts)], override_num_blocks=blocks)
         ds = ds.map_batches(
             EmbedWorker, fn_constructor_kwargs={"make": self.make}, batch_size=size, batch_format="numpy",
             compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=1,
