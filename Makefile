@@ -9,9 +9,9 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: setup run index test test-fast eval clean chromium
+.PHONY: setup run index test test-fast eval clean chromium tesseract
 
-setup: $(STAMP) chromium
+setup: $(STAMP) chromium tesseract
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,16 @@ chromium:
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else echo "note: chromium is not installed and this is not root: the browser tests will be skipped"; fi; }
+
+# Scanned PDFs are read by Debian's Tesseract with its English, French and Russian models (qa/formats/ocr.py);
+# the tests write their PDFs in DejaVu Sans (any script).
+TESSERACT_PACKAGES := tesseract-ocr tesseract-ocr-eng tesseract-ocr-fra tesseract-ocr-rus fonts-dejavu-core
+tesseract:
+	@missing=""; for p in $(TESSERACT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "note:$$missing not installed and this is not root: scanned PDFs are not read, the OCR tests are skipped"; fi; fi
 
 # app.py brings the index of corpus/ up to date (progress bars on stderr), then serves the chat.
 run: setup

@@ -10,8 +10,14 @@ from .pipeline import QA
 from .retrieval import RetrievalSettings
 from .types import Answer, Citation, Document, Hit, Passage, Quote, Sentence, Skipped
 
+
+def render_page(citation: Citation, corpus: str = "corpus", index: str = "embeddings") -> bytes:
+    """The PDF page a citation stands on as PNG, the cited sentence highlighted (QA(corpus, index).render_page)."""
+    return QA(corpus, index).render_page(citation)
+
 __all__ = [
     "QA",
+    "render_page",
     "evaluate",
     "EvalReport",
     "Metrics",

@@ -30,7 +30,7 @@ def corpus_options(f):
     f = click.option("--store", default=None, metavar="STORE", help=STORE_HELP)(f)
     f = click.option("--model", default=None, help="multilingual-e5-small (packaged, the default), all-MiniLM-L6-v2 (packaged, English only), or a sentence-transformers model name or folder [default: the index's model, else multilingual-e5-small]")(f)
     f = click.option("--index", "index", default=DEFAULTS["index"], show_default=True, help="Index folder.")(f)
-    f = click.option("--corpus", default=DEFAULTS["corpus"], show_default=True, help="Folder of .txt/.md documents.")(f)
+    f = click.option("--corpus", default=DEFAULTS["corpus"], show_default=True, help="Folder of documents (.txt, .md, .pdf, .html, .docx, .odt, .epub).")(f)
     return f
 
 
@@ -45,6 +45,8 @@ def describe_update(report, store) -> str:
 def echo_skipped(report) -> None:
     for s in report.skipped:
         click.echo(f"warning: skipped {s.source}: {s.reason}", err=True)
+    for n in report.notes:
+        click.echo(f"note: {n.source}: {n.text}", err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -296,6 +298,24 @@ def _share_text(value) -> str:
     return "–" if value is None else f"{value:.3f}"
 
 
+@cli.command("near-topic")
+@click.argument("testset", type=click.Path(dir_okay=False))
+@click.option("--corpus", default="corpus", show_default=True, type=click.Path(file_okay=False), help="The test set's corpus folder.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False), help="Folder to write corpus/ and questions.jsonl into.")
+@click.option("--sample", default=150, show_default=True, type=click.IntRange(1), help="Questions made near-topic.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the sample.")
+def near_topic_command(testset, corpus, out_dir, sample, seed):
+    """Make a near-topic test set from TESTSET: SAMPLE questions lose their answer sentences from a copy of the corpus.
+
+    Then `qa eval OUT/questions.jsonl --corpus OUT/corpus --index DIR` measures abstention on those
+    questions (about their documents, but answered nowhere) and false abstention on the rest.
+    """
+    from .evaluation.near_topic import make_near_topic_set
+
+    made = make_near_topic_set(testset, corpus, out_dir, sample, seed)
+    click.echo(f"{made.near_topic} near-topic questions and {made.answerable} answerable ones in {made.questions}; corpus in {made.corpus}")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: runs the CLI, turning errors into one line on stderr and exit status 1."""
     try:
@@ -325,3 +345,4 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+

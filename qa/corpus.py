@@ -1,4 +1,5 @@
-"""Read a folder of documents, keeping each file's exact text.
+"""Read a folder of documents, keeping each file's exact text (or, for PDF, HTML and Word files, the text
+extracted from them by qa.formats, cached under the index folder by file hash).
 
 "File text" means the file's bytes decoded, and nothing else: a byte-order mark is dropped,
 line ends (LF, CRLF, lone CR) and every other character are kept, so every offset in the index
@@ -16,9 +17,13 @@ import stat
 from pathlib import Path
 
 from .errors import CorpusError
+from .formats import FORMATS, check_kind, extract, format_of
+from .formats.cache import ExtractCache
+from .formats.extracted import PageProgress
 from .types import Document, Skipped
 
-SUFFIXES = (".txt", ".md", ".markdown", ".text")
+TEXT_SUFFIXES = (".txt", ".md", ".markdown", ".text")
+SUFFIXES = TEXT_SUFFIXES + tuple(FORMATS)
 _SNIFF = 8192
 _LINE_END = re.compile(r"\r\n?|\n")
 
@@ -30,7 +35,7 @@ def list_files(corpus_dir: str | os.PathLike) -> list[Path]:
     """
     root = Path(corpus_dir)
     if not root.exists():
-        raise CorpusError(f"corpus folder {str(root)!r} does not exist: create it and put .txt or .md files in it")
+        raise CorpusError(f"corpus folder {str(root)!r} does not exist: create it and put documents in it (.txt, .md, .pdf, .html, .docx, .odt, .epub)")
     if not root.is_dir():
         raise CorpusError(f"corpus path {str(root)!r} is not a folder")
     found: list[Path] = []
@@ -153,8 +158,15 @@ def guess_encoding(data: bytes) -> str | None:
     return None
 
 
-def read_document(path: str | os.PathLike, source: str | None = None) -> Document:
-    """Read one file into a Document; raises ValueError saying why it cannot be used."""
+def read_document(
+    path: str | os.PathLike, source: str | None = None, cache: ExtractCache | None = None,
+    on_page: PageProgress | None = None,
+) -> Document:
+    """Read one file into a Document; raises ValueError saying why it cannot be used.
+
+    A PDF, HTML or Word file is read through its extractor, or from `cache` when its bytes were extracted
+    before; `on_page(done, total)` follows a long PDF page by page.
+    """
     p = Path(path)
     try:
         st = p.stat()
@@ -166,20 +178,40 @@ def read_document(path: str | os.PathLike, source: str | None = None) -> Documen
         data = p.read_bytes()
     except OSError as err:
         raise ValueError(f"cannot be read ({err.strerror or err})") from None
+    name = source or p.name
+    fmt = format_of(name)
+    sha256 = hashlib.sha256(data).hexdigest()
+    if not data:
+        raise ValueError("empty file")
+    if fmt != "text":
+        extracted = cache.get(sha256) if cache is not None else None
+        if extracted is None:
+            extracted = extract(data, fmt, decode_text, on_page)
+            if cache is not None:
+                cache.put(sha256, extracted)
+        if not extracted.text.strip():
+            raise ValueError("no text found in it" + (f" ({'; '.join(extracted.notes)})" if extracted.notes else ""))
+        return Document(
+            name, extracted.text, sha256, len(data), st.st_mtime_ns, "", extracted.format, extracted.blocks,
+            extracted.notes,
+        )
+    check_kind(data, fmt)
     text, encoding = decode_text(data)
     if not text.strip():
-        raise ValueError("empty file" if not data else "holds only white space")
+        raise ValueError("holds only white space")
     return Document(
-        source=source or p.name,
+        source=name,
         text=text,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=sha256,
         size=len(data),
         mtime_ns=st.st_mtime_ns,
         encoding=encoding,
     )
 
 
-def load_corpus(corpus_dir: str | os.PathLike, only: set[str] | None = None) -> tuple[list[Document], list[Skipped]]:
+def load_corpus(
+    corpus_dir: str | os.PathLike, only: set[str] | None = None, cache: ExtractCache | None = None,
+) -> tuple[list[Document], list[Skipped]]:
     """Read every document below `corpus_dir` (or just the `only` names); unreadable files are returned as Skipped."""
     root = Path(corpus_dir)
     docs: list[Document] = []
@@ -189,7 +221,7 @@ def load_corpus(corpus_dir: str | os.PathLike, only: set[str] | None = None) -> 
         if only is not None and name not in only:
             continue
         try:
-            docs.append(read_document(path, name))
+            docs.append(read_document(path, name, cache))
         except ValueError as err:
             skipped.append(Skipped(name, str(err)))
     return docs, skipped

@@ -13,13 +13,18 @@ import numpy as np
 
 from .answer import AnswerSettings, compose_answer
 from .chunking import ChunkSettings
+from .documents import cited_page
+from .formats import locate
+from .formats.cache import ExtractCache
 from .embedding import BACKENDS, Embedder
 from .models import DEFAULT_MODEL, FORMER_DEFAULT_MODEL, make_embedder
+from . import facts
+from .language import identify
 from .errors import ModelError, QuestionError, SettingsError
 from .index import IndexSettings, ProgressFn, Store, UpdateReport, backend_for, load_current, open_index, read_manifest
 from .retrieval import RetrievalSettings, question_language, retrieve
 from .saved_settings import saved_threshold, with_threshold
-from .types import Answer, Hit
+from .types import Answer, Citation, Hit
 
 MAX_QUESTION_CHARS = 10_000  # a cheap first cut, above what the model can read (its window is counted next)
 _ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
@@ -75,6 +80,16 @@ def fit_question(q: Question, embedder: Embedder, given: int | None = None) -> Q
 def _same(embedder: Embedder) -> Embedder:
     """A Ray worker's copy of an embedder given as an object (it travels pickled)."""
     return embedder
+
+
+def _located(store, hits: list[Hit]) -> list[Hit]:
+    """Hits of PDF, HTML or Word files with the page, heading or paragraph where they start."""
+    files = store.manifest["files"]
+    return [
+        replace(h, location=locate(files[h.source]["blocks"], h.start, h.line))
+        if files.get(h.source, {}).get("blocks") else h
+        for h in hits
+    ]
 
 
 class QA:
@@ -224,9 +239,12 @@ class QA:
         return RayEmbedder(embedder, make, self.ray_address, self.ray_workers)
 
     def warm_up(self) -> None:
-        """Open the index and load the model now, so that the first question does not wait for them."""
-        self.store
+        """Open the index and load the model, the language identifier and the documents' CLDR names now, so that
+        the first question does not wait for them."""
+        store = self.store
         self._encode("warm up")
+        identify("warm up")
+        facts.warm_up({f.get("language") for f in store.manifest["files"].values() if f.get("language") not in (None, "und")})
 
     @property
     def store(self) -> Store:
@@ -251,7 +269,15 @@ class QA:
         q = self._check(question)
         store = self.store
         qvec = self._encode(q.text) if self.retrieval_settings.method != "lexical" else None
-        return retrieve(store, q.text, qvec, k, self.retrieval_settings)
+        return _located(store, retrieve(store, q.text, qvec, k, self.retrieval_settings))
+
+    def render_page(self, citation: Citation) -> bytes:
+        """The PDF page a citation stands on, rendered as PNG with the cited sentence's boxes highlighted."""
+        store = self._store  # the index in use, else the one on disk: no model is loaded to show a page
+        manifest = store.manifest if store is not None else read_manifest(self.index_dir) or {}
+        _, png = cited_page(self.corpus_dir, citation.source, citation.start, citation.end,
+                            manifest.get("files", {}), ExtractCache(self.index_dir))
+        return png
 
     def answer(self, question: str, k: int = 5, context: str | None = None) -> Answer:
         """An extractive answer with citations, or `text=None` when the documents do not hold it.
@@ -270,4 +296,4 @@ class QA:
         # The conversation finds the passages; the question itself picks the sentence.
         own = self._encode(q.text) if context else qvec
         ans = compose_answer(store, q.text, own, hits, self.answer_settings, note=q.note, context=context, language=language)
-        return replace(ans, hits=ans.hits[:k]) if len(ans.hits) > k else ans
+        return replace(ans, hits=_located(store, ans.hits[:k]))

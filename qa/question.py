@@ -43,7 +43,7 @@ _OTHER_CUES = {
         r"花了多少钱|多少钱|费用是多少|いくら",
     ),
     "number": (
-        r"\b(wie (viele|viel|lange|alt|weit|gross|hoch)|wieviele|wieviel|cuant[oa]s?|quant[oa]s?|quant[ie]|hoeveel|сколько)\b",
+        r"\b(wie (viele|viel|lange|lang|alt|weit|gross|hoch|schwer|breit|tief)|wieviele|wieviel|cuant[oa]s?|quant[oa]s?|quant[ie]|hoeveel|сколько)\b",
         r"多少|几个|几位|几名|几次|几年|几种|多大|多长|多久|多远|多高|多重|いくつ|何人|何個|何回|どのくらい",
     ),
     "date": (
@@ -104,6 +104,8 @@ _INTERROGATIVES = frozenset(
 )
 _COUNTED = re.compile(r"\b(?:how many|how much|combien d(?:e|es|u)?)\s+(.*)")
 
+# A question opening with one of these asks what it asks there (English and French); a kind cue further on is a clause.
+_LEADING_INTERROGATIVE = re.compile(r"(what|which|why|whom|whose|que|quoi|pourquoi|comment|quel|quelle|quels|quelles)\b")
 _SPACELESS_LETTER = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
 YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b")
 ORDINAL = re.compile(r"(\d+)(?:st|nd|rd|th|e|er|eme|re|ere)")  # "17th", "4e": a rank, not a date
@@ -186,7 +188,15 @@ def _kind_cue(folded: str) -> tuple[str | None, str]:
     found = [(m.start(), i, name, m.group()) for i, (name, pattern) in enumerate(_KIND_CUES) if (m := pattern.search(folded))]
     if not found:
         return None, ""
-    _, _, name, cue = min(found)
+    start, _, name, cue = min(found)
+    head, comma, rest = folded.partition(", ")
+    if comma and _LEADING_INTERROGATIVE.match(rest):
+        # "When many people are arrested, what is a common tactic?": the question is after the clause
+        return _kind_cue(rest)
+    if start > 0 and _LEADING_INTERROGATIVE.match(folded):
+        # "What was the tribe of the woman he married when he was 16?": the question asks what its first word
+        # asks; a later "when" opens a clause
+        return None, ""
     return name, cue
 
 

@@ -19,7 +19,8 @@ from .errors import SettingsError
 from .index import Store
 from .language import UNDETERMINED
 from .lexical import fold, terms, word_count, words
-from .question import MONTHS, NUMBER_WORDS, ORDINAL, WEEKDAYS, YEAR, AnalysedQuestion, named_value
+from .facts import find_facts, holds_kind
+from .question import AnalysedQuestion, named_value
 from .types import Hit
 
 
@@ -60,6 +61,8 @@ class AnswerSettings:
     unmatched_count_factor: float = 0.75  # confidence kept when a "how many X" answer never names X
     missing_type_factor: float = 0.75  # confidence kept when an amount/number/date question's answer holds none
     conflict_factor: float = 0.6  # confidence kept when the question names a year or rank and the answer another
+    unnamed_name_factor: float = 0.6  # confidence kept when a name the question writes is in none of the passages read
+    unstated_fact_factor: float = 0.5  # confidence kept when an amount or number question's quotes state none (no short answer)
 
     def __post_init__(self) -> None:
         if not 1 <= self.max_sentences <= 10:
@@ -68,7 +71,7 @@ class AnswerSettings:
             raise SettingsError(f"passages must be at least 1, got {self.passages}")
         shares = (
             "duplicate_word_share", "partial_credit", "antecedent_credit", "context_term_weight",
-            "confidence_dense_weight", "confidence_overlap_weight",
+            "confidence_dense_weight", "confidence_overlap_weight", "unstated_fact_factor", "unnamed_name_factor",
         )
         if not 0 < self.foreign_match_similarity <= 1:
             raise SettingsError(f"foreign_match_similarity must be above 0 and at most 1, got {self.foreign_match_similarity}")
@@ -78,12 +81,6 @@ class AnswerSettings:
                 raise SettingsError(f"{name} must be between 0 and 1, got {value}")
 
 
-_WORD_INSIDE = re.compile(r"(?<![.!?]\s)(?<!^)\b[^\W\d_][\w'’-]+")  # a word not opening a sentence
-_DIGITS = re.compile(r"\d")
-_CURRENCY = re.compile(
-    r"[$€£¥₽]|\b(dollars?|euros?|pounds?|sterling|yen|yuan|rubles?|roubles?|francs?|rupees?|soums?|sums?|pesos?|usd|eur|gbp)\b",
-    re.IGNORECASE,
-)
 _CLOSED = re.compile(r"[.!?:;…。！？：；][\"'»”’)\]」』）]*\s*$")
 # A sentence opening with a pronoun points back to the one before it (English, French, German, Spanish, Italian,
 # Portuguese, Russian; Chinese and Japanese pronouns need no word boundary).
@@ -109,28 +106,21 @@ def is_heading(text: str) -> bool:
     return not _CLOSED.search(text) and word_count(text) < 14
 
 
-def type_match(kind: str | None, text: str, question_words: set[str] | frozenset[str]) -> float:
-    """1.0 when the sentence holds a fact of the asked-for kind that the question does not already name."""
+def is_prose(text: str) -> bool:
+    """Whether a passage is mostly sentences, not page furniture (a menu, a list of headlines, a table of links)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    prose = sum(len(line) for line in lines if is_content(line) and not is_heading(line))
+    return prose >= 0.5 * sum(len(line) for line in lines) if lines else False
+
+
+def type_match(kind: str | None, text: str, question_words: set[str] | frozenset[str], lang: str | None = None) -> float:
+    """1.0 when the sentence holds a fact of the asked-for kind that the question does not already name
+    (`qa.facts`, by the rules of the sentence's language `lang`), 0.5 for a near kind (a bare number for a date)."""
     if kind is None:
         return 0.0
-    all_words = words(text)
-    toks = set(all_words) - question_words
-    if kind in ("number", "money"):
-        number = any(_DIGITS.search(t) or t in NUMBER_WORDS for t in toks)
-        if kind == "number" or not number:
-            return 1.0 if number else 0.0
-        return 1.0 if _CURRENCY.search(text) else 0.5  # an amount without a currency may be a count or a year
-    if kind == "date":
-        if any(YEAR.fullmatch(t) or t in MONTHS or t in WEEKDAYS for t in toks):
-            return 1.0
-        for i, w in enumerate(all_words):  # a day beside a month the question names: "on September 4-5"
-            if w in MONTHS and any(_DIGITS.search(x) and x not in question_words for x in all_words[max(0, i - 3) : i + 3]):
-                return 1.0
-        return 0.5 if any(_DIGITS.search(t) and not ORDINAL.fullmatch(t) for t in toks) else 0.0
-    if not has_case(text):
+    if kind in ("person", "place") and not has_case(text):
         return 0.0  # Chinese, Arabic, Thai...: a name has no capital to be seen by (a stray Latin acronym is not one)
-    names = {fold(w) for m in _WORD_INSIDE.finditer(text) if (w := m.group())[0].isupper()} - question_words
-    return 1.0 if names else 0.0
+    return holds_kind(kind, find_facts(text, lang), question_words)
 
 
 def has_case(text: str) -> bool:
@@ -173,7 +163,7 @@ def question_terms(
     lang = lang or question.language
     weights = idf_weights(store, question.terms_in(lang))
     if context:
-        for t, w in idf_weights(store, terms(context, _rules(lang))).items():
+        for t, w in idf_weights(store, terms(context, rules_of(lang))).items():
             weights.setdefault(t, settings.context_term_weight * w)
     return weights
 
@@ -262,7 +252,7 @@ class Candidates:
     foreign: np.ndarray  # True where the sentence is in another language than the question (words cannot meet)
 
 
-def _rules(lang: str) -> str | None:
+def rules_of(lang: str) -> str | None:
     """The analysis rules of a language: its own, or the historical ones when it is undetermined."""
     return None if lang == UNDETERMINED else lang
 
@@ -289,7 +279,7 @@ def _gather(
     for rank, hit in enumerate(hits[: settings.passages]):
         first, last = store.ranges[hit.passage_id]
         lang = store.language_of(hit.source)
-        share, _ = overlap(qterms_of(lang), set(terms(hit.text, _rules(lang))), settings.partial_credit)
+        share, _ = overlap(qterms_of(lang), set(terms(hit.text, rules_of(lang))), settings.partial_credit)
         for sid in range(int(first), int(last)):
             if sid not in prior:
                 sids.append(sid)
@@ -324,7 +314,7 @@ def candidates(
 
     def terms_of(sid: int) -> list[str]:
         if sid not in cache:
-            cache[sid] = terms(store.sentences[sid].text, _rules(store.language_of(store.sentences[sid].source)))
+            cache[sid] = terms(store.sentences[sid].text, rules_of(store.language_of(store.sentences[sid].source)))
         return cache[sid]
 
     def antecedent_terms(sid: int) -> set[str]:
@@ -356,7 +346,7 @@ def candidates(
         dense=dense,
         overlap=words_or_dense([o for o, _ in overlaps]),
         context=words_or_dense([passage_share[sid] for sid in sids]),
-        typed=np.array([type_match(question.kind, t, question.words) for t in texts], dtype=np.float32),
+        typed=np.array([type_match(question.kind, t, question.words, rules_of(lang)) for t, lang in zip(texts, langs)], dtype=np.float32),
         prior=np.array([prior[sid] for sid in sids], dtype=np.float32),
         heading=np.array([is_heading(t) for t in texts], dtype=np.float32),
         bigram=words_or_dense(bigrams),

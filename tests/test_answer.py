@@ -10,7 +10,7 @@ from qa.embedding import HashingEmbedder
 def one_file_bot(tmp_path, text: str, **answer) -> QA:
     """A QA over a corpus of one file holding `text`, with the fast fake embedder."""
     root = tmp_path / "corpus"
-    root.mkdir()
+    root.mkdir(parents=True)
     (root / "a.txt").write_text(text)
     return QA(root, tmp_path / "idx", model=HashingEmbedder(), answer=AnswerSettings(**answer))
 
@@ -137,3 +137,35 @@ def test_a_sentence_in_another_language_than_the_question_joins_the_best_when_it
     assert [s.sid for s in _pick(store, scored(True), settings)] == [0, 1]
     # In the question's language a second sentence must add a term, a fact of the asked kind or a name.
     assert [s.sid for s in _pick(store, scored(False), settings)] == [0]
+
+
+def test_short_answer_points_into_the_file(corpus, tmp_path):
+    bot = QA(corpus, tmp_path / "idx", model=HashingEmbedder())
+    ans = bot.answer("How many kilograms of apples did the farmers harvest?")
+    assert ans.short is not None and ans.short.text == "4200 kilograms"
+    cited = next(c for c in ans.citations if c.number == ans.short.citation)
+    text = (corpus / ans.short.source).read_text()
+    assert text[ans.short.start : ans.short.end] == "4200 kilograms" and cited.start <= ans.short.start < cited.end
+
+
+def test_a_number_question_whose_sentences_state_none_is_refused_naming_what_they_mention(tmp_path):
+    text = "The harvest festival of Lindow drew farmers from every village.\nThe apples of Lindow were sold at the market.\n"
+    asked = "How many apples did the Lindow farmers sell at the market?"
+    strict = one_file_bot(tmp_path / "a", text, min_confidence=0.3)
+    ans = strict.answer(asked)
+    assert ans.text is None and ans.short is None
+    assert re.search(r"the documents mention .*(apples|Lindow).* but not the number asked for", ans.reason)
+    # without the rule the same sentence is quoted, with a confidence twice as high
+    lenient = one_file_bot(tmp_path / "b", text, min_confidence=0.0, unstated_fact_factor=1.0)
+    quoted = lenient.answer(asked)
+    assert quoted.text is not None and quoted.confidence == pytest.approx(2 * ans.confidence)
+
+
+def test_a_name_no_passage_in_its_language_writes_lowers_confidence(tmp_path):
+    text = "The battle of Stirling Bridge was won by the Scots in 1297.\n"
+    bot = one_file_bot(tmp_path / "a", text, min_confidence=0.0)
+    named = bot.answer("Who won the battle of Stirling Bridge?")
+    other = one_file_bot(tmp_path / "b", text, min_confidence=0.0, unnamed_name_factor=1.0).answer("Who won the battle of Bannockburn?")
+    lowered = bot.answer("Who won the battle of Bannockburn?")
+    assert lowered.confidence == pytest.approx(0.6 * other.confidence)
+    assert named.confidence > lowered.confidence

@@ -8,17 +8,19 @@ PACKAGE = Path(__file__).resolve().parent.parent / "qa"
 
 # The floors of docs/architecture.md, lowest first; a module may import its own floor and the floors below.
 FLOORS = [
-    {"qa.types", "qa.errors", "qa.jsonfile", "qa.progress", "qa.language", "qa.lexical"},
-    {"qa.corpus", "qa.documents"},
+    {"qa.types", "qa.errors", "qa.jsonfile", "qa.progress", "qa.language", "qa.lexical", "qa.facts"},
+    {"qa.corpus", "qa.documents", "qa.formats", "qa.formats.extracted", "qa.formats.sniff",
+     "qa.formats.cache", "qa.formats.pdf", "qa.formats.ocr", "qa.formats.html", "qa.formats.docx", "qa.formats.page",
+     "qa.formats.odt", "qa.formats.epub"},
     {"qa.chunking"},
     {"qa.embedding", "qa.onnx", "qa.e5", "qa.e5_convert", "qa.e5_onnx", "qa.models", "qa.index", "qa.index.vectors", "qa.index.manifest",
      "qa.index.store", "qa.index.lock", "qa.index.diff", "qa.index.update", "qa.index.backends", "qa.index.faiss_store",
      "qa.index.milvus_store", "qa.index.lexicon", "qa.index.ray_embed"},
     {"qa.retrieval"},
-    {"qa.question", "qa.scoring", "qa.answer", "qa.followup"},
+    {"qa.question", "qa.scoring", "qa.span", "qa.answer", "qa.followup"},
     {"qa.pipeline", "qa.saved_settings", "qa.reply"},
     {"qa.evaluation", "qa.evaluation.matching", "qa.evaluation.testset", "qa.evaluation.scoring",
-     "qa.evaluation.metrics", "qa.evaluation.run", "qa.evaluation.gates", "qa.evaluation.calibration",
+     "qa.evaluation.metrics", "qa.evaluation.run", "qa.evaluation.gates", "qa.evaluation.calibration", "qa.evaluation.near_topic",
      "qa.evaluation.report"},
     {"qa.cli", "qa.ui", "qa.ui.app", "qa.ui.render"},
 ]

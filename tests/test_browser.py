@@ -102,6 +102,7 @@ def highlight_is_visible(pg) -> bool:
 def test_question_citation_and_source_view(page):
     reply = ask(page, "Who is the first deputy chairman of the State Security Service?")
     assert "Botir Tursunov" in reply.inner_text()
+    assert "Botir Tursunov" in reply.locator(".qa-answer strong").first.inner_text()  # the short answer, in bold
     markers = reply.locator(".qa-answer p a.qa-cite")
     assert markers.first.inner_text() == "[1]"
     card = page.locator("#qa-sources .qa-card").first
@@ -110,6 +111,7 @@ def test_question_citation_and_source_view(page):
 
     highlighted = open_citation(page, markers.first)
     assert "First Deputy Chairman of the State Security Service" in highlighted
+    assert "Botir Tursunov" in page.locator("#qa-viewer mark strong").inner_text()  # stronger than its sentence
     assert "000_ae18acf054cccfff.txt" in page.locator("#qa-viewer .qa-doc-head").inner_text()
     page.wait_for_function("() => document.querySelector('#qa-viewer .qa-doc').scrollTop > 0")
     assert highlight_is_visible(page)  # the cited sentence is far down the file: it was scrolled to
@@ -201,7 +203,7 @@ def test_bad_upload_and_empty_question_are_readable_messages(page, tmp_path):
     page.set_input_files("#qa-upload input[type=file]", str(bad))
     status = page.locator("#qa-status")
     status.get_by_text("not added").wait_for()
-    assert "binary" in status.inner_text() and "Traceback" not in status.inner_text()
+    assert "it is an image" in status.inner_text() and "Traceback" not in status.inner_text()
 
     page.click("#qa-ask")
     toast = page.locator(".toast-body").first
@@ -238,3 +240,58 @@ def test_passages_control_sets_how_many_are_considered(page):
     ask(page, "What threats are increasing in cyberspace?")
     open_passages(page)
     assert page.locator("#qa-passages tbody tr").count() == 8
+
+
+def test_a_pdf_citation_shows_its_page_with_the_sentence_highlighted(page, tmp_path, ui_server):
+    """Upload a PDF; its answer cites a page; the citation opens that page, rendered from the PDF, with the
+    sentence highlighted where the PDF's own char boxes put it, and the extracted text beside it."""
+    import pypdfium2 as pdfium
+
+    from tests.makedocs import paragraphs_pdf
+
+    filler = ("The observatory stands on the northern ridge above the village, where the air is dry and the nights "
+              "are long in winter, which suits the work of the astronomers who come from many countries. ")
+    fact = "The Vallorcine observatory recorded 314 meteors during the August shower of 2023."
+    data = paragraphs_pdf([filler * 5] * 5 + [fact] + [filler * 5] * 2, header="Observatory yearbook", footer=True,
+                          title="Vallorcine observatory yearbook")
+    upload = tmp_path / "Observatory yearbook.pdf"
+    upload.write_bytes(data)
+    page.locator("#qa-docs-box").get_by_text("Add documents or re-index").click()
+    page.set_input_files("#qa-upload input[type=file]", str(upload))
+    page.locator("#qa-status").get_by_text("Index updated").wait_for()
+    assert "Observatory_yearbook.pdf" in page.locator("#qa-status").inner_text()
+
+    reply = ask(page, "How many meteors did the Vallorcine observatory record?")
+    assert "314 meteors" in reply.inner_text()
+    doc = pdfium.PdfDocument(data)
+    on_page = next(i + 1 for i in range(len(doc)) if "314 meteors" in doc[i].get_textpage().get_text_range())
+    assert f"Observatory_yearbook.pdf, page {on_page}" in reply.inner_text()
+
+    highlighted = open_citation(page, reply.locator(".qa-answer p a.qa-cite").first)
+    assert "314 meteors" in highlighted
+    image = page.locator("#qa-viewer img.qa-page")
+    image.wait_for()
+    page.wait_for_function("() => { const i = document.querySelector('#qa-viewer img.qa-page'); return i && i.complete && i.naturalWidth > 0; }")
+    assert f"page {on_page}" in page.locator("#qa-viewer .qa-doc-head").inner_text()
+    assert f"page {on_page}" in image.get_attribute("alt")
+    # where the page shows the highlight, against the PDF's own char boxes of the sentence
+    tp = doc[on_page - 1].get_textpage()
+    index, count = tp.search("314 meteors", match_case=True).get_next()
+    boxes = [tp.get_charbox(i, loose=True) for i in range(index, index + count)]
+    width, height = doc[on_page - 1].get_size()
+    word_left, word_top = min(b[0] for b in boxes) / width, (height - max(b[3] for b in boxes)) / height
+    marks = page.evaluate("""() => {
+        const img = document.querySelector('#qa-viewer img.qa-page').getBoundingClientRect();
+        return [...document.querySelectorAll('#qa-viewer .qa-page-hit')].map(m => {
+            const r = m.getBoundingClientRect();
+            return [(r.left - img.left) / img.width, (r.top - img.top) / img.height,
+                    (r.right - img.left) / img.width, (r.bottom - img.top) / img.height];
+        });
+    }""")
+    assert marks and any(x0 - 0.01 <= word_left <= x1 and y0 - 0.01 <= word_top <= y1 for x0, y0, x1, y1 in marks)
+    page.wait_for_function("() => document.querySelector('#qa-viewer .qa-page-box').scrollTop > 0")
+    page.set_viewport_size({"width": 1400, "height": 1350})  # the answer and the page in one picture (docs/pdf-page.png)
+    page.evaluate("window.scrollTo(0, 0)")
+    shot(page, "pdf-page-highlight")
+    page.locator("#qa-viewer").screenshot(path=str(ARTIFACTS / "pdf-page-highlight-viewer.png"))
+    assert page.dialogs == [] and page.errors == []

@@ -35,6 +35,7 @@ def test_index_then_ask(capsys, corpus, tmp_path):
     code, out, err = run(capsys, "ask", "How many kilograms of apples?", "--corpus", str(corpus), "--index", idx, "-q")
     assert code == 0
     assert "4200 kilograms" in out and "[1] a.txt:2" in out
+    assert out.startswith("4200 kilograms — ")  # the short answer leads the first line
 
 
 def test_ask_json(capsys, corpus, tmp_path):
@@ -45,6 +46,7 @@ def test_ask_json(capsys, corpus, tmp_path):
     assert code == 0
     data = json.loads(out)
     assert "4200" in data["text"]
+    assert data["short"]["text"] == "4200 kilograms" and data["short"]["citation"] == 1
     assert data["citations"][0]["source"] == "a.txt" and data["citations"][0]["line"] == 2
     assert len(data["hits"]) == 1 and "lexical_rank" in data["hits"][0]
 

@@ -30,8 +30,8 @@ def test_safe_name(given, safe):
 
 
 @pytest.mark.parametrize("given", ["photo.png", "script.py", "notes", "archive.txt.gz", ""])
-def test_only_text_and_markdown_can_be_added(given):
-    with pytest.raises(CorpusError, match="not a .txt or .md file"):
+def test_only_document_suffixes_can_be_added(given):
+    with pytest.raises(CorpusError, match=r"not a .txt, .md, .pdf, .html, .htm, .docx, .odt or .epub file"):
         safe_name(given)
 
 
@@ -50,7 +50,7 @@ def test_upload_is_saved_and_never_overwrites(tmp_path):
 @pytest.mark.parametrize(
     "data, message",
     [
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "binary"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "it is an image"),
         (bytes((i * 7919 + 13) % 256 for i in range(6000)), "binary"),  # no NUL, not text in any encoding
         (b"", "empty"),
         (b"  \n\t\n", "empty"),

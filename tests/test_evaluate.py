@@ -482,12 +482,12 @@ SEED_GATES = [
     "--min-containment", "0.9",
     "--min-citation", "0.9",
     "--max-false-abstention", "0.07",
-    "--min-abstain-recall", "0.35",  # 4 of 11 near-topic questions since confidence is calibrated (docs/evaluation.md)
+    "--min-abstain-recall", "0.65",  # 17 of 23 near-topic questions with either model (docs/evaluation.md)
     "--max-words", "65",
 ]
 
 
-# The default, multilingual model reaches 0.911 containment and 0.45 abstain recall on the seeds (docs/evaluation.md).
+# The default, multilingual model reaches 0.911 containment and 0.74 abstain recall on the seeds (docs/evaluation.md).
 SEED_GATES_MULTILINGUAL = [*SEED_GATES]
 SEED_GATES_MULTILINGUAL[SEED_GATES.index("--min-containment") + 1] = "0.88"
 
@@ -505,3 +505,29 @@ def test_seed_test_set_passes_its_gates(request, bot, gates, tmp_path):
     assert result.exit_code == 0, result.output
     assert "gate failed" not in result.output
     assert "## Answerable questions whose answer lacks the gold answer" in report_path.read_text(encoding="utf-8")
+
+
+def test_near_topic_set_takes_out_the_answer_sentences(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("The bridge opened in 1932. It is 503 metres long. Many tourists visit it.\n", encoding="utf-8")
+    (corpus / "b.txt").write_text("The tower was built by Gustave Eiffel. It is in Paris.\n", encoding="utf-8")
+    rows = [
+        {"id": "q1", "question": "When did the bridge open?", "answers": ["1932"], "sources": ["a.txt"]},
+        {"id": "q2", "question": "How long is the bridge?", "answers": ["503 metres"], "sources": ["a.txt"]},
+        {"id": "q3", "question": "Who built the tower?", "answers": ["Gustave Eiffel"], "sources": ["b.txt"]},
+    ]
+    questions = tmp_path / "q.jsonl"
+    questions.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["near-topic", str(questions), "--corpus", str(corpus), "--out", str(tmp_path / "nt"), "--sample", "1", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    made = load_testset(tmp_path / "nt" / "questions.jsonl")
+    near = [q for q in made if not q.answerable]
+    assert len(near) == 1 and len(made) == 3
+    gone = next(r for r in rows if r["id"] == near[0].id)
+    text = (tmp_path / "nt" / "corpus" / gone["sources"][0]).read_text(encoding="utf-8")
+    assert gone["answers"][0] not in text and text.strip()  # its sentence is gone, the rest of its file stays
+    assert (corpus / gone["sources"][0]).read_text(encoding="utf-8").count(gone["answers"][0]) == 1  # the original is untouched
+    for q in made:
+        if q.answerable:
+            assert q.answers[0] in (tmp_path / "nt" / "corpus" / q.sources[0]).read_text(encoding="utf-8")

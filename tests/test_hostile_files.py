@@ -48,7 +48,7 @@ READABLE = {
 UNREADABLE = {
     "empty.txt": (b"", "empty file"),
     "blank.txt": (b" \n\t\r\n  \n", "only white space"),
-    "image.txt": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8, "binary"),
+    "image.txt": (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8, "it is an image"),
     "random.md": (bytes((i * 7919 + 13) % 256 for i in range(6000)), "binary"),
     "bad bom.txt": (b"\xff\xfe\x00\xd8a\x00", "byte-order mark"),
 }

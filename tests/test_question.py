@@ -30,6 +30,13 @@ from qa.question import analyse_question
         ("How much of the land is forest?", "number"),
         ("Which city will host the next conference?", "place"),
         ("Quelle ville a accueilli la conférence ?", "place"),
+        # a question opening with "what"/"which"/"quel" asks what it asks there; a later "when" opens a clause
+        ("What was the tribe of the woman he married when he was 16?", None),
+        ("Quelle était la tribu de sa femme quand il avait 16 ans ?", None),
+        # ... and a clause before the question does not ask anything
+        ("When many people are arrested, what is a common tactic?", None),
+        ("In 1990, when did it open?", "date"),
+        ("Wie lang ist der Turm?", "number"),
     ],
 )
 def test_question_type(question, kind):

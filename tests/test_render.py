@@ -11,9 +11,9 @@ from conftest import DATA
 from qa.followup import resolve_conversation
 from qa.index import UpdateReport
 from qa.reply import NOT_ANSWERED
-from qa.types import Answer, Citation, Document, Hit, Quote, Skipped, quotes_text
+from qa.types import Answer, Citation, Document, Hit, Quote, Short, Skipped, quotes_text
 from qa.ui.render import (
-    cite_href, cited_quotes, parse_cite_href, render_document, render_passages, render_question, render_reply,
+    cite_href, cite_strong, cited_quotes, parse_cite_href, render_document, render_passages, render_question, render_reply,
     render_sources, render_update, reply_text,
 )
 
@@ -218,3 +218,23 @@ def test_update_line_names_what_changed_and_what_was_skipped():
     assert "c.txt (binary file)" in line
     assert render_update(UpdateReport(), 3, 40).startswith("Index up to date")
     assert "built (no index yet)" in render_update(UpdateReport(rebuilt=True, reason="no index yet"), 3, 40)
+
+
+def test_the_short_answer_is_bold_in_its_sentence_and_stronger_in_the_source():
+    text = "Intro line.\nThe conference gathered 47 <b>delegations</b> in Tashkent.\n"
+    c = cite(text, "The conference gathered 47 <b>delegations</b> in Tashkent.", source="a.txt")
+    start = text.index("47")
+    short = Short("47", "a.txt", start, start + 2, 1)
+    quotes = [Quote(c.quote, (1,))]
+    ans = Answer("How many?", quotes_text(quotes), [c], quotes=quotes, short=short)
+    html = render_reply(ans)
+    tags = assert_inert(html)
+    assert '<strong class="qa-short">47</strong>' in html and "&lt;b&gt;delegations" in html
+    hrefs = [attrs["href"] for tag, attrs in tags.elements if tag == "a"]
+    assert all(cite_strong(h) == (start, start + 2) for h in hrefs)  # the marker and the source line carry it
+    assert all(parse_cite_href(h) == ("a.txt", c.start, c.end) for h in hrefs)
+    shown = render_document(doc(text, "a.txt"), c.start, c.end, strong=cite_strong(hrefs[0]))
+    assert '<mark id="qa-hit">The conference gathered <strong class="qa-short">47</strong> &lt;b&gt;' in shown
+    # a short answer of another citation, or none, leaves the sentence as it was
+    other = Answer("How many?", quotes_text(quotes), [c], quotes=quotes, short=Short("47", "a.txt", start, start + 2, 2))
+    assert "qa-short" not in render_reply(other) and cite_strong(cite_href("a.txt", 1, 2)) is None

@@ -51,7 +51,9 @@ def test_type_match_dates_weekdays_and_ordinals():
 def test_type_match_amounts_want_a_currency():
     assert type_match("money", "The exercise cost $2 million.", set()) == 1.0
     assert type_match("money", "Le budget était de 40 millions d'euros.", set()) == 1.0
-    assert type_match("money", "It was held in 2024.", set()) == 0.5
+    assert type_match("money", "It cost 40 million.", set()) == 0.5  # an amount without a currency may be a count
+    assert type_match("money", "It was held in 2024.", set()) == 0.0  # a year is no amount
+    assert type_match("number", "Visitors came in 2026.", set()) == 0.0  # nor a count
     assert type_match("money", "It was held in spring.", set()) == 0.0
 
 

@@ -26,6 +26,9 @@ class Metrics:
     containment_no_abstention: float | None
     exact_match: float | None
     f1: float | None
+    short_share: float | None
+    span_exact_match: float | None
+    span_f1: float | None
     words_median: float | None
     words_mean: float | None
     citation_accuracy: float | None
@@ -47,6 +50,9 @@ METRICS: dict[str, tuple[str, str]] = {
     "containment_no_abstention": ("containment, never abstaining", "the same with abstention switched off"),
     "exact_match": ("exact match", "the first answer sentence equals a gold answer (normalised)"),
     "f1": ("token F1", "token F1 of the first answer sentence against the best gold answer"),
+    "short_share": ("short answer given", "share of answered questions whose answer has a short span (Answer.short)"),
+    "span_exact_match": ("span exact match", "answered questions: the short answer (else the first sentence) equals a gold answer"),
+    "span_f1": ("span token F1", "answered questions: token F1 of the short answer (else the first sentence) against the best gold"),
     "words_median": ("answer words, median", "words per given answer, citation markers left out"),
     "words_mean": ("answer words, mean", "words per given answer"),
     "citation_accuracy": ("citation accuracy", "the sentence holding the gold answer cites a gold source"),
@@ -103,6 +109,9 @@ def compute_metrics(results: Sequence[QuestionResult], threshold: float, k: int)
         containment_no_abstention=_share([r.contains for r in answerable]),
         exact_match=_mean([0.0 if r.abstains(threshold) else r.exact_match for r in answerable]),
         f1=_mean([0.0 if r.abstains(threshold) else r.f1 for r in answerable]),
+        short_share=_share([r.short is not None for r in shown]),
+        span_exact_match=_mean([r.span_exact_match for r in shown]),
+        span_f1=_mean([r.span_f1 for r in shown]),
         words_median=float(statistics.median(words)) if words else None,
         words_mean=_mean([float(w) for w in words]),
         citation_accuracy=_share([bool(r.citation_ok) for r in cited]),

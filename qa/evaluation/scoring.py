@@ -46,6 +46,9 @@ class QuestionResult:
     citation_recall: float | None
     latency_ms: float
     reason: str | None = None
+    short: str | None = None  # the answer's short span, when it has one
+    span_exact_match: float = 0.0  # of the short span, else of the first sentence
+    span_f1: float = 0.0
 
     @property
     def answerable(self) -> bool:
@@ -67,11 +70,14 @@ def score_answer(q: EvalQuestion, answer: Answer, k: int, latency_ms: float) -> 
     sentences = answer_sentences(answer)
     text = answer.text
     contains = bool(text) and q.answerable and contains_answer(text, q.answers, lang)
-    em = f1 = 0.0
+    em = f1 = span_em = span_f1 = 0.0
     if text and q.answerable and sentences:
         best = sentences[0].text  # the sentence the system ranked first
         em = best_over_golds(exact_match, best, q.answers, lang)
         f1 = best_over_golds(f1_score, best, q.answers, lang)
+        span = answer.short.text if answer.short else best
+        span_em = best_over_golds(exact_match, span, q.answers, lang)
+        span_f1 = best_over_golds(f1_score, span, q.answers, lang)
     citation_ok = citation_recall = None
     if contains and gold_sources:
         holding = [s for s in sentences if contains_answer(s.text, q.answers, lang)]
@@ -100,5 +106,8 @@ def score_answer(q: EvalQuestion, answer: Answer, k: int, latency_ms: float) -> 
         citation_recall=citation_recall,
         latency_ms=latency_ms,
         reason=answer.reason,
+        short=answer.short.text if answer.short else None,
+        span_exact_match=span_em,
+        span_f1=span_f1,
     )
 

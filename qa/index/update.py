@@ -12,7 +12,8 @@ from ..chunking import ChunkSettings, split_document
 from ..corpus import list_files
 from ..embedding import Embedder
 from ..errors import CorpusError, IndexStoreError, StoreUnreachableError
-from ..types import Document, Sentence, Skipped
+from ..formats.cache import ExtractCache
+from ..types import Document, Note, Sentence, Skipped
 from .diff import CorpusDiff, diff_corpus
 from .lock import index_lock
 from .backends import Backend, backend_for, backend_of
@@ -35,6 +36,7 @@ class UpdateReport:
     skipped: list[Skipped] = field(default_factory=list)
     rebuilt: bool = False
     reason: str | None = None  # why everything was rebuilt
+    notes: list[Note] = field(default_factory=list)  # about the files read this time: pages OCRed, pages without text
 
     @property
     def touched(self) -> bool:
@@ -91,9 +93,11 @@ def _update(corpus_dir, index_dir, paths, embedder, settings, progress, rebuild,
         old, reason = None, "rebuild asked for"
     else:
         old, reason = _previous(index_dir, embedder.name, settings, index_settings, backend)
-    diff = diff_corpus(corpus_dir, paths, old.manifest.get("files", {}) if old is not None else {})
+    cache = ExtractCache(index_dir)
+    diff = diff_corpus(corpus_dir, paths, old.manifest.get("files", {}) if old is not None else {}, cache, progress)
     if old is not None and not diff.docs and not diff.removed and backend.up_to_date(old, index_settings):
-        return _record_files(old, diff, index_dir, backend), UpdateReport(unchanged=len(diff.unchanged), skipped=diff.skipped)
+        return _record_files(old, diff, index_dir, backend), UpdateReport(unchanged=len(diff.unchanged), skipped=diff.skipped,
+                                                                          notes=diff.notes)
 
     new = _embed_documents(diff.docs, {n: e["language"] for n, e in diff.files.items()}, embedder, settings, progress)
     keep = set(diff.unchanged) if old is not None else set()
@@ -117,6 +121,7 @@ def _update(corpus_dir, index_dir, paths, embedder, settings, progress, rebuild,
     backend.clean(index_dir, store.manifest)
     if old is None and replaced is not None:
         _forget(replaced, store.manifest)
+    cache.prune({e["sha256"] for e in diff.files.values()})
     store = replace(store, path=index_dir / store.version)
     return store, _report(diff, rebuilt=old is None, reason=reason)
 
@@ -182,6 +187,7 @@ def _report(diff: CorpusDiff, rebuilt: bool, reason: str | None) -> UpdateReport
         skipped=diff.skipped,
         rebuilt=rebuilt,
         reason=reason if rebuilt else None,
+        notes=diff.notes,
     )
 
 

@@ -8,12 +8,14 @@ from pathlib import Path
 
 import gradio as gr
 
-from ..documents import MAX_UPLOAD_BYTES, read_source, save_upload
+from ..documents import MAX_UPLOAD_BYTES, UPLOAD_SUFFIXES, cited_page, read_source, save_upload
 from ..errors import QAError
+from ..formats import locate
+from ..formats.cache import ExtractCache
 from ..followup import resolve_conversation
 from ..pipeline import QA, check_question
 from .render import (
-    CSS, parse_cite_href, render_document, render_passages, render_question, render_reply, render_sources, render_update,
+    CSS, cite_strong, parse_cite_href, render_document, render_passages, render_question, render_reply, render_sources, render_update,
     render_viewer_placeholder, reply_text,
 )
 
@@ -45,6 +47,12 @@ if (!window.qaCitationListener) {
 watch('value', () => {
   const hit = element.querySelector('#qa-hit');
   if (hit) hit.scrollIntoView({block: 'center'});
+  const box = element.querySelector('.qa-page-box'), onPage = element.querySelector('.qa-page-hit');
+  if (box && onPage) {  // a PDF page beside the text: scroll it to the highlight once the image has its size
+    const img = box.querySelector('img');
+    const go = () => { box.scrollTop = Math.max(0, onPage.offsetTop - box.clientHeight / 3); };
+    if (img && !img.complete) img.addEventListener('load', go, {once: true}); else go();
+  }
 });
 """
 
@@ -60,12 +68,14 @@ def readable(err: Exception) -> str:
 def build(bot: QA, examples: list[str] | None = None) -> gr.Blocks:
     """The chat page and its API endpoints (/chat, /answer) for one QA."""
 
+    cache = ExtractCache(bot.index_dir)  # text extracted from PDF, HTML and Word files, by file hash
+
     def indexed() -> dict:
         return bot.store.manifest["files"]
 
     def read_or_none(source: str):
         try:
-            return read_source(bot.corpus_dir, source, indexed())
+            return read_source(bot.corpus_dir, source, indexed(), cache)
         except QAError:
             return None
 
@@ -91,12 +101,20 @@ def build(bot: QA, examples: list[str] | None = None) -> gr.Blocks:
 
     def show_source(evt: gr.EventData):
         try:
-            cited = parse_cite_href((evt._data or {}).get("href"))
+            href = (evt._data or {}).get("href")
+            cited = parse_cite_href(href)
             if cited is None:
                 raise QAError("that link does not name a document of the corpus")
             source, start, end = cited
-            doc = read_source(bot.corpus_dir, source, indexed())
-            return render_document(doc, start, end, indexed()[source].get("sha256"))
+            files = indexed()
+            doc = read_source(bot.corpus_dir, source, files, cache)
+            location = locate(files[source].get("blocks"), start, doc.text.count("\n", 0, start) + 1) if doc.format != "text" else None
+            png, boxes = None, ()
+            if doc.format == "pdf" and doc.text[start:end].strip():
+                hl, png = cited_page(bot.corpus_dir, source, start, end, files, cache)
+                boxes = hl.areas
+            return render_document(doc, start, end, files[source].get("sha256"), strong=cite_strong(href),
+                                   location=location, page_png=png, page_boxes=boxes)
         except Exception as err:
             raise gr.Error(readable(err), title="Cannot show this source") from None
 
@@ -106,7 +124,8 @@ def build(bot: QA, examples: list[str] | None = None) -> gr.Blocks:
             name = Path(path).name
             try:
                 data = Path(path).read_bytes()
-                saved = save_upload(bot.corpus_dir, name, data)
+                saved = save_upload(bot.corpus_dir, name, data, cache,
+                                    lambda done, total, name=name: progress((done, total), desc=f"reading {name}"))
                 lines.append(f"- added **{_md(saved.source)}**" if saved.new else f"- {_md(saved.source)} is already in the corpus")
             except Exception as err:
                 lines.append(f"- not added: {_md(readable(err))}")
@@ -170,8 +189,8 @@ def build(bot: QA, examples: list[str] | None = None) -> gr.Blocks:
                 viewer = gr.HTML(render_viewer_placeholder(), js_on_load=CITATION_JS, elem_id="qa-viewer")
         with gr.Accordion("Add documents or re-index", open=False, elem_id="qa-docs-box"):
             with gr.Row():
-                upload = gr.File(label="Add .txt or .md files to the corpus", file_count="multiple",
-                                 file_types=[".txt", ".md"], type="filepath", elem_id="qa-upload")
+                upload = gr.File(label="Add documents to the corpus (.txt, .md, .pdf, .html, .docx, .odt, .epub)", file_count="multiple",
+                                 file_types=list(UPLOAD_SUFFIXES), type="filepath", elem_id="qa-upload")
                 with gr.Column():
                     rescan = gr.Button("Re-index (pick up files changed on disk)", elem_id="qa-reindex")
                     status = gr.Markdown(elem_id="qa-status")

@@ -8,14 +8,16 @@ it into a request for that span of that corpus file, which is served only if the
 """
 from __future__ import annotations
 
+import base64
+import re
 from collections.abc import Callable, Sequence
 from html import escape
 from urllib.parse import quote, unquote
 
 from ..followup import Resolution
 from ..index import UpdateReport
-from ..reply import NOT_ANSWERED, format_reply, snippet
-from ..types import Answer, Citation, Document, Hit
+from ..reply import NOT_ANSWERED, closest_passages, format_reply, snippet
+from ..types import Answer, Citation, Document, Hit, Short
 
 ReadFn = Callable[[str], "Document | None"]  # a corpus file by its cited name, or None
 
@@ -35,6 +37,7 @@ CSS = """
 .qa-card-head { font-size: 0.85em; margin-bottom: 0.3em; }
 .qa-passage { white-space: pre-wrap; font-size: 0.9em; line-height: 1.45; }
 .qa-panel mark, .qa-doc mark { background: #ffe08a; color: #1f2328; padding: 0.05em 0; border-radius: 0.15em; }
+.qa-doc mark strong.qa-short { background: #f5b700; font-weight: 700; }
 .qa-empty { color: var(--body-text-color-subdued); font-size: 0.9em; }
 .qa-doc-head { font-size: 0.9em; margin-bottom: 0.4em; }
 .qa-doc { max-height: 30em; overflow: auto; font-family: var(--font-mono); font-size: 0.8em; line-height: 1.5;
@@ -46,22 +49,40 @@ CSS = """
 .qa-hits td, .qa-hits th { border-top: 1px solid var(--border-color-primary); padding: 0.35em; vertical-align: top; text-align: left; }
 .qa-hits .qa-passage { font-size: 1em; }
 .qa-num { white-space: nowrap; font-variant-numeric: tabular-nums; }
+.qa-pdf { display: flex; flex-wrap: wrap; gap: 0.6em; align-items: flex-start; }
+.qa-pdf > .qa-page-box { flex: 1 1 22em; max-height: 36em; overflow: auto; border: 1px solid var(--border-color-primary); border-radius: 0.3em; }
+.qa-pdf > .qa-doc { flex: 1 1 16em; }
+.qa-page-wrap { position: relative; line-height: 0; }
+.qa-page { width: 100%; height: auto; display: block; }
+.qa-page-hit { position: absolute; pointer-events: none; }
 """
 
 
 CITE_PREFIX = "#qa-cite:"
 
 
-def cite_href(source: str, start: int, end: int) -> str:
-    """The link target of a citation, `#qa-cite:START:END:SOURCE` (SOURCE percent-encoded): it survives
-    the chat's HTML sanitiser, which drops data attributes, and the UI reads it back on a click."""
-    return f"{CITE_PREFIX}{int(start)}:{int(end)}:{quote(source, safe='')}"
+def cite_href(source: str, start: int, end: int, strong: tuple[int, int] | None = None) -> str:
+    """The link target of a citation, `#qa-cite:START:END:SOURCE` (SOURCE percent-encoded), and `@S-E` after it
+    for the short answer inside the sentence: it survives the chat's HTML sanitiser, which drops data
+    attributes, and the UI reads it back on a click."""
+    tail = f"@{int(strong[0])}-{int(strong[1])}" if strong else ""
+    return f"{CITE_PREFIX}{int(start)}:{int(end)}:{quote(source, safe='')}{tail}"
+
+
+_STRONG_TAIL = re.compile(r"@(\d+)-(\d+)$")
+
+
+def cite_strong(href: str) -> tuple[int, int] | None:
+    """The short answer's span a citation link target carries, if any."""
+    m = _STRONG_TAIL.search(href) if isinstance(href, str) and href.startswith(CITE_PREFIX) else None
+    return (int(m.group(1)), int(m.group(2))) if m else None
 
 
 def parse_cite_href(href: str) -> tuple[str, int, int] | None:
     """(source, start, end) from a citation link target, or None when it is not one."""
     if not isinstance(href, str) or not href.startswith(CITE_PREFIX):
         return None
+    href = _STRONG_TAIL.sub("", href)
     start, _, rest = href[len(CITE_PREFIX):].partition(":")
     end, _, source = rest.partition(":")
     if not (start.isdigit() and end.isdigit() and source):
@@ -69,26 +90,49 @@ def parse_cite_href(href: str) -> tuple[str, int, int] | None:
     return unquote(source), int(start), int(end)
 
 
-def _link(source: str, start: int, end: int, line: int, text: str) -> str:
-    """An <a> that opens `source` at [start, end); `text` is already HTML."""
+def _link(source: str, start: int, end: int, where: str, text: str, strong: tuple[int, int] | None = None) -> str:
+    """An <a> that opens `source` at [start, end) (with `strong` inside it in bold); `text` is already HTML;
+    `where` ("line 12", "page 3") is its title."""
     return (
-        f'<a class="qa-cite" href="{escape(cite_href(source, start, end))}" '
-        f'title="{escape(source)}, line {int(line)}">{text}</a>'
+        f'<a class="qa-cite" href="{escape(cite_href(source, start, end, strong))}" '
+        f'title="{escape(source)}, {escape(where)}">{text}</a>'
     )
 
 
-def citation_link(c: Citation, label: str | None = None) -> str:
-    """A link that opens the cited sentence in its document; `[n]` unless `label` is given."""
-    return _link(c.source, c.start, c.end, c.line, escape(label) if label is not None else f"[{c.number}]")
+def place(c: Citation) -> str:
+    """Where a citation stands, for a person: `notes.txt, line 12`, `report.pdf, page 3`, `page.html, § "Heading"`."""
+    return f"{c.source}, {c.location or f'line {c.line}'}"
+
+
+def citation_link(c: Citation, label: str | None = None, short: Short | None = None) -> str:
+    """A link that opens the cited sentence in its document (the short answer in it stronger, when it is this
+    citation's); `[n]` unless `label` is given."""
+    strong = (short.start, short.end) if short is not None and short.citation == c.number else None
+    return _link(c.source, c.start, c.end, c.location or f"line {c.line}",
+                 escape(label) if label is not None else f"[{c.number}]", strong)
 
 
 def passage_link(h: Hit, label: str | None = None) -> str:
     """A link that opens a retrieved passage in its document."""
-    return _link(h.source, h.start, h.end, h.line, escape(label if label is not None else f"{h.source}, line {h.line}"))
+    where = h.location or f"line {h.line}"
+    return _link(h.source, h.start, h.end, where, escape(label if label is not None else f"{h.source}, {where}"))
 
 
 def _flat(text: str) -> str:
     return " ".join(text.split())
+
+
+def _with_short(sentence: str, group: list[Citation], short: Short | None) -> str:
+    """A quoted sentence as HTML, flattened to one line, with the short answer in bold when it stands in it."""
+    first = group[0] if group else None
+    if short is None or first is None or short.citation != first.number or first.quote != sentence:
+        return escape(_flat(sentence))
+    a, b = short.start - first.start, short.end - first.start
+    if not (0 <= a < b <= len(sentence)):
+        return escape(_flat(sentence))
+    pieces = [re.sub(r"\s+", " ", p) for p in (sentence[:a], sentence[a:b], sentence[b:])]
+    pieces[0], pieces[2] = pieces[0].lstrip(), pieces[2].rstrip()
+    return f'{escape(pieces[0])}<strong class="qa-short">{escape(pieces[1])}</strong>{escape(pieces[2])}'
 
 
 def cited_quotes(ans: Answer) -> list[tuple[str, list[Citation]]]:
@@ -108,9 +152,10 @@ def render_reply(ans: Answer, resolution: Resolution | None = None, closest: int
     out: list[str] = []
     if ans.text is None:
         out.append(f'<div class="qa-abstain"><p><strong>{escape(NOT_ANSWERED)}</strong></p>')
-        if ans.hits[:closest]:
+        offered = closest_passages(ans, closest)
+        if offered:
             out.append("<p>You might look at:</p><ul>")
-            for h in ans.hits[:closest]:
+            for h in offered:
                 out.append(f"<li>{passage_link(h)}: {escape(snippet(h.text, 160))}</li>")
             out.append("</ul>")
         if ans.reason:
@@ -118,10 +163,10 @@ def render_reply(ans: Answer, resolution: Resolution | None = None, closest: int
     else:
         out.append('<div class="qa-answer"><p>')
         for sentence, group in cited_quotes(ans):
-            out.append(f'<span class="qa-sentence">{escape(_flat(sentence))}</span>')
-            out.append("".join(citation_link(c) for c in group) + " ")
+            out.append(f'<span class="qa-sentence">{_with_short(sentence, group, ans.short)}</span>')
+            out.append("".join(citation_link(c, short=ans.short) for c in group) + " ")
         out.append("</p>")
-        refs = " · ".join(citation_link(c, f"[{c.number}] {c.source}, line {c.line}") for c in ans.citations)
+        refs = " · ".join(citation_link(c, f"[{c.number}] {place(c)}", ans.short) for c in ans.citations)
         out.append(f'<div class="qa-refs">Sources: {refs}</div>')
         if ans.reason:
             out.append(f'<div class="qa-note">Note: {escape(ans.reason)}</div>')
@@ -172,11 +217,12 @@ def render_sources(ans: Answer | None, read: ReadFn | None = None, closest: int 
     out = ['<div class="qa-panel">']
     if ans.text is None:
         out.append("<h3>Sources</h3>")
-        if not ans.hits:
+        offered = closest_passages(ans, closest)
+        if not offered:
             out.append('<p class="qa-empty">Nothing in the documents is close to this question.</p></div>')
             return "".join(out)
         out.append('<p class="qa-empty">No passage answers this; the closest ones:</p>')
-        for h in ans.hits[:closest]:
+        for h in offered:
             out.append(f'<div class="qa-card"><div class="qa-card-head">{passage_link(h)}</div>')
             out.append(f'<div class="qa-passage">{escape(h.text)}</div></div>')
         out.append("</div>")
@@ -185,7 +231,7 @@ def render_sources(ans: Answer | None, read: ReadFn | None = None, closest: int 
     for c in ans.citations:
         context, offset = citation_context(c, ans.hits, read)
         out.append('<div class="qa-card" data-qa-card="%d">' % c.number)
-        out.append(f'<div class="qa-card-head">{citation_link(c, f"[{c.number}] {c.source}, line {c.line}")}</div>')
+        out.append(f'<div class="qa-card-head">{citation_link(c, f"[{c.number}] {place(c)}")}</div>')
         out.append(f'<div class="qa-passage">{_mark(context, [(c.start - offset, c.end - offset)])}</div></div>')
     out.append("</div>")
     return "".join(out)
@@ -225,8 +271,27 @@ def _window(text: str, start: int, end: int, limit: int) -> tuple[int, int]:
 
 
 def render_document(doc: Document, start: int | None = None, end: int | None = None,
-                    indexed_sha256: str | None = None, max_chars: int = MAX_DOCUMENT_CHARS) -> str:
-    """A whole corpus file with line numbers and the span [start, end) highlighted (first mark has id qa-hit)."""
+                    indexed_sha256: str | None = None, max_chars: int = MAX_DOCUMENT_CHARS,
+                    strong: tuple[int, int] | None = None, location: str | None = None,
+                    page_png: bytes | None = None, page_boxes: Sequence[tuple[float, float, float, float]] = ()) -> str:
+    """A whole corpus file with line numbers and the span [start, end) highlighted (first mark has id qa-hit),
+    and `strong` (the short answer) inside it highlighted more.
+
+    For an extracted document, `location` names where the span stands ("page 3"); `page_png` is the PDF page
+    with the span highlighted, shown beside the extracted text, and `page_boxes` (left, top, width, height as
+    fractions of the page) mark where the highlight stands on it, for scrolling to it.
+    """
+    page = ""
+    if page_png is not None:
+        src = "data:image/png;base64," + base64.b64encode(page_png).decode("ascii")
+        alt = f"{doc.source}, {location or 'the cited page'}, with the cited sentence highlighted"
+        hits = "".join(
+            f'<span class="qa-page-hit" style="left:{100 * x:.3f}%;top:{100 * y:.3f}%;width:{100 * w:.3f}%;'
+            f'height:{100 * h:.3f}%"></span>'
+            for x, y, w, h in page_boxes
+        )
+        page = (f'<div class="qa-page-box"><div class="qa-page-wrap"><img class="qa-page" src="{src}" '
+                f'alt="{escape(alt)}">{hits}</div></div>')
     text = doc.text
     ok = isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)
     notes: list[str] = []
@@ -252,7 +317,8 @@ def render_document(doc: Document, start: int | None = None, end: int | None = N
             a, b = max(start, pos) - pos, min(end, stop) - pos
             attr = "" if marked else ' id="qa-hit"'
             marked = True
-            body = f"{escape(piece[:a])}<mark{attr}>{escape(piece[a:b])}</mark>{escape(piece[b:])}"
+            inner = _strong_in(piece[a:b], pos + a, strong) if ok else escape(piece[a:b])
+            body = f"{escape(piece[:a])}<mark{attr}>{inner}</mark>{escape(piece[b:])}"
         else:
             body = escape(piece)
         rows.append(f'<div class="qa-line"><span class="qa-ln">{number}</span><span class="qa-text">{body}</span></div>')
@@ -260,10 +326,25 @@ def render_document(doc: Document, start: int | None = None, end: int | None = N
         if nl < 0:
             break
         pos = nl + 1
-    where = f", line {hit_line}" if hit_line else ""
-    head = f'<div class="qa-doc-head"><strong>{escape(doc.source)}</strong>{where}</div>'
+    where = f", {location}" if location and ok else f", line {hit_line}" if hit_line else ""
+    head = f'<div class="qa-doc-head"><strong>{escape(doc.source)}</strong>{escape(where)}</div>'
+    if doc.format != "text":
+        notes.insert(0, f"The text extracted from this {doc.format.upper()} file; line numbers count its lines.")
     note = "".join(f'<div class="qa-note">{escape(n)}</div>' for n in notes)
-    return f'<div class="qa-source">{head}{note}<div class="qa-doc">{"".join(rows)}</div></div>'
+    body = f'<div class="qa-doc">{"".join(rows)}</div>'
+    if page:
+        body = f'<div class="qa-pdf">{page}{body}</div>'
+    return f'<div class="qa-source">{head}{note}{body}</div>'
+
+
+def _strong_in(marked: str, offset: int, strong: tuple[int, int] | None) -> str:
+    """`marked` (the text at `offset` in the file) escaped, with the `strong` span of the file in it emphasised."""
+    if not strong:
+        return escape(marked)
+    a, b = max(strong[0] - offset, 0), min(strong[1] - offset, len(marked))
+    if a >= b:
+        return escape(marked)
+    return f'{escape(marked[:a])}<strong class="qa-short">{escape(marked[a:b])}</strong>{escape(marked[b:])}'
 
 
 def render_viewer_placeholder() -> str:
@@ -279,6 +360,10 @@ def render_update(report: UpdateReport, files: int, passages: int) -> str:
         line += " Skipped: " + "; ".join(f"{s.source} ({s.reason})" for s in report.skipped[:5])
         if len(report.skipped) > 5:
             line += f" and {len(report.skipped) - 5} more"
+    if report.notes:
+        line += " Notes: " + "; ".join(f"{n.source} ({n.text})" for n in report.notes[:5])
+        if len(report.notes) > 5:
+            line += f" and {len(report.notes) - 5} more"
     return line
 
 

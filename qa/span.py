@@ -1,0 +1,133 @@
+"""The short answer: the span of a quoted sentence that answers the question (a name, an amount, a date ...).
+
+Candidates are the facts the quoted sentences state (`qa.facts`) of the kind the question asks
+for; a fact the question names already is never the answer. Among them the one nearest to where
+the question's own words stand in the sentence wins, in the first quote before the others. A
+question that asks for no kind of fact ("why", "how does", "what happened") gets none: the
+sentences stand alone.
+"""
+from __future__ import annotations
+
+import re
+
+from .facts import DATE, MONEY, NAME, NUMBER, TITLE, Fact, find_facts, is_year, named_by
+from .lexical import fold_for, words
+from .question import AnalysedQuestion
+from .types import Citation, Quote, Short
+
+# The kinds of fact that answer each kind of question, the better first.
+ANSWER_KINDS = {
+    "money": (MONEY, NUMBER),
+    "number": (NUMBER, MONEY),
+    "date": (DATE,),
+    "person": (NAME,),
+    "place": (NAME,),
+}
+_LIST_JOINER = re.compile(r"\s*(,|;|,?\s*(and|et|und|y|e|и|und)|、|和|与)\s*")
+_ORG_JOINERS = frozenset("of and & for".split())  # "Republic of Uzbekistan", "Department for Education"
+# Prepositions of place before a name, in the languages whose rules we can test (a name elsewhere still counts).
+_PLACE_PREPOSITIONS = frozenset("in at near from to a au aux en dans im am bei nach aus zu en cerca desde в во из на около".split())
+_DISTANCE_CHARS = 400  # beyond this a fact is as far from the question's words as can be
+
+
+def short_answer(question: AnalysedQuestion, quotes: list[Quote], citations: list[Citation], languages: dict[str, str | None]) -> Short | None:
+    """The short answer inside the quotes, with the citation it belongs to, or None when none is reliable.
+
+    `languages` maps each cited source to the language its facts are read in (None: English/French rules).
+    """
+    kinds = ANSWER_KINDS.get(question.kind or "")
+    if not kinds:
+        return None
+    by_number = {c.number: c for c in citations}
+    best: tuple[tuple[int, int, int], Fact, Citation] | None = None
+    for q_index, quote in enumerate(quotes):
+        citation = by_number[quote.citations[0]]
+        text = citation.quote
+        stated = find_facts(text, languages.get(citation.source))
+        # a year is not an amount nor a count ("How many visitors came?" is not answered by "2026")
+        facts = [_trimmed(f, text, question) for f in stated if f.kind in kinds and not is_year(f, stated)]
+        facts = [f for f in facts if f and not named_by(f, question.words) and not _inside_question_words(f, question)]
+        if not facts:
+            continue
+        anchors = _question_word_positions(text, question, languages.get(citation.source))
+        for f in facts:
+            rank = (q_index, kinds.index(f.kind), _person_preference(question, f), _place_preference(question, f, text), _distance(f, anchors))
+            if best is None or rank < best[0]:
+                best = (rank, f, citation)
+    if best is None:
+        return None
+    _, fact, citation = best
+    start, end = fact.start, fact.end
+    if question.kind == "person":
+        start, end = _with_coordinated(citation.quote, fact, languages.get(citation.source))
+    return Short(citation.quote[start:end], citation.source, citation.start + start, citation.start + end, citation.number)
+
+
+def _with_coordinated(text: str, fact: Fact, lang: str | None) -> tuple[int, int]:
+    """A name with the names listed after it ("Robert Lane and Benjamin Vail"): who did it may be several."""
+    end = fact.end
+    names = [f for f in find_facts(text, lang) if f.kind == NAME and f.start >= end]
+    for f in names:
+        if not _LIST_JOINER.fullmatch(text[end : f.start]):
+            break
+        end = f.end
+    return fact.start, end
+
+
+def _trimmed(fact: Fact, text: str, question: AnalysedQuestion) -> Fact | None:
+    """A name without the question's own words at its ends ("First Deputy Chairman Botir Tursunov" asked about
+    the First Deputy Chairman -> "Botir Tursunov"); None when nothing else is left."""
+    if fact.kind != NAME:
+        return fact
+    parts = [(m.start(), m.end()) for m in re.finditer(r"[\w.'’-]+", fact.text)]
+    asked = lambda p: fold_for(fact.text[p[0] : p[1]].rstrip(".")) in question.words  # noqa: E731
+    while parts and asked(parts[0]):
+        parts.pop(0)
+    while parts and asked(parts[-1]):
+        parts.pop()
+    if not parts:
+        return None
+    start, end = fact.start + parts[0][0], fact.start + parts[-1][1]
+    return Fact(fact.kind, start, end, text[start:end])
+
+
+def _person_preference(question: AnalysedQuestion, fact: Fact) -> int:
+    """For "who" questions, 0 for a name that looks like a person's (two words or more, no "of"), else 1."""
+    if question.kind != "person":
+        return 0
+    parts = fact.text.split()
+    return 0 if len(parts) >= 2 and not any(p.casefold() in _ORG_JOINERS for p in parts) else 1
+
+
+
+def _place_preference(question: AnalysedQuestion, fact: Fact, text: str) -> int:
+    """For "where" questions, 0 for a name just after a preposition of place ("in Tashkent", "à Paris"), else 1."""
+    if question.kind != "place":
+        return 0
+    before = re.search(r"(\w+)\W{0,2}$", text[: fact.start])
+    return 0 if before and fold_for(before.group(1)) in _PLACE_PREPOSITIONS else 1
+
+
+def _inside_question_words(fact: Fact, question: AnalysedQuestion) -> bool:
+    """Whether a name or title is mostly the question's own words ("the State Security Service" when it asks about it)."""
+    if fact.kind not in (NAME, TITLE):
+        return False
+    ws = words(fact.text)
+    return bool(ws) and sum(w in question.words for w in ws) * 2 > len(ws)
+
+
+def _question_word_positions(text: str, question: AnalysedQuestion, lang: str | None) -> list[int]:
+    """Where the question's terms stand in the sentence (char offsets, near enough: a stem found as a prefix)."""
+    folded = fold_for(text)
+    found: list[int] = []
+    for term in set(question.terms_in(lang or question.language)):
+        if len(term) < 2:
+            continue
+        found += [m.start() for m in re.finditer(re.escape(term), folded)]
+    return found
+
+
+def _distance(fact: Fact, anchors: list[int]) -> int:
+    if not anchors:
+        return _DISTANCE_CHARS
+    return min(_DISTANCE_CHARS, *(min(abs(a - fact.start), abs(a - fact.end)) for a in anchors))
