@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import warnings
 from typing import Callable, Sequence
 
 import numpy as np
@@ -67,6 +68,8 @@ def start_ray(address: str | None, workers: int | None = None) -> None:
         ctx = ray.data.DataContext.get_current()
         ctx.enable_progress_bars = False  # our own bar counts the passages
         ctx.print_on_execution_start = False  # else Ray prints its whole configuration on stdout
+        # fewer batches than workers is fine (a small update): Ray warns that some actors have nothing to do
+        warnings.filterwarnings("ignore", message="The minimum number of concurrent actors", category=UserWarning)
         _started[key] = True
 
 
