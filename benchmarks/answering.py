@@ -68,7 +68,7 @@ def measure_answers(bot, questions: list[str], profile_top: int = 12, store=None
     for q in questions:
         t = time.perf_counter()
         qvec = bot.embedder.embed_query(q)
-        store.passage_faiss.search(qvec.reshape(1, -1), 10)
+        store.search.dense("passages", qvec, 10)  # whichever store: FAISS files or Milvus
         floor.append(time.perf_counter() - t)
     for q in questions:
         t = time.perf_counter()

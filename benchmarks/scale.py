@@ -324,8 +324,8 @@ def main() -> None:
     from answering import measure_answers
 
     for label, st in (("flat", IndexSettings(approximate_above=10**9)), ("default settings", IndexSettings())):
-        s2 = replace(store, passage_faiss=build_faiss_index(np.asarray(store.passage_vectors), st),
-                     sentence_faiss=build_faiss_index(np.asarray(store.sentence_vectors), st))
+        s2 = replace(store, search=replace(store.search, passage_faiss=build_faiss_index(np.asarray(store.passage_vectors), st),
+                                           sentence_faiss=build_faiss_index(np.asarray(store.sentence_vectors), st)))
         bot._store = s2
         from qa.index import faiss_kind
 

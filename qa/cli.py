@@ -12,14 +12,22 @@ from .errors import QAError
 DEFAULTS = dict(corpus="corpus", index="embeddings")
 
 
-def _qa(corpus: str, index: str, model: str | None, quiet: bool = False):
+def _qa(corpus: str, index: str, model: str | None, quiet: bool = False, store: str | None = None, **more):
     from .pipeline import QA
     from .progress import TqdmProgress
 
-    return QA(corpus, index, model=model, progress=None if quiet else TqdmProgress())
+    return QA(corpus, index, model=model, progress=None if quiet else TqdmProgress(), store=store, **more)
+
+
+STORE_HELP = (
+    "Where the index lives: faiss (files in the index folder), milvus://PATH.db (Milvus Lite, embedded) or "
+    "milvus+http://HOST:19530 (a Milvus server); options ?collection=NAME&lexical=own|milvus "
+    "[default: where the index's manifest says, else faiss]"
+)
 
 
 def corpus_options(f):
+    f = click.option("--store", default=None, metavar="STORE", help=STORE_HELP)(f)
     f = click.option("--model", default=None, help="multilingual-e5-small (packaged, the default), all-MiniLM-L6-v2 (packaged, English only), or a sentence-transformers model name or folder [default: the index's model, else multilingual-e5-small]")(f)
     f = click.option("--index", "index", default=DEFAULTS["index"], show_default=True, help="Index folder.")(f)
     f = click.option("--corpus", default=DEFAULTS["corpus"], show_default=True, help="Folder of documents (.txt, .md, .pdf, .html, .docx, .odt, .epub).")(f)
@@ -50,10 +58,17 @@ def cli() -> None:
 @cli.command()
 @corpus_options
 @click.option("--rebuild", is_flag=True, help="Re-embed everything, even unchanged files.")
+@click.option("--ray", "ray", is_flag=False, flag_value="local", default=None, metavar="[ADDRESS]",
+              help="Embed as a Ray Data pipeline: on this machine (--ray alone) or on the Ray cluster at ADDRESS.")
+@click.option("--ray-workers", type=click.IntRange(1), default=None, metavar="N",
+              help="Ray actors embedding at once, each holding a model [default: one per CPU of the Ray cluster].")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
-def index(corpus: str, index: str, model: str | None, rebuild: bool, quiet: bool) -> None:
+def index(corpus: str, index: str, model: str | None, store: str | None, rebuild: bool, ray: str | None,
+          ray_workers: int | None, quiet: bool) -> None:
     """Build the index of CORPUS, or bring it up to date (only changed files are re-embedded)."""
-    bot = _qa(corpus, index, model, quiet)
+    if ray_workers is not None and ray is None:
+        raise click.UsageError("--ray-workers needs --ray")
+    bot = _qa(corpus, index, model, quiet, store, ray=ray, ray_workers=ray_workers)
     report = bot.refresh(rebuild=rebuild)
     echo_skipped(report)
     click.echo(describe_update(report, bot.store))
@@ -65,13 +80,13 @@ def index(corpus: str, index: str, model: str | None, rebuild: bool, quiet: bool
 @click.option("-k", "k", default=5, show_default=True, type=click.IntRange(1, 100), help="Passages to retrieve.")
 @click.option("--json", "as_json", is_flag=True, help="Print the Answer as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
-def ask(question: str, corpus: str, index: str, model: str | None, k: int, as_json: bool, quiet: bool) -> None:
+def ask(question: str, corpus: str, index: str, model: str | None, store: str | None, k: int, as_json: bool, quiet: bool) -> None:
     """Answer QUESTION from the documents, citing file and line."""
     from .pipeline import check_question
     from .reply import format_reply
 
     check_question(question)  # refuse a bad question before any indexing work
-    bot = _qa(corpus, index, model, quiet or as_json)
+    bot = _qa(corpus, index, model, quiet or as_json, store)
     report = bot.refresh()
     echo_skipped(report)
     ans = bot.answer(question, k=k)
@@ -87,11 +102,11 @@ def ask(question: str, corpus: str, index: str, model: str | None, k: int, as_js
 @corpus_options
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for every interface).")
 @click.option("--port", default=7860, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
-def serve(corpus: str, index: str, model: str | None, host: str, port: int) -> None:
+def serve(corpus: str, index: str, model: str | None, store: str | None, host: str, port: int) -> None:
     """Bring the index of CORPUS up to date, then serve the chat UI on http://HOST:PORT."""
     from .ui import serve as serve_chat  # imported here so that other commands never load gradio
 
-    serve_chat(corpus, index, model, host, port)
+    serve_chat(corpus, index, model, host, port, store=store)
 
 
 # --------------------------------------------------------------------------- qa eval, qa calibrate
@@ -148,8 +163,8 @@ def testset_options(f):
     return f
 
 
-def _ready_qa(corpus: str, index: str, model: str | None, quiet: bool):
-    bot = _qa(corpus, index, model, quiet)
+def _ready_qa(corpus: str, index: str, model: str | None, quiet: bool, store: str | None = None):
+    bot = _qa(corpus, index, model, quiet, store)
     report = bot.refresh()
     echo_skipped(report)
     return bot
@@ -181,7 +196,7 @@ def format_metrics(columns: dict) -> str:
 @click.option("--report", "report_path", type=click.Path(dir_okay=False), default=None, metavar="FILE.md", help="Write a markdown report with every miss.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 @gate_options
-def eval_command(testset, corpus, index, model, k, unanswerable, sample, seed, threshold, compare, calibrate_too, as_json, report_path, quiet, **gates):
+def eval_command(testset, corpus, index, model, store, k, unanswerable, sample, seed, threshold, compare, calibrate_too, as_json, report_path, quiet, **gates):
     """Measure retrieval, answers, citations, abstention and latency on TESTSET (JSONL)."""
     from .evaluation.gates import check_gates
     from .evaluation.run import METHOD_LABELS, evaluate
@@ -189,7 +204,7 @@ def eval_command(testset, corpus, index, model, k, unanswerable, sample, seed, t
     from .progress import TqdmProgress
 
     quiet = quiet or as_json
-    bot = _ready_qa(corpus, index, model, quiet)
+    bot = _ready_qa(corpus, index, model, quiet, store)
     progress = None if quiet else TqdmProgress()
     options = dict(k=k, threshold=threshold, unanswerable=unanswerable, sample=sample, seed=seed, progress=progress)
     if compare:
@@ -236,7 +251,7 @@ def eval_command(testset, corpus, index, model, k, unanswerable, sample, seed, t
 @click.option("--save", is_flag=True, help="Save the chosen threshold into the index folder (settings.json); QA uses it from then on.")
 @click.option("--json", "as_json", is_flag=True, help="Print the calibration as JSON.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
-def calibrate_command(testset, corpus, index, model, k, unanswerable, sample, seed, max_false, save, as_json, quiet):
+def calibrate_command(testset, corpus, index, model, store, k, unanswerable, sample, seed, max_false, save, as_json, quiet):
     """Choose the abstention threshold that best separates answerable from unanswerable questions of TESTSET."""
     from .evaluation.calibration import calibrate
     from .evaluation.run import evaluate
@@ -244,7 +259,7 @@ def calibrate_command(testset, corpus, index, model, k, unanswerable, sample, se
     from .progress import TqdmProgress
 
     quiet = quiet or as_json
-    bot = _ready_qa(corpus, index, model, quiet)
+    bot = _ready_qa(corpus, index, model, quiet, store)
     current = bot.answer_settings.min_confidence
     report = evaluate(testset, bot, k=k, unanswerable=unanswerable, sample=sample, seed=seed, progress=None if quiet else TqdmProgress())
     cal = calibrate(report.results, max_false)

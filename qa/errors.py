@@ -13,6 +13,10 @@ class IndexStoreError(QAError):
     """The index on disk is missing, corrupt, locked or built for something else."""
 
 
+class StoreUnreachableError(IndexStoreError):
+    """The server holding the index cannot be reached or failed a request (the index itself may be whole)."""
+
+
 class ModelError(QAError):
     """The embedding model cannot be loaded or does not fit the index."""
 

@@ -6,6 +6,7 @@ import re
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,7 @@ from .models import DEFAULT_MODEL, FORMER_DEFAULT_MODEL, make_embedder
 from . import facts
 from .language import identify
 from .errors import ModelError, QuestionError, SettingsError
-from .index import IndexSettings, ProgressFn, Store, UpdateReport, load_current, open_index, read_manifest
+from .index import IndexSettings, ProgressFn, Store, UpdateReport, backend_for, load_current, open_index, read_manifest
 from .retrieval import RetrievalSettings, question_language, retrieve
 from .saved_settings import saved_threshold, with_threshold
 from .types import Answer, Citation, Hit
@@ -76,6 +77,11 @@ def fit_question(q: Question, embedder: Embedder, given: int | None = None) -> Q
     return Question(text, note)
 
 
+def _same(embedder: Embedder) -> Embedder:
+    """A Ray worker's copy of an embedder given as an object (it travels pickled)."""
+    return embedder
+
+
 def _located(store, hits: list[Hit]) -> list[Hit]:
     """Hits of PDF, HTML or Word files with the page, heading or paragraph where they start."""
     files = store.manifest["files"]
@@ -105,14 +111,28 @@ class QA:
         index: IndexSettings | None = None,
         backend: str | None = None,
         progress: ProgressFn | None = None,
+        store: str | None = None,
+        ray: str | None = None,
+        ray_workers: int | None = None,
     ):
         self.corpus_dir = Path(corpus_dir)
         self.index_dir = Path(index_dir)
+        # where the index lives: "faiss" (files in index_dir), "milvus://PATH.db" (Milvus Lite),
+        # "milvus+http://HOST:19530" (a Milvus server); None: where the index's manifest says, else FAISS
+        self.store_location = store
+        if store is not None:
+            backend_for(store)  # a malformed location fails here, before anything is read
+        # embed through Ray Data: "local" (ray.init() on this machine) or a cluster's address; None: in this process
+        self.ray_address = ray
+        self.ray_workers = ray_workers
+        if ray_workers is not None and ray_workers < 1:
+            raise SettingsError(f"Ray workers must be at least 1, got {ray_workers}")
         self._model = model
         if backend is not None and backend not in BACKENDS:
             raise SettingsError(f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}")
         self._backend = backend  # torch | onnx | onnx-int8; None: what the index was built with, else torch
         self._embedder: Embedder | None = None
+        self._model_spec = model  # what the embedder was made from (a Ray worker makes its own from it)
         self.chunk_settings = chunk or ChunkSettings()
         self.retrieval_settings = retrieval or RetrievalSettings()
         self._answer_settings = answer
@@ -154,6 +174,7 @@ class QA:
                     model = model if self._model_from_index else DEFAULT_MODEL
                 # ONNX exports are cached beside the index (nothing can be downloaded; the export is made once).
                 self._embedder = make_embedder(model, self._backend, cache_dir=self.index_dir / "models")
+                self._model_spec = model
             return self._embedder
 
     def use_existing(self) -> bool:
@@ -161,7 +182,7 @@ class QA:
 
         For a quick start (e.g. after an interrupted build): answer at once, then call `refresh()`.
         """
-        store = load_current(self.index_dir, self.embedder.name, self.chunk_settings)
+        store = load_current(self.index_dir, self.embedder.name, self.chunk_settings, self.store_location)
         if store is None:
             return False
         with self._lock:
@@ -188,7 +209,7 @@ class QA:
         `progress` reports this refresh instead of the QA's own `progress` (e.g. to a web page).
         """
         with self._lock, self._explain_model_errors():
-            embedder = self.embedder
+            embedder = self._indexing_embedder()
             store, report = open_index(
                 self.corpus_dir,
                 self.index_dir,
@@ -199,10 +220,23 @@ class QA:
                 index_settings=self.index_settings,
                 # recorded in the manifest: an index of the default model (not named) follows the default
                 model_chosen=self._model is not None or self._model_from_index,
+                store=self.store_location,
             )
             self._store = store  # one reference swap: answers in flight keep the version they started with
             self.last_update = report
             return report
+
+    def _indexing_embedder(self) -> Embedder:
+        """The embedder, or one that embeds through Ray Data workers each building the same model."""
+        embedder = self.embedder
+        if self.ray_address is None:
+            return embedder
+        from .index.ray_embed import RayEmbedder
+
+        spec = self._model_spec
+        make = partial(_same, spec) if isinstance(spec, Embedder) else partial(
+            make_embedder, spec, self._backend, self.index_dir.resolve() / "models")
+        return RayEmbedder(embedder, make, self.ray_address, self.ray_workers)
 
     def warm_up(self) -> None:
         """Open the index and load the model, the language identifier and the documents' CLDR names now, so that

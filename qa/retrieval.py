@@ -50,18 +50,14 @@ class RetrievalSettings:
 
 def dense_passages(store: Store, qvec: np.ndarray, depth: int) -> list[tuple[int, float]]:
     """(passage id, cosine) of the nearest passages."""
-    scores, ids = store.passage_faiss.search(qvec.reshape(1, -1), min(depth, len(store.passages)))
-    return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+    return store.search.dense("passages", qvec, depth)
 
 
 def dense_sentences(store: Store, qvec: np.ndarray, depth: int) -> list[tuple[int, float]]:
     """(passage id, cosine of its best sentence) for the passages holding the nearest sentences."""
-    scores, ids = store.sentence_faiss.search(qvec.reshape(1, -1), min(depth * 2, len(store.sentences)))
     best: dict[int, float] = {}
-    for i, s in zip(ids[0], scores[0]):
-        if i < 0:
-            continue
-        pid = store.sentences[int(i)].passage
+    for i, s in store.search.dense("sentences", qvec, depth * 2):
+        pid = store.sentences[i].passage
         if pid not in best:
             best[pid] = float(s)
     return list(best.items())[:depth]
@@ -87,8 +83,7 @@ def lexical_passages(store: Store, question: str, depth: int, language: str | No
     query = query_terms(store, question, language)
     if not query:
         return []
-    ids, scores = store.bm25.retrieve([query], k=min(depth, len(store.passages)), show_progress=False, n_threads=0)  # 0: in this thread (1 starts a pool per call)
-    return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if s > 0]
+    return store.search.lexical(query, question, depth)
 
 
 def _normalised(name: str, ranked: list[tuple[int, float]]) -> list[float]:

@@ -14,9 +14,9 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "corpus"
 DATA = Path(__file__).resolve().parent / "data"
-# Fixtures that load the real model, serve the chat or start a browser: a test using any of them (directly or
+# Fixtures that load the real model, serve the chat, start a browser or a Ray cluster: a test using any of them (directly or
 # through another fixture) is marked slow, so `pytest -m "not slow"` (`make test-fast`) stays model-free.
-SLOW_FIXTURES = {"real_embedder", "seed_qa", "seed_qa_multilingual", "ui_corpus", "ui_server", "browser"}
+SLOW_FIXTURES = {"real_embedder", "seed_qa", "seed_qa_multilingual", "ui_corpus", "ui_server", "browser", "ray_cluster"}
 MODEL_MODULE = "sentence_transformers"  # imported only when the real model loads (qa.embedding is lazy)
 _MODEL_LOADED_BEFORE = pytest.StashKey[bool]()
 
@@ -145,3 +145,15 @@ def assert_quotes_the_files(ans, expected: str, files: set[str]) -> None:
         doc = read_document(SEEDS / c.source, c.source)
         assert doc.text[c.start : c.end] == c.quote
         assert c.line == doc.text.count("\n", 0, c.start) + 1
+
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """A local Ray of two CPUs for the session (the pipeline's tests run on it), shut down at the end."""
+    import ray
+
+    from qa.index.ray_embed import start_ray
+
+    start_ray(None, 2)
+    yield
+    ray.shutdown()

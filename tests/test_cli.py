@@ -92,3 +92,23 @@ def test_help_does_not_load_torch(capsys):
     code = "import sys; from qa.cli import main\ntry:\n    main(['--help'])\nexcept SystemExit: pass\nprint('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().endswith("False")
+
+
+def test_index_into_milvus_lite_then_ask_where_the_manifest_says(capsys, corpus, tmp_path):
+    idx, db = str(tmp_path / "idx"), tmp_path / "m.db"
+    code, out, err = run(capsys, "index", "--corpus", str(corpus), "--index", idx, "--model", "hashing-256", "--store", f"milvus://{db}", "-q")
+    assert code == 0 and "index built" in out and f"in milvus://{db}" in out
+    code, out, err = run(capsys, "ask", "How many kilograms of apples?", "--corpus", str(corpus), "--index", idx, "-q")
+    assert code == 0 and "4200 kilograms" in out and "[1] a.txt:2" in out
+    code, out, err = run(capsys, "index", "--corpus", str(corpus), "--index", idx, "--store", "faiss", "-q")
+    assert code == 0 and f"built (store changed from milvus://{db} to FAISS files)" in out
+
+
+@pytest.mark.parametrize("store, says", [
+    ("milvus://idx", "error: a Milvus Lite store is a path ending in .db"),
+    ("elastic://x", "error: unknown store 'elastic://x'"),
+    ("milvus+http://127.0.0.1:9", "error: cannot reach Milvus at http://127.0.0.1:9"),
+])
+def test_a_bad_or_unreachable_store_is_one_line_saying_so(capsys, corpus, tmp_path, store, says):
+    code, out, err = run(capsys, "index", "--corpus", str(corpus), "--index", str(tmp_path / "idx"), "--model", "hashing-256", "--store", store, "-q")
+    assert code == 1 and err.startswith(says) and len(err.strip().splitlines()) == 1

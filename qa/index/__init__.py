@@ -1,6 +1,10 @@
-"""The index on disk: FAISS for passages and sentences, their records, BM25, and manifest.json.
+"""The index: passages and sentences, their records, vectors and BM25, in a store; manifest.json says what it holds.
 
-Layout of `index_dir`:
+The store is FAISS files in the index folder (the default, below) or Milvus collections
+(`store="milvus://PATH.db"` for Milvus Lite, `"milvus+http://HOST:19530"` for a server; see
+qa.index.milvus_store); the manifest, the lock and the version's lexicon stay in the index folder.
+
+Layout of `index_dir` with the FAISS store:
 
     manifest.json        what was indexed (files with sha256 and size, model, settings) and
                          which data folder holds it; replaced atomically, so it always names a
@@ -12,14 +16,19 @@ Layout of `index_dir`:
 A build writes a new data folder beside the old one, then switches manifest.json to it and
 deletes the old folder: a build that is interrupted leaves the previous index usable.
 
-Modules: `manifest` (manifest.json), `vectors` (FAISS indexes and their settings), `store` (the
-records, vectors and BM25 of one data folder: build, save, load), `diff` (the corpus folder
-against the manifest), `lock` (one writer at a time), `update` (open_index: bring it up to date).
+Modules: `manifest` (manifest.json), `vectors` (FAISS indexes and their settings), `store` (one
+version as retrieval reads it, and the `Search` interface beneath), `faiss_store` and
+`milvus_store` (the two stores; `lexicon`: BM25 as sparse vectors for Milvus), `backends` (the
+store a --store value or a manifest names; load), `diff` (the corpus folder against the
+manifest), `lock` (one writer at a time), `update` (open_index: bring it up to date), `ray_embed`
+(embedding as a Ray Data pipeline).
 """
+from .backends import backend_for, load_current, load_store
 from .diff import CorpusDiff, diff_corpus
+from .faiss_store import save_faiss_store as save_store
 from .lock import LOCK, LOCK_TIMEOUT
 from .manifest import FORMAT_VERSION, MANIFEST, read_manifest
-from .store import COMPLETE, Store, load_current, load_store, save_store
+from .store import COMPLETE, Store
 from .update import ProgressFn, UpdateReport, open_index
 from .vectors import APPROXIMATE, IndexSettings, faiss_kind, tune_index
 
@@ -27,6 +36,7 @@ __all__ = [
     "open_index",
     "load_current",
     "load_store",
+    "backend_for",
     "save_store",
     "read_manifest",
     "diff_corpus",

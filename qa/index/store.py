@@ -1,27 +1,48 @@
-"""The store of one index version: passage and sentence records, their vectors, FAISS and BM25, in a data folder."""
+"""One index version as retrieval and answering read it: records by id, their vectors, and the search engine beneath.
+
+The engine (`Search`) is FAISS + bm25s files (qa.index.faiss_store) or Milvus collections
+(qa.index.milvus_store); the code above reads a Store and never knows which.
+"""
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Protocol, Sequence
 
 import numpy as np
 
-from ..chunking import ChunkSettings
 from ..errors import IndexStoreError
-from ..jsonfile import TMP_MARK, write_json
+from ..jsonfile import TMP_MARK
 from ..language import UNDETERMINED
-from ..lexical import terms
 from ..types import Passage, Sentence
-from .manifest import MANIFEST, incompatibility, read_manifest, write_manifest
-from .vectors import IndexSettings, build_faiss_index, faiss_kind, tune_index
+from .manifest import MANIFEST
 
 COMPLETE = "complete.json"
+
+
+class Search(Protocol):
+    """The search engine of one index version: dense and lexical search, by record id (0..n-1 in Store order)."""
+
+    engine: str  # "faiss" | "milvus"
+
+    @property
+    def lexicon(self):
+        """The lexical vocabulary: `vocab_dict` maps each term some passage holds to its id."""
+
+    def dense(self, table: str, qvec: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """(record id, cosine) of the k nearest "passages" or "sentences", best first."""
+
+    def lexical(self, query: list[str], text: str, k: int) -> list[tuple[int, float]]:
+        """(passage id, BM25 score > 0) of the k best matches of the analysed terms `query` (or of the raw `text`,
+        for an engine that analyses it itself), best first."""
+
+    def document_frequency(self, term_ids: list[int]) -> list[int]:
+        """How many passages hold each vocabulary term (by term id)."""
 
 
 @dataclass(frozen=True)  # no slots: the derived language maps are cached on the instance
@@ -32,17 +53,34 @@ class Store:
     passages: list[Passage]
     sentences: list[Sentence]  # Sentence.passage is the global passage id
     ranges: np.ndarray  # (n_passages, 2): the global sentence range [first, last) of each passage
-    passage_vectors: np.ndarray
+    passage_vectors: np.ndarray  # (n, dim) float32, rows L2-normalised; on Milvus a view fetching rows by id
     sentence_vectors: np.ndarray
-    passage_faiss: object
-    sentence_faiss: object
-    bm25: object
-    path: Path
+    search: Search
+    path: Path  # the data folder of this version
 
     def document_frequency(self, term_ids: list[int]) -> list[int]:
         """How many passages hold each BM25 vocabulary term (by term id)."""
-        indptr = self.bm25.scores["indptr"]
-        return [int(indptr[i + 1] - indptr[i]) for i in term_ids]
+        return self.search.document_frequency(term_ids)
+
+    @property
+    def bm25(self):
+        """The lexical index's vocabulary (`vocab_dict`: term -> id), whichever engine holds it."""
+        return self.search.lexicon
+
+    @property
+    def passage_faiss(self):
+        """The FAISS index of the passage vectors (FAISS store only)."""
+        return self.search.passage_faiss
+
+    @property
+    def sentence_faiss(self):
+        """The FAISS index of the sentence vectors (FAISS store only)."""
+        return self.search.sentence_faiss
+
+    @property
+    def engine(self) -> str:
+        """Where the index lives: "faiss" (files in the index folder) or "milvus"."""
+        return self.search.engine
 
     @property
     def version(self) -> str:
@@ -82,7 +120,9 @@ class Store:
         """What the index holds, in a line: its model and the languages of its files."""
         counts = Counter(self.languages.values())
         langs = ", ".join(f"{lang} ({n} file{'s' if n > 1 else ''})" for lang, n in counts.most_common())
-        return f"model {self.manifest.get('model')}; languages {langs or 'none'}"
+        where = self.manifest.get("store")
+        kept = f"; in {where.get('location')}" if isinstance(where, dict) and where.get("location") else ""
+        return f"model {self.manifest.get('model')}; languages {langs or 'none'}{kept}"
 
     @property
     def multilingual(self) -> bool:
@@ -140,44 +180,7 @@ def join_records(kept: Records | None, new: Records) -> Records:
     )
 
 
-def build_store(manifest: dict, records: Records, previous: Store | None, index_settings: IndexSettings) -> Store:
-    """A Store of the records: FAISS indexes of their vectors (reusing `previous`'s IVF lists) and BM25."""
-    return Store(
-        manifest,
-        records.passages,
-        records.sentences,
-        np.array(records.ranges, dtype=np.int64).reshape(-1, 2),
-        records.passage_vectors,
-        records.sentence_vectors,
-        build_faiss_index(records.passage_vectors, index_settings, previous.passage_faiss if previous is not None else None),
-        build_faiss_index(records.sentence_vectors, index_settings, previous.sentence_faiss if previous is not None else None),
-        _bm25(records.passages, file_languages(manifest)),
-        Path(),
-    )
-
-
-def _bm25(passages: list[Passage], languages: dict[str, str]):
-    """BM25 over the passages' terms, each analysed by the rules of its file's language."""
-    import bm25s
-
-    retriever = bm25s.BM25()
-    retriever.index([terms(p.text, languages.get(p.source, UNDETERMINED)) for p in passages], show_progress=False)
-    return retriever
-
-
-def file_languages(manifest: dict) -> dict[str, str]:
-    """The language of every indexed file, by name."""
-    return {name: entry.get("language", UNDETERMINED) for name, entry in manifest.get("files", {}).items()}
-
-
-def kinds_match(store: Store, index_settings: IndexSettings) -> bool:
-    """Whether the stored FAISS indexes are of the kinds the settings want for their sizes."""
-    return faiss_kind(store.passage_faiss) == index_settings.kind(len(store.passages)) and faiss_kind(
-        store.sentence_faiss
-    ) == index_settings.kind(len(store.sentences))
-
-
-def _checksums(data: Path) -> dict[str, str]:
+def checksums(data: Path) -> dict[str, str]:
     """sha256 of every file in a data folder (but the completion marker), by path relative to it."""
     out = {}
     for path in sorted(data.rglob("*")):
@@ -190,131 +193,22 @@ def _checksums(data: Path) -> dict[str, str]:
     return out
 
 
-def _verify(data: Path) -> None:
+def verify(data: Path) -> None:
     """Raise ValueError naming the first file of the data folder that is missing or not as it was written."""
     marker = json.loads((data / COMPLETE).read_text(encoding="utf-8"))
     expected = marker.get("checksums")
     if expected is None:
         return  # written before checksums were kept
-    actual = _checksums(data)
+    actual = checksums(data)
     for name, digest in expected.items():
         if actual.get(name) != digest:
             raise ValueError(f"{name} is {'missing' if name not in actual else 'not as it was written'}")
 
 
-def _passages_columns(passages: list[Passage], ranges: np.ndarray) -> dict:
-    return {
-        "source": [p.source for p in passages],
-        "start": [p.start for p in passages],
-        "end": [p.end for p in passages],
-        "line": [p.line for p in passages],
-        "text": [p.text for p in passages],
-        "first": ranges[:, 0].tolist(),
-        "last": ranges[:, 1].tolist(),
-    }
 
-
-def _sentences_columns(sentences: list[Sentence]) -> dict:
-    return {
-        "source": [s.source for s in sentences],
-        "start": [s.start for s in sentences],
-        "end": [s.end for s in sentences],
-        "line": [s.line for s in sentences],
-        "text": [s.text for s in sentences],
-        "passage": [s.passage for s in sentences],
-    }
-
-
-def _read_records(data: Path) -> tuple[list[Passage], list[Sentence], np.ndarray]:
-    """The passages, sentences and sentence ranges stored in a data folder."""
-    pcols = json.loads((data / "passages.json").read_text(encoding="utf-8"))
-    scols = json.loads((data / "sentences.json").read_text(encoding="utf-8"))
-    passages = [Passage(*row) for row in zip(pcols["source"], pcols["start"], pcols["end"], pcols["line"], pcols["text"])]
-    sentences = [
-        Sentence(*row)
-        for row in zip(scols["source"], scols["start"], scols["end"], scols["line"], scols["text"], scols["passage"])
-    ]
-    ranges = np.array([pcols["first"], pcols["last"]], dtype=np.int64).T.reshape(-1, 2)
-    return passages, sentences, ranges
-
-
-def save_store(store: Store, index_dir: Path) -> None:
-    """Write the data folder named by store.manifest, then switch manifest.json to it."""
-    import faiss
-
-    data = index_dir / store.manifest["data"]
-    data.mkdir(parents=True, exist_ok=False)
-    write_json(data / "passages.json", _passages_columns(store.passages, store.ranges))
-    write_json(data / "sentences.json", _sentences_columns(store.sentences))
-    np.save(data / "passage_vectors.npy", store.passage_vectors)
-    np.save(data / "sentence_vectors.npy", store.sentence_vectors)
-    faiss.write_index(store.passage_faiss, str(data / "passages.faiss"))
-    faiss.write_index(store.sentence_faiss, str(data / "sentences.faiss"))
-    store.bm25.save(str(data / "bm25"), show_progress=False)
-    write_json(data / COMPLETE, {"data": store.manifest["data"], "checksums": _checksums(data)})
-    write_manifest(index_dir, store.manifest)
-
-
-def load_store(
-    index_dir: str | os.PathLike, manifest: dict | None = None, index_settings: IndexSettings = IndexSettings()
-) -> Store:
-    """Load the index version that manifest.json names; IndexStoreError when any part is missing or broken."""
-    import bm25s
-    import faiss
-
-    index_dir = Path(index_dir)
-    manifest = manifest or read_manifest(index_dir)
-    if manifest is None:
-        raise IndexStoreError(f"no index in {index_dir}: run `qa index`")
-    data = index_dir / str(manifest.get("data", ""))
-    try:
-        if not (data / COMPLETE).exists():
-            raise ValueError("its data folder is missing or was never finished")
-        _verify(data)
-        passages, sentences, ranges = _read_records(data)
-        pvec = np.load(data / "passage_vectors.npy", mmap_mode="r")
-        svec = np.load(data / "sentence_vectors.npy", mmap_mode="r")
-        pfa = tune_index(faiss.read_index(str(data / "passages.faiss")), index_settings)
-        sfa = tune_index(faiss.read_index(str(data / "sentences.faiss")), index_settings)
-        bm25 = bm25s.BM25.load(str(data / "bm25"), show_progress=False)
-    except Exception as err:  # any broken part means the same thing to the user
-        raise IndexStoreError(f"the index in {index_dir} is damaged ({type(err).__name__}: {err})") from err
-    dim = int(manifest.get("dim", -1))
-    if not (
-        len(passages) == pvec.shape[0] == pfa.ntotal == len(ranges)
-        and len(sentences) == svec.shape[0] == sfa.ntotal
-        and pvec.shape[1] == svec.shape[1] == pfa.d == sfa.d == dim
-    ):
-        raise IndexStoreError(f"the index in {index_dir} is inconsistent (record and vector counts differ)")
-    return Store(manifest, passages, sentences, ranges, pvec, svec, pfa, sfa, bm25, data)
-
-
-def load_current(index_dir: str | os.PathLike, embedder_name: str, settings: ChunkSettings = ChunkSettings()) -> Store | None:
-    """The index as it is on disk, without updating it or waiting for a build; None when none fits.
-
-    Needs no lock: manifest.json always names a complete data folder. Another process may
-    switch it and delete the old folder meanwhile, so a failed read is retried on the new one.
-    """
-    index_dir = Path(index_dir)
-    for _ in range(3):
-        try:
-            manifest = read_manifest(index_dir)
-        except IndexStoreError:
-            return None
-        if manifest is None or incompatibility(manifest, embedder_name, settings):
-            return None
-        try:
-            store = load_store(index_dir, manifest)
-        except IndexStoreError:
-            try:
-                again = read_manifest(index_dir)
-            except IndexStoreError:
-                return None
-            if again is not None and again.get("data") != manifest.get("data"):
-                continue  # switched under us: read the new version
-            return None
-        return store
-    return None
+def file_languages(manifest: dict) -> dict[str, str]:
+    """The language of every indexed file, by name."""
+    return {name: entry.get("language", UNDETERMINED) for name, entry in manifest.get("files", {}).items()}
 
 
 def clean_leftovers(index_dir: Path, keep: str | None) -> None:

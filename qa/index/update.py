@@ -11,24 +11,14 @@ import numpy as np
 from ..chunking import ChunkSettings, split_document
 from ..corpus import list_files
 from ..embedding import Embedder
-from ..errors import CorpusError, IndexStoreError
+from ..errors import CorpusError, IndexStoreError, StoreUnreachableError
 from ..formats.cache import ExtractCache
 from ..types import Document, Note, Sentence, Skipped
 from .diff import CorpusDiff, diff_corpus
 from .lock import index_lock
+from .backends import Backend, backend_for, backend_of
 from .manifest import incompatibility, new_manifest, read_manifest, write_manifest
-from .store import (
-    Records,
-    Store,
-    build_store,
-    clean_leftovers,
-    join_records,
-    kept_records,
-    kinds_match,
-    load_store,
-    save_store,
-    unwritable,
-)
+from .store import Records, Store, unwritable
 from .vectors import IndexSettings
 
 # Called as progress(stage, done, total) while building; `done` counts up to `total`.
@@ -72,41 +62,88 @@ def open_index(
     rebuild: bool = False,
     index_settings: IndexSettings = IndexSettings(),
     model_chosen: bool = True,
+    store: str | None = None,
 ) -> tuple[Store, UpdateReport]:
     """Open the index of `corpus_dir`, first bringing it up to date with the files on disk.
 
     `model_chosen` is recorded in a new version's manifest: False when `embedder` is the default model.
+    `store`: where the index lives ("faiss", milvus://PATH.db, milvus+http://HOST:PORT); None: where the
+    manifest says, FAISS files for a new index. An index in another store than the one asked for is rebuilt there.
     """
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
+    backend = backend_for(store) if store is not None else None  # a bad --store fails before anything is read
     paths = list_files(corpus_dir)  # raises CorpusError for a missing folder
     with index_lock(index_dir, progress):
-        return _update(corpus_dir, index_dir, paths, embedder, settings, progress, rebuild, index_settings, model_chosen)
+        backend = backend or _recorded_backend(index_dir)
+        return _update(corpus_dir, index_dir, paths, embedder, settings, progress, rebuild, index_settings, model_chosen, backend)
 
 
-def _update(corpus_dir, index_dir, paths, embedder, settings, progress, rebuild, index_settings, model_chosen=True):
+def _recorded_backend(index_dir: Path) -> Backend:
+    """The store the index folder's manifest names; FAISS files when there is none (or it cannot be read)."""
+    try:
+        manifest = read_manifest(index_dir)
+        return backend_of(manifest) if manifest is not None else backend_for(None)
+    except IndexStoreError:
+        return backend_for(None)
+
+
+def _update(corpus_dir, index_dir, paths, embedder, settings, progress, rebuild, index_settings, model_chosen, backend):
     """Update the index under the lock: keep it, re-record its files, or write a new version."""
     if rebuild:
         old, reason = None, "rebuild asked for"
     else:
-        old, reason = _previous(index_dir, embedder.name, settings, index_settings)
+        old, reason = _previous(index_dir, embedder.name, settings, index_settings, backend)
     cache = ExtractCache(index_dir)
     diff = diff_corpus(corpus_dir, paths, old.manifest.get("files", {}) if old is not None else {}, cache, progress)
-    if old is not None and not diff.docs and not diff.removed and kinds_match(old, index_settings):
-        return _record_files(old, diff, index_dir), UpdateReport(unchanged=len(diff.unchanged), skipped=diff.skipped,
-                                                                 notes=diff.notes)
+    if old is not None and not diff.docs and not diff.removed and backend.up_to_date(old, index_settings):
+        return _record_files(old, diff, index_dir, backend), UpdateReport(unchanged=len(diff.unchanged), skipped=diff.skipped,
+                                                                          notes=diff.notes)
 
-    store = _assemble(old, diff, embedder, settings, progress, index_settings, model_chosen)
+    new = _embed_documents(diff.docs, {n: e["language"] for n, e in diff.files.items()}, embedder, settings, progress)
+    keep = set(diff.unchanged) if old is not None else set()
+    kept_p = sum(p.source in keep for p in old.passages) if old is not None else 0
+    kept_s = sum(s.source in keep for s in old.sentences) if old is not None else 0
+    if not (kept_p or new.passages):
+        raise CorpusError("the corpus holds no readable text to index")
+    if progress:
+        progress("indexing", 0, 1)
+    manifest = new_manifest(
+        embedder, settings, diff.files, diff.skipped, dim=embedder.dim if not new.passages else int(new.passage_vectors.shape[1]),
+        passages=kept_p + len(new.passages), sentences=kept_s + len(new.sentences), model_chosen=model_chosen,
+    )
+    replaced = old.manifest if old is not None else _readable_manifest(index_dir)
     try:
-        save_store(store, index_dir)
+        store = backend.write(index_dir, old, keep, manifest, new, index_settings, progress, replaced)
     except OSError as err:  # disk full, permissions: the previous index is untouched
         raise unwritable(index_dir, err) from None
-    clean_leftovers(index_dir, store.version)
+    if progress:
+        progress("indexing", 1, 1)
+    backend.clean(index_dir, store.manifest)
+    if old is None and replaced is not None:
+        _forget(replaced, store.manifest)
     cache.prune({e["sha256"] for e in diff.files.values()})
     store = replace(store, path=index_dir / store.version)
     return store, _report(diff, rebuilt=old is None, reason=reason)
 
 
-def _previous(index_dir: Path, embedder_name: str, settings: ChunkSettings, index_settings: IndexSettings):
+def _forget(replaced: dict, current: dict) -> None:
+    """Remove what a rebuilt index's previous version kept in its store (Milvus collections), at best: a store
+    that cannot be reached or read any more keeps them, and the new version is in use either way."""
+    try:
+        backend_of(replaced).forget(replaced, current)
+    except IndexStoreError:
+        pass
+
+
+def _readable_manifest(index_dir: Path) -> dict | None:
+    """The manifest of the version a rebuild replaces (its store may hold data to remove after the switch)."""
+    try:
+        return read_manifest(index_dir)
+    except IndexStoreError:
+        return None
+
+
+def _previous(index_dir: Path, embedder_name: str, settings: ChunkSettings, index_settings: IndexSettings, backend: Backend):
     """(the index to update in place, None), or (None, why everything is rebuilt)."""
     try:
         manifest = read_manifest(index_dir)
@@ -115,19 +152,28 @@ def _previous(index_dir: Path, embedder_name: str, settings: ChunkSettings, inde
         reason = incompatibility(manifest, embedder_name, settings)
         if reason is not None:
             return None, reason
-        return load_store(index_dir, manifest, index_settings), None
+        if not backend.holds(manifest):
+            return None, f"store changed from {_where(manifest)} to {backend.describe()}"
+        return backend.load(index_dir, manifest, index_settings), None
+    except StoreUnreachableError:
+        raise  # the index may be whole: never rebuild it because its server is away
     except IndexStoreError as err:
         return None, f"{err}; rebuilding"
 
 
-def _record_files(old: Store, diff: CorpusDiff, index_dir: Path) -> Store:
+def _where(manifest: dict) -> str:
+    st = manifest.get("store")
+    return st.get("location", "Milvus") if isinstance(st, dict) else "FAISS files"
+
+
+def _record_files(old: Store, diff: CorpusDiff, index_dir: Path, backend: Backend) -> Store:
     """The index kept as it is; when only file times or the unreadable files moved, the manifest records that."""
     skipped = [asdict(s) for s in diff.skipped]
     if diff.files != old.manifest["files"] or skipped != old.manifest.get("skipped", []):
         manifest = dict(old.manifest, files=diff.files, skipped=skipped)
         write_manifest(index_dir, manifest)
         old = replace(old, manifest=manifest)
-    clean_leftovers(index_dir, old.version)
+    backend.clean(index_dir, old.manifest)
     return old
 
 
@@ -143,33 +189,6 @@ def _report(diff: CorpusDiff, rebuilt: bool, reason: str | None) -> UpdateReport
         reason=reason if rebuilt else None,
         notes=diff.notes,
     )
-
-
-def _assemble(
-    old: Store | None,
-    diff: CorpusDiff,
-    embedder: Embedder,
-    settings: ChunkSettings,
-    progress: ProgressFn | None,
-    index_settings: IndexSettings,
-    model_chosen: bool = True,
-) -> Store:
-    """A new Store: the records and vectors of the unchanged files from `old`, plus freshly embedded `diff.docs`."""
-    kept = kept_records(old, diff.unchanged) if old is not None and diff.unchanged else None
-    records = join_records(kept, _embed_documents(diff.docs, {n: e["language"] for n, e in diff.files.items()}, embedder, settings, progress))
-    if not records.passages:
-        raise CorpusError("the corpus holds no readable text to index")
-    if progress:
-        progress("indexing", 0, 1)
-    manifest = new_manifest(
-        embedder, settings, diff.files, diff.skipped,
-        dim=int(records.passage_vectors.shape[1]), passages=len(records.passages), sentences=len(records.sentences),
-        model_chosen=model_chosen,
-    )
-    store = build_store(manifest, records, old, index_settings)
-    if progress:
-        progress("indexing", 1, 1)
-    return store
 
 
 def _embed_documents(

@@ -245,11 +245,11 @@ def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, block: bo
     )
 
 
-def serve(corpus: str, index: str, model: str | None, host: str, port: int) -> None:
+def serve(corpus: str, index: str, model: str | None, host: str, port: int, store: str | None = None) -> None:
     """Refresh the index of `corpus` (progress on stderr), then serve the chat until interrupted."""
     from ..progress import TqdmProgress
 
-    bot = QA(corpus, index, model=model, progress=TqdmProgress())
+    bot = QA(corpus, index, model=model, progress=TqdmProgress(), store=store)
     report = bot.refresh()
     bot.warm_up()  # load the model before serving: the first question would otherwise wait seconds for it
     print(render_update(report, len(bot.store.manifest["files"]), len(bot.store.passages)), file=sys.stderr)

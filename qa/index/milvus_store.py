@@ -1,0 +1,617 @@
+"""The Milvus store: an index version's records, vectors and BM25 in two Milvus collections (passages, sentences).
+
+`--store milvus://PATH.db` is Milvus Lite, started in this process from the pip package;
+`--store milvus+http://HOST:19530` (or milvus+https://) a Milvus standalone or cluster. Options
+follow a `?`: `collection=NAME` (default "qa": the prefix of the collections' names) and
+`lexical=own|milvus` (BM25 by sparse vectors of our own analyser, the default, or by Milvus's
+BM25 function with its standard analyzer).
+
+Every row carries its file's name and the tag of the version that wrote it; the manifest names,
+for each file, the tag of its live rows. An update inserts the new files' rows under a new tag,
+flushes, writes the lexicon and only then switches manifest.json: killed before the switch, the
+rows it wrote are not live and the previous version answers as before. Rows that are no longer
+live (replaced, removed, or left by an interrupted update) are deleted at the start of the next
+update, so a reader still holding the previous version keeps finding its rows meanwhile. A full
+build writes new collections and drops the old ones after the switch.
+
+The records (texts and offsets) are read into memory when a version is opened; vectors stay in
+Milvus and are fetched by id when answering needs them.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import urllib.parse
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import IndexStoreError, SettingsError, StoreUnreachableError
+from ..jsonfile import write_json
+from ..language import UNDETERMINED
+from ..lexical import terms
+from ..types import Passage, Sentence
+from .lexicon import LEXICON, Lexicon, load_lexicon
+from .manifest import write_manifest
+from .store import COMPLETE, Records, Store, checksums, clean_leftovers, file_languages, verify
+from .vectors import IndexSettings
+
+SCHEMES = ("milvus://", "milvus+http://", "milvus+https://")
+LEXICAL = ("own", "milvus")
+CONNECT_TIMEOUT = 10.0  # seconds to reach a server before saying it is unreachable
+BATCH = 1000  # rows a request inserts or fetches
+CACHED_VECTORS = 20_000  # vectors kept after fetching (30 MB at 384 dimensions)
+PAGE = 8192  # keys a request reads when a version is opened (Milvus answers at most 16,384 rows a query)
+MAX_TEXT = 65535  # bytes a VARCHAR field holds
+NO_TERMS = {2**32 - 2: 1e-9}  # a passage without terms: Milvus stores no empty sparse vector; no question holds this id
+PENDING = "milvus-pending.json"  # the collections a full build is creating, until its manifest names them
+_clients: dict[str, object] = {}
+_clients_lock = threading.Lock()
+
+
+@dataclass(frozen=True, slots=True)
+class MilvusLocation:
+    """Where a Milvus index lives: what pymilvus connects to, the collections' prefix, how BM25 is done."""
+
+    given: str  # as the user wrote it (recorded in the manifest)
+    uri: str  # an absolute path to a Milvus Lite .db, or http(s)://host:port
+    collection: str = "qa"
+    lexical: str = "own"
+
+    @property
+    def lite(self) -> bool:
+        return not self.uri.startswith(("http://", "https://"))
+
+
+def parse_location(location: str) -> MilvusLocation:
+    """`milvus://PATH.db[?collection=NAME&lexical=own|milvus]` or `milvus+http(s)://HOST:PORT[?...]`."""
+    if not location.startswith(SCHEMES):
+        raise SettingsError(f"a Milvus store is milvus://PATH.db or milvus+http://HOST:PORT, got {location!r}")
+    base, _, query = location.partition("?")
+    options = dict(urllib.parse.parse_qsl(query, keep_blank_values=True))
+    unknown = set(options) - {"collection", "lexical"}
+    if unknown:
+        raise SettingsError(f"unknown Milvus store option {sorted(unknown)[0]!r} in {location!r} (known: collection, lexical)")
+    collection = options.get("collection", "qa")
+    if not collection or not collection.replace("_", "a").isalnum() or not collection[0].isalpha() or len(collection) > 100:
+        raise SettingsError(f"a Milvus collection name is letters, digits and _ (starting with a letter), got {collection!r}")
+    lexical = options.get("lexical", "own")
+    if lexical not in LEXICAL:
+        raise SettingsError(f"lexical must be one of {', '.join(LEXICAL)}, got {lexical!r}")
+    if base.startswith("milvus://"):
+        path = base[len("milvus://"):]
+        if not path.endswith(".db"):
+            raise SettingsError(f"a Milvus Lite store is a path ending in .db (milvus://PATH.db), got {location!r}")
+        uri = str(Path(path).expanduser().resolve())
+    else:
+        uri = base[len("milvus+"):]
+        if not urllib.parse.urlsplit(uri).hostname:
+            raise SettingsError(f"a Milvus server is milvus+http://HOST:PORT, got {location!r}")
+    return MilvusLocation(location, uri, collection, lexical)
+
+
+def connect(where: MilvusLocation):
+    """A client of the Milvus at `where` (one per URI in this process); IndexStoreError when it cannot be reached."""
+    _quiet_logs()
+    with _clients_lock:
+        client = _clients.get(where.uri)
+        if client is not None:
+            return client
+        try:
+            from pymilvus import MilvusClient
+        except ImportError:
+            raise IndexStoreError(
+                "the Milvus store needs pymilvus and milvus-lite: pip install 'pymilvus[milvus_lite]' (or this package's [scale] extra)"
+            ) from None
+        try:
+            if where.lite:
+                Path(where.uri).parent.mkdir(parents=True, exist_ok=True)
+            client = MilvusClient(uri=where.uri, timeout=CONNECT_TIMEOUT)
+            client.list_collections(timeout=CONNECT_TIMEOUT)
+        except Exception as err:
+            raise _unreachable(where, err) from None
+        _clients[where.uri] = client
+        return client
+
+
+def disconnect(where: MilvusLocation) -> None:
+    """Close this process's client of `where`; for Milvus Lite, stop its server and free the .db for another process."""
+    with _clients_lock:
+        client = _clients.pop(where.uri, None)
+    if client is not None:
+        try:
+            client.close()
+        except Exception:
+            pass
+    if where.lite:
+        try:
+            from milvus_lite.server_manager import server_manager_instance
+        except ImportError:
+            return
+        server_manager_instance.release_server(where.uri)
+
+
+class _DropNoise(logging.Filter):
+    """Drop Milvus Lite's traceback of a .db locked by another process: our own error says it, and what to do."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Failed to start MilvusLite server" not in record.getMessage()
+
+
+def _quiet_logs() -> None:
+    for name in ("pymilvus.client.iterator.query_iterator", "milvus_lite.server_manager"):
+        log = logging.getLogger(name)
+        if not any(isinstance(f, _DropNoise) for f in log.filters):
+            log.addFilter(_DropNoise())
+
+
+def _unreachable(where: MilvusLocation, err: Exception) -> StoreUnreachableError:
+    detail = " ".join(str(err).split())[:300]
+    if where.lite:
+        return StoreUnreachableError(
+            f"cannot open the Milvus Lite database {where.uri} ({type(err).__name__}: {detail}): Milvus Lite serves one "
+            f"process at a time; to share it, run `milvus-lite server --data-dir {where.uri}` and use --store milvus+http://..."
+        )
+    return StoreUnreachableError(
+        f"cannot reach Milvus at {where.uri} ({type(err).__name__}: {detail}): start the server or check --store"
+    )
+
+
+def _forget(where: MilvusLocation) -> None:
+    """Drop this process's client of `where` after a failed request: the next request connects afresh (a client
+    whose server went away does not come back by itself when it returns)."""
+    with _clients_lock:
+        client = _clients.pop(where.uri, None)
+    if client is not None and not where.lite:
+        try:
+            client.close()
+        except Exception:
+            pass
+
+
+def _call(where: MilvusLocation, what: str, fn, *args, **kwargs):
+    """A request to Milvus; its failure as a StoreUnreachableError naming the server and what was being done.
+
+    `fn` is a method name of the client (looked up on this process's current client) or a callable."""
+    try:
+        if isinstance(fn, str):
+            fn = getattr(connect(where), fn)
+        return fn(*args, **kwargs)
+    except IndexStoreError:
+        raise
+    except Exception as err:
+        _forget(where)
+        detail = " ".join(str(err).split())[:300]
+        raise StoreUnreachableError(f"Milvus at {where.uri} failed to {what} ({type(err).__name__}: {detail})") from err
+
+
+@dataclass(frozen=True)
+class MilvusVectors:
+    """The vectors of one collection, by record id (position in the Store), fetched from Milvus when read."""
+
+    search: "MilvusSearch"
+    table: str
+    dim: int
+    dtype = np.dtype(np.float32)
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return (len(self.search.pks[self.table]), self.dim)
+
+    def __len__(self) -> int:
+        return self.shape[0]
+
+    def __getitem__(self, index):
+        if isinstance(index, (int, np.integer)):
+            return self.search.vectors(self.table, [int(index)])[0]
+        rows = np.arange(len(self))[index] if isinstance(index, slice) else np.asarray(index)
+        if rows.dtype == bool:
+            rows = np.flatnonzero(rows)
+        return self.search.vectors(self.table, [int(i) for i in rows.ravel()])
+
+    def __array__(self, dtype=None, copy=None):
+        out = self[np.arange(len(self))]
+        return out.astype(dtype) if dtype is not None else out
+
+
+@dataclass(frozen=True)
+class MilvusSearch:
+    """Search in the two collections of one version; Milvus primary keys mapped to Store ids and back."""
+
+    where: MilvusLocation
+    names: dict  # "passages" | "sentences" -> collection name
+    pks: dict  # table -> the live rows' primary keys, ascending: the Store id is the position
+    stale: dict  # table -> primary keys of rows that are not live (deleted by the next update)
+    lex: Lexicon
+    lexical_mode: str
+    dim: int
+    next_ids: dict  # table -> the primary key the next row written gets (above every row's, live or not)
+    params: dict = field(default_factory=dict)  # dense search parameters
+    engine: str = "milvus"
+    # vectors fetched lately, by key (a version's rows never change): answering reads the same ones again
+    cache: OrderedDict = field(default_factory=OrderedDict, repr=False, compare=False)
+    cache_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    @property
+    def lexicon(self) -> Lexicon:
+        return self.lex
+
+    def _ids(self, table: str, hits) -> list[tuple[int, float]]:
+        """(Store id, score) of Milvus hits, dropping rows that are not live."""
+        pks = self.pks[table]
+        keys = np.array([int(h["id"]) for h in hits], dtype=np.int64)
+        pos = np.searchsorted(pks, keys)
+        pos = np.minimum(pos, max(len(pks) - 1, 0))
+        return [(int(p), float(h["distance"])) for h, p, key in zip(hits, pos, keys) if len(pks) and pks[p] == key]
+
+    def _ask(self, table: str, method: str, *args, **kwargs):
+        """A search or fetch in a collection; a collection a restarted server holds released is loaded, then asked again."""
+        name = self.names[table]
+        what = f"{'fetch vectors from' if method == 'get' else method} {name}"
+        try:
+            return _call(self.where, what, method, name, *args, **kwargs)
+        except StoreUnreachableError as err:
+            if "load" not in str(err.__cause__).lower():
+                raise
+            _call(self.where, f"load {name}", "load_collection", name)
+            return _call(self.where, what, method, name, *args, **kwargs)
+
+    def _limit(self, table: str, k: int) -> int:
+        # rows that are not live take places in Milvus's answer: ask for as many more
+        return max(1, min(k + len(self.stale[table]), 16384))
+
+    def dense(self, table: str, qvec: np.ndarray, k: int) -> list[tuple[int, float]]:
+        if not len(self.pks[table]) or k < 1:
+            return []
+        res = self._ask(
+            table, "search", data=[np.asarray(qvec, dtype=np.float32).ravel().tolist()], anns_field="vector", limit=self._limit(table, k),
+            search_params={"metric_type": "IP", "params": self.params}, output_fields=["id"],
+        )
+        return self._ids(table, res[0])[:k]
+
+    def lexical(self, query: list[str], text: str, k: int) -> list[tuple[int, float]]:
+        if not len(self.pks["passages"]) or k < 1:
+            return []
+        if self.lexical_mode == "milvus":
+            if not text.strip():
+                return []
+            data, field_name, metric = [text], "bm25", "BM25"
+        else:
+            vec = self.lex.query_vector(query)
+            if not vec:
+                return []
+            data, field_name, metric = [vec], "terms", "IP"
+        res = self._ask(
+            "passages", "search", data=data,
+            anns_field=field_name, limit=self._limit("passages", k), search_params={"metric_type": metric}, output_fields=["id"],
+        )
+        found = self._ids("passages", res[0])
+        if self.lexical_mode == "milvus":
+            found = [(i, abs(s)) for i, s in found]  # Milvus Lite gives BM25 as a distance (negated score)
+        return [(i, s) for i, s in found if s > 0][:k]
+
+    def document_frequency(self, term_ids: list[int]) -> list[int]:
+        return self.lex.document_frequency(term_ids)
+
+    def vectors(self, table: str, ids: list[int]) -> np.ndarray:
+        """The vectors of Store ids `ids`, in that order."""
+        dim = self.dim
+        if not ids:
+            return np.zeros((0, dim), dtype=np.float32)
+        keys = [int(self.pks[table][i]) for i in ids]
+        found: dict[int, np.ndarray] = {}
+        with self.cache_lock:
+            for k in keys:
+                v = self.cache.get((table, k))
+                if v is not None:
+                    found[k] = v
+                    self.cache.move_to_end((table, k))
+        unique = sorted(set(keys) - found.keys())
+        for at in range(0, len(unique), BATCH):
+            chunk = unique[at:at + BATCH]
+            rows = self._ask(table, "get", ids=chunk, output_fields=["vector"])
+            fetched = {int(r["id"]): np.asarray(r["vector"], dtype=np.float32) for r in rows}
+            found.update(fetched)
+            with self.cache_lock:
+                self.cache.update(((table, k), v) for k, v in fetched.items())
+                while len(self.cache) > CACHED_VECTORS:
+                    self.cache.popitem(last=False)
+        missing = [k for k in unique if k not in found]
+        if missing:
+            raise IndexStoreError(
+                f"{len(missing)} rows of {self.names[table]} in Milvus at {self.where.uri} are gone (e.g. id {missing[0]}): "
+                "the collection was changed outside this index; run `qa index --rebuild`"
+            )
+        return np.stack([found[k] for k in keys]).reshape(len(keys), dim)
+
+
+class MilvusBackend:
+    """An index kept in Milvus collections; its manifest and lexicon stay in the index folder."""
+
+    engine = "milvus"
+
+    def __init__(self, where: MilvusLocation):
+        self.where = where
+        self.location = where.given
+
+    def describe(self) -> str:
+        return self.location
+
+    def holds(self, manifest: dict) -> bool:
+        st = manifest.get("store")
+        return isinstance(st, dict) and st.get("engine") == "milvus" and st.get("uri") == self.where.uri \
+            and st.get("collection") == self.where.collection and st.get("lexical", "own") == self.where.lexical
+
+    def up_to_date(self, store: Store, index_settings: IndexSettings) -> bool:
+        return True  # Milvus chooses and keeps its own index parameters per collection
+
+    def clean(self, index_dir: Path, manifest: dict | None) -> None:
+        clean_leftovers(index_dir, manifest.get("data") if manifest else None)
+
+    def forget(self, manifest: dict, current: dict) -> None:
+        """Drop the collections of a version another one replaced, after the switch (those of the dimension it
+        wrote only: a collection that holds another one now is not this index's any more)."""
+        st, now = manifest.get("store") or {}, current.get("store") or {}
+        keep = set((now.get("names") or {}).values()) if now.get("uri") == self.where.uri else set()
+        self._drop([n for n in (st.get("names") or {}).values() if isinstance(n, str) and n not in keep], manifest.get("dim"))
+
+    # --- reading ---
+
+    def load(self, index_dir: Path, manifest: dict, index_settings: IndexSettings) -> Store:
+        st = manifest.get("store") or {}
+        data = index_dir / str(manifest.get("data", ""))
+        try:
+            if not (data / COMPLETE).exists():
+                raise ValueError("its data folder is missing or was never finished")
+            verify(data)
+            lexicon = load_lexicon(data / LEXICON)
+            names, rows_of = dict(st["names"]), dict(st["rows"])
+        except Exception as err:
+            raise IndexStoreError(f"the index in {index_dir} is damaged ({type(err).__name__}: {err})") from err
+        connect(self.where)  # unreachable: say so now
+        dim = int(manifest.get("dim", -1))
+        for table in ("passages", "sentences"):
+            self._check_collection(names[table], dim)
+        below = {t: int((st.get("next") or {}).get(t, 0)) for t in ("passages", "sentences")}
+        prow, pstale, pmax = self._live_rows(names["passages"], rows_of, PASSAGE_FIELDS, below["passages"])
+        srow, sstale, smax = self._live_rows(names["sentences"], rows_of, SENTENCE_FIELDS, below["sentences"])
+        ppk = np.array([r["id"] for r in prow], dtype=np.int64)
+        spk = np.array([r["id"] for r in srow], dtype=np.int64)
+        passages = [Passage(r["source"], r["start"], r["end"], r["line"], r["text"]) for r in prow]
+        sentences = [Sentence(r["source"], r["start"], r["end"], r["line"], r["text"], int(p)) for r, p in
+                     zip(srow, np.searchsorted(ppk, [r["passage"] for r in srow]))]
+        ranges = np.array([[np.searchsorted(spk, r["first"]), np.searchsorted(spk, r["last"])] for r in prow],
+                          dtype=np.int64).reshape(-1, 2)
+        if len(passages) != manifest.get("passages") or len(sentences) != manifest.get("sentences") \
+                or lexicon.passages != len(passages):
+            raise IndexStoreError(
+                f"the index in {index_dir} is inconsistent: the manifest counts {manifest.get('passages')} passages and "
+                f"{manifest.get('sentences')} sentences, Milvus at {self.where.uri} holds {len(passages)} and {len(sentences)} live"
+            )
+        next_ids = {"passages": max(pmax + 1, below["passages"]), "sentences": max(smax + 1, below["sentences"])}
+        search = self._search(names, {"passages": ppk, "sentences": spk},
+                              {"passages": pstale, "sentences": sstale}, lexicon, dim, next_ids, index_settings)
+        return _store(manifest, passages, sentences, ranges, search, data)
+
+    def _search(self, names, pks, stale, lexicon, dim, next_ids, index_settings) -> MilvusSearch:
+        return MilvusSearch(self.where, names, pks, stale, lexicon, self.where.lexical, dim, next_ids,
+                            {"ef": index_settings.hnsw_ef, "nprobe": index_settings.ivf_probe})
+
+    def _check_collection(self, name: str, dim: int) -> None:
+        """IndexStoreError when the collection is missing or holds vectors of another dimension."""
+        if not _call(self.where, "list collections", "has_collection", name):
+            raise IndexStoreError(f"the collection {name} is missing from Milvus at {self.where.uri}: run `qa index` to rebuild it")
+        got = _vector_dim(_call(self.where, f"describe {name}", "describe_collection", name))
+        if got != dim:
+            raise IndexStoreError(
+                f"the collection {name} in Milvus at {self.where.uri} holds vectors of dimension {got}, the index's model "
+                f"gives {dim}: it belongs to another index; name another collection (?collection=NAME) or rebuild"
+            )
+        _call(self.where, f"load {name}", "load_collection", name)  # a restarted Milvus holds it released
+
+    def _live_rows(self, name: str, rows_of: dict, fields: list[str], below: int):
+        """The rows the manifest names (by file and tag), ascending by key; the keys of the others; the largest key.
+
+        Read page by page of keys: every key below `below` (the manifest's next key), then on while pages past it
+        hold rows (an interrupted write leaves its rows at the keys just past it).
+        """
+        live, stale, top, at = [], [], -1, 0
+        while True:
+            page = _call(self.where, f"read {name}", "query", name, filter=f"id >= {at} and id < {at + PAGE}",
+                         output_fields=fields, limit=PAGE)
+            for r in page:
+                top = max(top, int(r["id"]))
+                (live if rows_of.get(r["source"]) == r["tag"] else stale).append(r)
+            at += PAGE
+            if at >= below and not page:
+                break
+        live.sort(key=lambda r: r["id"])
+        return live, np.array(sorted(int(r["id"]) for r in stale), dtype=np.int64), top
+
+    # --- writing ---
+
+    def write(self, index_dir: Path, old: Store | None, keep: set[str], manifest: dict, new: Records,
+              index_settings: IndexSettings, progress=None, replaced: dict | None = None) -> Store:
+        """Add the rows of `new` under the manifest's tag, keep those of `old`'s files in `keep`, then switch."""
+        connect(self.where)  # unreachable: say so before anything is written
+        dim = int(manifest["dim"])
+        tag = manifest["data"]
+        same = old is not None and old.engine == "milvus" and self.holds(old.manifest)
+        if same:
+            names = dict(old.manifest["store"]["names"])
+            rows_of = {s: t for s, t in old.manifest["store"]["rows"].items() if s in keep}
+            next_ids = dict(old.search.next_ids)
+            for table in ("passages", "sentences"):
+                self._check_collection(names[table], dim)
+                stale = old.search.stale[table]  # rows no version names any more: gone now
+                for at in range(0, len(stale), BATCH * 10):
+                    _call(self.where, f"delete from {names[table]}", "delete", names[table],
+                          ids=[int(i) for i in stale[at:at + BATCH * 10]])
+            lexicon = old.search.lexicon
+            removed = [p for p in old.passages if p.source not in keep]
+        else:
+            suffix = tag.rsplit("-", 1)[-1]
+            names = {t: f"{self.where.collection}__{suffix}_{t}" for t in ("passages", "sentences")}
+            rows_of, next_ids, lexicon, removed = {}, {"passages": 0, "sentences": 0}, Lexicon(), []
+            self._drop_pending(index_dir)  # collections of a full build killed before its switch
+            write_json(index_dir / PENDING, {"uri": self.where.uri, "names": sorted(names.values())})
+            for table in ("passages", "sentences"):
+                self._create(names[table], table, dim, index_settings.kind(len(new.passages if table == "passages" else new.sentences)))
+        languages = file_languages(manifest)
+        added_terms = [terms(p.text, languages.get(p.source, UNDETERMINED)) for p in new.passages]
+        removed_terms = [terms(p.text, languages_of(old).get(p.source, UNDETERMINED)) for p in removed] if removed else []
+        lexicon = lexicon.changed(removed_terms, added_terms)
+        p0, s0 = next_ids["passages"], next_ids["sentences"]
+
+        def passage_rows(at: int, to: int) -> list[dict]:
+            vectors = np.asarray(new.passage_vectors[at:to], dtype=np.float32).tolist()
+            return [
+                {"id": p0 + i, "source": p.source, "tag": tag, "start": p.start, "end": p.end, "line": p.line,
+                 "text": _fit(p.text), "first": s0 + f, "last": s0 + l, "language": languages.get(p.source, UNDETERMINED),
+                 "sha256": manifest["files"].get(p.source, {}).get("sha256", ""), "vector": v,
+                 **({"terms": lexicon.passage_vector(added_terms[i]) or NO_TERMS} if self.where.lexical == "own" else {})}
+                for i, p, (f, l), v in zip(range(at, to), new.passages[at:to], new.ranges[at:to], vectors)
+            ]
+
+        def sentence_rows(at: int, to: int) -> list[dict]:
+            vectors = np.asarray(new.sentence_vectors[at:to], dtype=np.float32).tolist()
+            return [
+                {"id": s0 + i, "source": s.source, "tag": tag, "start": s.start, "end": s.end, "line": s.line,
+                 "text": _fit(s.text), "passage": p0 + s.passage, "language": languages.get(s.source, UNDETERMINED),
+                 "sha256": manifest["files"].get(s.source, {}).get("sha256", ""), "vector": v}
+                for i, s, v in zip(range(at, to), new.sentences[at:to], vectors)
+            ]
+
+        total = len(new.passages) + len(new.sentences)
+        done = 0
+        for table, n, rows_of_batch in (("passages", len(new.passages), passage_rows), ("sentences", len(new.sentences), sentence_rows)):
+            for at in range(0, n, BATCH):  # a batch of rows at a time: a big update never holds them all as Python lists
+                _call(self.where, f"insert into {names[table]}", "insert", names[table], rows_of_batch(at, min(n, at + BATCH)))
+                done += min(n, at + BATCH) - at
+                if progress:
+                    progress("writing to Milvus", done, total)
+            _call(self.where, f"flush {names[table]}", "flush", names[table])
+        rows_of.update({p.source: tag for p in new.passages})
+        next_ids = {"passages": p0 + len(new.passages), "sentences": s0 + len(new.sentences)}
+        manifest["store"] = {
+            "engine": "milvus", "location": self.where.given, "uri": self.where.uri, "collection": self.where.collection,
+            "lexical": self.where.lexical, "names": names, "rows": dict(sorted(rows_of.items())), "next": next_ids,
+        }
+        data = index_dir / tag
+        data.mkdir(parents=True, exist_ok=False)
+        lexicon.save(data / LEXICON)
+        write_json(data / COMPLETE, {"data": tag, "checksums": checksums(data)})
+        write_manifest(index_dir, manifest)  # the switch: from here on the new rows are the index
+        kept_store = old if same else None
+        if not same:
+            (index_dir / PENDING).unlink(missing_ok=True)
+        return self._assembled(manifest, kept_store, keep, new, names, (p0, s0), lexicon, dim, index_settings, data)
+
+    def _assembled(self, manifest, old, keep, new, names, bases, lexicon, dim, index_settings, data) -> Store:
+        """The new version as a Store, without reading Milvus back: `old`'s kept rows then the new ones."""
+        p0, s0 = bases
+        if old is not None:
+            pkeep = np.array([p.source in keep for p in old.passages], dtype=bool)
+            skeep = np.array([s.source in keep for s in old.sentences], dtype=bool)
+            pid_map, sid_map = np.cumsum(pkeep) - 1, np.cumsum(skeep) - 1
+            passages = [p for p, k in zip(old.passages, pkeep) if k]
+            sentences = [Sentence(s.source, s.start, s.end, s.line, s.text, int(pid_map[s.passage]))
+                         for s, k in zip(old.sentences, skeep) if k]
+            ranges = [(int(sid_map[f]), int(sid_map[l - 1]) + 1) for (f, l), k in zip(old.ranges, pkeep) if k]
+            ppk = list(old.search.pks["passages"][pkeep])
+            spk = list(old.search.pks["sentences"][skeep])
+            stale = {"passages": old.search.pks["passages"][~pkeep], "sentences": old.search.pks["sentences"][~skeep]}
+        else:
+            passages, sentences, ranges, ppk, spk = [], [], [], [], []
+            stale = {"passages": np.zeros(0, np.int64), "sentences": np.zeros(0, np.int64)}
+        n0, m0 = len(passages), len(sentences)
+        passages += new.passages
+        sentences += [Sentence(s.source, s.start, s.end, s.line, s.text, s.passage + n0) for s in new.sentences]
+        ranges += [(f + m0, l + m0) for f, l in new.ranges]
+        ppk += range(p0, p0 + len(new.passages))
+        spk += range(s0, s0 + len(new.sentences))
+        search = self._search(names, {"passages": np.array(ppk, dtype=np.int64), "sentences": np.array(spk, dtype=np.int64)},
+                              stale, lexicon, dim, dict(manifest["store"]["next"]), index_settings)
+        return _store(manifest, passages, sentences, np.array(ranges, dtype=np.int64).reshape(-1, 2), search, data)
+
+    def _create(self, name: str, table: str, dim: int, kind: str) -> None:
+        from pymilvus import DataType, Function, FunctionType, MilvusClient
+
+        if _call(self.where, "list collections", "has_collection", name):
+            _call(self.where, f"drop {name}", "drop_collection", name)  # left by a build killed before its switch
+        schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
+        schema.add_field("id", DataType.INT64, is_primary=True)
+        schema.add_field("source", DataType.VARCHAR, max_length=4096)
+        schema.add_field("tag", DataType.VARCHAR, max_length=64)
+        for name_ in ("start", "end", "line"):
+            schema.add_field(name_, DataType.INT64)
+        lexical_text = table == "passages" and self.where.lexical == "milvus"
+        schema.add_field("text", DataType.VARCHAR, max_length=MAX_TEXT, **({"enable_analyzer": True} if lexical_text else {}))
+        for name_ in (("first", "last") if table == "passages" else ("passage",)):
+            schema.add_field(name_, DataType.INT64)
+        schema.add_field("language", DataType.VARCHAR, max_length=16)
+        schema.add_field("sha256", DataType.VARCHAR, max_length=64)
+        schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
+        index = MilvusClient.prepare_index_params()
+        dense = {"flat": ("FLAT", {}), "ivf": ("IVF_FLAT", {"nlist": 1024}), "hnsw": ("HNSW", {"M": 32, "efConstruction": 128})}[kind]
+        index.add_index(field_name="vector", index_type=dense[0], metric_type="IP", params=dense[1])
+        if table == "passages" and self.where.lexical == "own":
+            schema.add_field("terms", DataType.SPARSE_FLOAT_VECTOR)
+            index.add_index(field_name="terms", index_type="SPARSE_INVERTED_INDEX", metric_type="IP")
+        if lexical_text:
+            schema.add_field("bm25", DataType.SPARSE_FLOAT_VECTOR)
+            schema.add_function(Function(name="bm25", function_type=FunctionType.BM25, input_field_names=["text"],
+                                         output_field_names=["bm25"]))
+            index.add_index(field_name="bm25", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
+        _call(self.where, f"create {name}", "create_collection", name, schema=schema, consistency_level="Strong")
+        # sync=False: nothing to wait for on an empty collection (and Milvus Lite cannot report an index's progress)
+        _call(self.where, f"index {name}", "create_index", name, index, sync=False)
+        _call(self.where, f"load {name}", "load_collection", name)
+
+    def _drop(self, names, dim: int | None = None) -> None:
+        """Drop the collections (those of dimension `dim` only, when given)."""
+        for name in names:
+            if not _call(self.where, "list collections", "has_collection", name):
+                continue
+            if dim is None or _vector_dim(_call(self.where, f"describe {name}", "describe_collection", name)) == dim:
+                _call(self.where, f"drop {name}", "drop_collection", name)
+
+    def _drop_pending(self, index_dir: Path) -> None:
+        """Drop the collections a full build of this index created and never switched to (it was killed)."""
+        try:
+            pending = json.loads((index_dir / PENDING).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if isinstance(pending, dict) and pending.get("uri") == self.where.uri:
+            self._drop([n for n in pending.get("names", []) if isinstance(n, str)])
+        (index_dir / PENDING).unlink(missing_ok=True)
+
+
+PASSAGE_FIELDS = ["id", "source", "tag", "start", "end", "line", "text", "first", "last"]
+SENTENCE_FIELDS = ["id", "source", "tag", "start", "end", "line", "text", "passage"]
+
+
+def languages_of(store: Store | None) -> dict[str, str]:
+    return file_languages(store.manifest) if store is not None else {}
+
+
+def _store(manifest, passages, sentences, ranges, search: MilvusSearch, data: Path) -> Store:
+    return Store(manifest, passages, sentences, ranges, MilvusVectors(search, "passages", search.dim),
+                 MilvusVectors(search, "sentences", search.dim), search, data)
+
+
+def _fit(text: str) -> str:
+    """A text cut to what a VARCHAR field holds (a record's text is its file's own; only an absurd one is cut)."""
+    if len(text.encode("utf-8")) <= MAX_TEXT:
+        return text
+    return text.encode("utf-8")[:MAX_TEXT].decode("utf-8", errors="ignore")
+
+
+def _vector_dim(description: dict) -> int:
+    for f in description.get("fields", []):
+        if f.get("name") == "vector":
+            return int(f.get("params", {}).get("dim", -1))
+    return -1
