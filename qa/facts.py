@@ -89,19 +89,25 @@ _QUOTED = re.compile(r"«\s*([^«»]{2,120}?)\s*»|“([^“”]{2,120})”|„(
 _SENTENCE_OPENING = re.compile(r"^\W*$")
 
 
+def _locales(lang: str | None, always: tuple[str, ...] = ("en", "fr")):
+    """The CLDR locales of `always` and of `lang` (the ones Babel knows)."""
+    from babel import Locale, UnknownLocaleError
+
+    for code in sorted({*always, *([lang] if lang else [])}):
+        try:
+            yield Locale.parse(code)
+        except (UnknownLocaleError, ValueError, TypeError):
+            continue
+
+
 @lru_cache(maxsize=None)
 def _calendar_words(lang: str | None) -> tuple[frozenset[str], frozenset[str]]:
     """Month names and weekday names (folded, wide forms) of English, French and `lang`, from CLDR."""
-    from babel import Locale, UnknownLocaleError
     from babel.dates import get_day_names, get_month_names
 
     months: set[str] = set()
     days: set[str] = set()
-    for code in {"en", "fr", *([lang] if lang else [])}:
-        try:
-            locale = Locale.parse(code)
-        except (UnknownLocaleError, ValueError, TypeError):
-            continue
+    for locale in _locales(lang):
         for context in ("format", "stand-alone"):
             months |= {fold_for(n) for n in get_month_names("wide", context, locale).values()}
             days |= {fold_for(n) for n in get_day_names("wide", context, locale).values()}
@@ -114,16 +120,10 @@ def _calendar_words(lang: str | None) -> tuple[frozenset[str], frozenset[str]]:
 def _currency_names(lang: str | None) -> tuple[frozenset[str], tuple[str, ...], frozenset[str]]:
     """Currency words of English, French and `lang` from CLDR (folded): whole words and codes, and the stems of
     the longer names, which inflect ("рубль" -> "рублей", "dollar" -> "dollars")."""
-    from babel import Locale, UnknownLocaleError
-
     names = set(_CURRENCY_WORDS)
     stems: set[str] = set()
     codes: set[str] = set()
-    for code in {"en", "fr", *([lang] if lang else [])}:
-        try:
-            locale = Locale.parse(code)
-        except (UnknownLocaleError, ValueError, TypeError):
-            continue
+    for locale in _locales(lang):
         for iso, name in locale.currencies.items():
             if iso.startswith("X"):
                 continue  # gold, silver, units of account ("or" is French gold)
@@ -139,14 +139,8 @@ def _currency_names(lang: str | None) -> tuple[frozenset[str], tuple[str, ...], 
 @lru_cache(maxsize=None)
 def _spaceless_currency(lang: str | None) -> re.Pattern[str]:
     """Currency names written without spaces (Chinese, Japanese: "美元", "欧元", "日元"), as one pattern."""
-    from babel import Locale, UnknownLocaleError
-
     names = {"元", "圆", "圓"}
-    for code in {"zh", "ja", *([lang] if lang else [])}:
-        try:
-            locale = Locale.parse(code)
-        except (UnknownLocaleError, ValueError, TypeError):
-            continue
+    for locale in _locales(lang, ("zh", "ja")):
         names |= {n for iso, n in locale.currencies.items() if not iso.startswith("X") and n and all(_is_spaceless(c) for c in n)}
     return re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
 
