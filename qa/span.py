@@ -50,6 +50,10 @@ def short_answer(question: AnalysedQuestion, quotes: list[Quote], citations: lis
         if not facts:
             continue
         anchors = _question_word_positions(text, question, languages.get(citation.source))
+        if not anchors and len({f.text for f in facts if f.kind == min(facts, key=lambda g: kinds.index(g.kind)).kind}) > 1:
+            # none of the question's words in the sentence (another language, a paraphrase): nothing tells
+            # "250 representatives" from "47 delegations"
+            return None
         for f in facts:
             rank = (q_index, kinds.index(f.kind), _person_preference(question, f), _place_preference(question, f, text), _distance(f, anchors))
             if best is None or rank < best[0]:

@@ -77,3 +77,9 @@ def test_the_first_quote_wins_and_the_citation_is_named():
 def test_no_span_when_none_is_reliable(question, sentence):
     lang = "zh" if "谁" in question else "en"
     assert short(question, sentence, lang=lang) is None
+
+
+def test_no_span_when_nothing_in_the_sentence_tells_the_candidates_apart():
+    sentence = "About 250 representatives came from 20 states (47 delegations in total)."
+    assert short("Сколько делегаций приняли участие?", sentence, lang="ru") is None  # no Russian word in it
+    assert short("How many delegations took part?", sentence).text == "47"
