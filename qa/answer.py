@@ -21,7 +21,7 @@ from .retrieval import question_language
 from .scoring import AnswerSettings  # re-exported: the settings are imported from here
 from .facts import NAME, find_facts
 from .scoring import Scored, has_case, rules_of, conflicting_value, is_content, partial_match, pronoun_antecedent, score_sentences, window_terms
-from .span import short_answer
+from .span import short_answer, states_asked_kind
 from .types import Answer, Citation, Hit, Quote, quotes_text
 
 _ANCHOR = re.compile(r"\d+(?:[.,]\d+)?|\b[A-Z][A-Za-z]*[A-Z]\w*|\b[A-Z]\w{2,}")
@@ -50,7 +50,7 @@ def compose_answer(
     if unnamed_names(asked, same_language):
         # "Who won the battle of Bannockburn?" over passages in its language that never name Bannockburn
         conf *= settings.unnamed_name_factor
-    unstated = asked.kind in ("money", "number") and short is None
+    unstated = asked.kind in ("money", "number") and not states_asked_kind(asked, quotes, citations, languages)
     if unstated:
         # "How much did the conference cost?" over sentences about the conference that state no amount (a date is
         # often told in words: "at the end of the Middle Ages", "between the wars")

@@ -38,15 +38,9 @@ def short_answer(question: AnalysedQuestion, quotes: list[Quote], citations: lis
     kinds = ANSWER_KINDS.get(question.kind or "")
     if not kinds:
         return None
-    by_number = {c.number: c for c in citations}
     best: tuple[tuple[int, int, int], Fact, Citation] | None = None
-    for q_index, quote in enumerate(quotes):
-        citation = by_number[quote.citations[0]]
+    for q_index, (citation, facts) in enumerate(_candidates(question, quotes, citations, languages)):
         text = citation.quote
-        stated = find_facts(text, languages.get(citation.source))
-        # a year is not an amount nor a count ("How many visitors came?" is not answered by "2026")
-        facts = [_trimmed(f, text, question) for f in stated if f.kind in kinds and not is_year(f, stated)]
-        facts = [f for f in facts if f and not named_by(f, question.words) and not _inside_question_words(f, question)]
         if not facts:
             continue
         anchors = _question_word_positions(text, question, languages.get(citation.source))
@@ -65,6 +59,28 @@ def short_answer(question: AnalysedQuestion, quotes: list[Quote], citations: lis
     if question.kind == "person":
         start, end = _with_coordinated(citation.quote, fact, languages.get(citation.source))
     return Short(citation.quote[start:end], citation.source, citation.start + start, citation.start + end, citation.number)
+
+
+def states_asked_kind(question: AnalysedQuestion, quotes: list[Quote], citations: list[Citation],
+                      languages: dict[str, str | None]) -> bool:
+    """Whether the quotes state a fact of the kind the question asks for (whether or not one can be told the answer)."""
+    return any(facts for _, facts in _candidates(question, quotes, citations, languages))
+
+
+def _candidates(question: AnalysedQuestion, quotes: list[Quote], citations: list[Citation],
+                languages: dict[str, str | None]) -> list[tuple[Citation, list[Fact]]]:
+    """Each quote's citation and the facts in it that could answer: of the asked kind, not named by the question."""
+    kinds = ANSWER_KINDS.get(question.kind or "", ())
+    by_number = {c.number: c for c in citations}
+    out = []
+    for quote in quotes:
+        citation = by_number[quote.citations[0]]
+        text = citation.quote
+        stated = find_facts(text, languages.get(citation.source))
+        # a year is not an amount nor a count ("How many visitors came?" is not answered by "2026")
+        facts = [_trimmed(f, text, question) for f in stated if f.kind in kinds and not is_year(f, stated)]
+        out.append((citation, [f for f in facts if f and not named_by(f, question.words) and not _inside_question_words(f, question)]))
+    return out
 
 
 def _with_coordinated(text: str, fact: Fact, lang: str | None) -> tuple[int, int]:
