@@ -64,7 +64,7 @@ _HAN_NUMBER = re.compile(f"[{_HAN_DIGITS}]+")
 _HAN_SCALE = "百千万萬亿億"
 # A Chinese numeral is a number when a counter follows it ("两次", "三个"), or when it is more than "一" alone
 # ("一些" is "some", "一项" "an item").
-_HAN_COUNTERS = "个個次名位年岁歲人种種项項座家所条條件倍场場届屆只隻枚回台台部本张張辆輛天月周週世纪紀元美欧英日卢镑"
+_HAN_COUNTERS = "个個次名位年岁歲人种種项項座家所条條件倍场場届屆只隻枚回台部本张張辆輛天月周週世纪紀元美欧英日卢镑"
 _CJK_DATE = re.compile(
     rf"(?:\d{{1,4}}|[{_HAN_DIGITS}]{{1,4}})\s*[年년](?:\s*(?:\d{{1,2}}|[{_HAN_DIGITS}]{{1,3}})\s*[月월])?"
     rf"(?:\s*(?:\d{{1,2}}|[{_HAN_DIGITS}]{{1,3}})\s*[日号號일])?"
@@ -77,7 +77,8 @@ _ORDINAL_END = re.compile(r"(?:st|nd|rd|th|e|er|eme|ème|re|ère|\.(?=\s+[a-zä�
 _TIME = re.compile(r"(?<![\d:])(?:[01]?\d|2[0-3])[:h]\d{2}(?::\d{2})?(?:\s?[ap]\.?m\.?)?(?![\d:])", re.IGNORECASE)  # 4:51, 14h30, 9:30 pm
 # Centuries in Roman numerals: "XVIe siècle", "IXe siècle", "siglo XX", "XX secolo"
 _ROMAN_CENTURY = re.compile(
-    r"\b[IVXL]{1,6}(?:e|er|ème|eme|th)?\s+(?:si[eè]cles?|century|centuries|secolo|s[eé]culo)\b|\b(?:siglo|s[eé]culo|secolo)\s+[IVXL]{1,6}\b",
+    r"\b(?-i:[IVX]{1,5})(?:e|er|ème|eme|th)?\s+(?:si[eè]cles?|century|centuries|secolo|s[eé]culo)\b"
+    r"|\b(?:siglo|s[eé]culo|secolo)\s+(?-i:[IVX]{1,5})\b",  # I, V, X in capitals: "Le siècle" is no date
     re.IGNORECASE,
 )
 _YEAR = re.compile(r"(1[0-9]{3}|20[0-9]{2})")

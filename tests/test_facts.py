@@ -101,3 +101,9 @@ def test_holds_kind_ignores_what_the_question_names():
     assert holds_kind("person", facts, set()) == 0.0
     assert holds_kind(None, facts, set()) == 0.0
     assert named_by(find_facts("in 2024", "en")[0], {"2024"})
+
+
+def test_roman_centuries_in_capitals_only():
+    assert (DATE, "XVIe siècle") in kinds("Au XVIe siècle, la ville grandit.", "fr")
+    assert (DATE, "siglo XX") in kinds("En el siglo XX creció.", "es")
+    assert all(k != DATE for k, _ in kinds("Le siècle dernier fut long.", "fr"))  # "le" is no numeral
