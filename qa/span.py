@@ -4,7 +4,8 @@ Candidates are the facts the quoted sentences state (`qa.facts`) of the kind the
 for; a fact the question names already is never the answer. Among them the one nearest to where
 the question's own words stand in the sentence wins, in the first quote before the others. A
 question that asks for no kind of fact ("why", "how does", "what happened") gets none: the
-sentences stand alone.
+sentences stand alone; so does a quote holding several candidates and none of the question's
+words, where nothing tells them apart.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ ANSWER_KINDS = {
     "person": (NAME,),
     "place": (NAME,),
 }
-_LIST_JOINER = re.compile(r"\s*(,|;|,?\s*(and|et|und|y|e|и|und)|、|和|与)\s*")
+_LIST_JOINER = re.compile(r"\s*(,|;|,?\s*(and|et|und|y|e|и)|、|和|与)\s*")
 _ORG_JOINERS = frozenset("of and & for".split())  # "Republic of Uzbekistan", "Department for Education"
 # Prepositions of place before a name, in the languages whose rules we can test (a name elsewhere still counts).
 _PLACE_PREPOSITIONS = frozenset("in at near from to a au aux en dans im am bei nach aus zu en cerca desde в во из на около".split())
@@ -38,23 +39,20 @@ def short_answer(question: AnalysedQuestion, quotes: list[Quote], citations: lis
     kinds = ANSWER_KINDS.get(question.kind or "")
     if not kinds:
         return None
-    best: tuple[tuple[int, int, int], Fact, Citation] | None = None
-    for q_index, (citation, facts) in enumerate(_candidates(question, quotes, citations, languages)):
-        text = citation.quote
-        if not facts:
-            continue
-        anchors = _question_word_positions(text, question, languages.get(citation.source))
-        if not anchors and len({f.text for f in facts if f.kind == min(facts, key=lambda g: kinds.index(g.kind)).kind}) > 1:
-            # none of the question's words in the sentence (another language, a paraphrase): nothing tells
-            # "250 representatives" from "47 delegations"
-            return None
-        for f in facts:
-            rank = (q_index, kinds.index(f.kind), _person_preference(question, f), _place_preference(question, f, text), _distance(f, anchors))
-            if best is None or rank < best[0]:
-                best = (rank, f, citation)
-    if best is None:
+    # the first quote that states a fact of the asked kind holds the answer
+    found = next(((c, facts) for c, facts in _candidates(question, quotes, citations, languages) if facts), None)
+    if found is None:
         return None
-    _, fact, citation = best
+    citation, facts = found
+    text = citation.quote
+    anchors = _question_word_positions(text, question, languages.get(citation.source))
+    first_kind = min(kinds.index(f.kind) for f in facts)
+    if not anchors and len({f.text for f in facts if kinds.index(f.kind) == first_kind}) > 1:
+        # none of the question's words in the sentence (another language, a paraphrase): nothing tells
+        # "250 representatives" from "47 delegations"
+        return None
+    fact = min(facts, key=lambda f: (kinds.index(f.kind), _person_preference(question, f), _place_preference(question, f, text),
+                                     _distance(f, anchors), f.start))
     start, end = fact.start, fact.end
     if question.kind == "person":
         start, end = _with_coordinated(citation.quote, fact, languages.get(citation.source))

@@ -83,3 +83,6 @@ def test_no_span_when_nothing_in_the_sentence_tells_the_candidates_apart():
     sentence = "About 250 representatives came from 20 states (47 delegations in total)."
     assert short("Сколько делегаций приняли участие?", sentence, lang="ru") is None  # no Russian word in it
     assert short("How many delegations took part?", sentence).text == "47"
+    # an ambiguous later quote does not take the first quote's answer away
+    found = short("How many delegations took part?", "Some 47 delegations took part.", "About 250 came from 20 states.")
+    assert (found.text, found.citation) == ("47", 1)
