@@ -47,7 +47,8 @@ def compose_answer(
     short = short_answer(asked, quotes, citations, languages)
     conf = confidence(store, asked, scored[0], settings)
     same_language = [h for h in hits[: settings.passages] if store.language_of(h.source) == asked.language]
-    if unnamed_names(asked, same_language):
+    unnamed = unnamed_names(asked, same_language)
+    if unnamed:
         # "Who won the battle of Bannockburn?" over passages in its language that never name Bannockburn
         conf *= settings.unnamed_name_factor
     unstated = asked.kind in ("money", "number") and not states_asked_kind(asked, quotes, citations, languages)
@@ -57,7 +58,10 @@ def compose_answer(
         conf *= settings.unstated_fact_factor
     if conf < settings.min_confidence:
         why = f"confidence {conf:.2f} < {settings.min_confidence:.2f}"
-        return Answer(question, None, [], hits, conf, _join(note, _refusal(store, asked, scored, why, unstated)))
+        reason = _refusal(store, asked, scored, why, unstated)
+        if unnamed:
+            reason = f"{reason}; no passage names {', '.join(unnamed)}"
+        return Answer(question, None, [], hits, conf, _join(note, reason))
     return Answer(question, quotes_text(quotes), citations, hits, conf, note, quotes, short)
 
 

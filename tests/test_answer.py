@@ -169,3 +169,5 @@ def test_a_name_no_passage_in_its_language_writes_lowers_confidence(tmp_path):
     lowered = bot.answer("Who won the battle of Bannockburn?")
     assert lowered.confidence == pytest.approx(0.6 * other.confidence)
     assert named.confidence > lowered.confidence
+    strict = one_file_bot(tmp_path / "c", text, min_confidence=0.99).answer("Who won the battle of Bannockburn?")
+    assert strict.text is None and strict.reason.endswith("no passage names Bannockburn")
