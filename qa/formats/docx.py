@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 
-from .extracted import Extracted, TextBuilder, UnreadableError, check_zip
+from .extracted import Extracted, NumberedBlocks, TextBuilder, UnreadableError, check_zip
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -26,42 +26,23 @@ def extract_docx(data: bytes) -> Extracted:
     except Exception as err:  # python-docx raises KeyError, lxml and package errors for broken parts
         raise UnreadableError(f"a damaged Word file ({type(err).__name__}: {str(err)[:120]})") from None
     out = TextBuilder()
-    counts = {"paragraph": 0, "table": 0}
+    blocks = NumberedBlocks(out)
 
-    def paragraph(p) -> None:
-        text = p.text
-        if not text.strip():
-            return
-        counts["paragraph"] += 1
-        out.brk(2)
-        out.mark(f"paragraph {counts['paragraph']}")
-        out.write(text)
-        out.brk(2)
-
-    def table(t) -> None:
-        counts["table"] += 1
-        out.brk(2)
-        for r, row in enumerate(t.rows, 1):
-            cells, seen = [], set()
-            for cell in row.cells:
-                if id(cell._tc) in seen:  # a merged cell is listed once per column it spans
-                    continue
-                seen.add(id(cell._tc))
-                cells.append(" ".join(cell.text.split()))
-            if not any(cells):
+    def cells(row) -> list[str]:
+        found, seen = [], set()
+        for cell in row.cells:
+            if id(cell._tc) in seen:  # a merged cell is listed once per column it spans
                 continue
-            out.brk(1)
-            out.mark(f"table {counts['table']}, row {r}")
-            out.write(" | ".join(cells))
-            out.brk(1)
-        out.brk(2)
+            seen.add(id(cell._tc))
+            found.append(" ".join(cell.text.split()))
+        return found
 
     def body(element) -> None:
         for child in element.iterchildren():
             if child.tag == f"{_W}p":
-                paragraph(Paragraph(child, document))
+                blocks.paragraph(Paragraph(child, document).text)
             elif child.tag == f"{_W}tbl":
-                table(Table(child, document))
+                blocks.table(cells(row) for row in Table(child, document).rows)
             elif child.tag == f"{_W}sdt":
                 content = child.find(f"{_W}sdtContent")
                 if content is not None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from ..types import Block
@@ -119,6 +119,38 @@ class TextBuilder:
     def build(self, fmt: str, notes: tuple[str, ...] = ()) -> Extracted:
         text = "".join(self.parts)
         return Extracted(fmt, text, blocks_from_marks(self.marks, len(text)), notes)
+
+
+class NumberedBlocks:
+    """Paragraphs and table rows written to a TextBuilder, each marked "paragraph N" or "table T, row R" (Word, ODT)."""
+
+    def __init__(self, out: TextBuilder):
+        self.out = out
+        self.paragraphs = 0
+        self.tables = 0
+
+    def paragraph(self, text: str) -> None:
+        """A paragraph of text; an empty one is neither written nor counted."""
+        if not text.strip():
+            return
+        self.paragraphs += 1
+        self.out.brk(2)
+        self.out.mark(f"paragraph {self.paragraphs}")
+        self.out.write(text)
+        self.out.brk(2)
+
+    def table(self, rows: Iterable[list[str]]) -> None:
+        """A table, each row's cells joined by " | "; an empty row is counted but not written."""
+        self.tables += 1
+        self.out.brk(2)
+        for r, cells in enumerate(rows, 1):
+            if not any(cells):
+                continue
+            self.out.brk(1)
+            self.out.mark(f"table {self.tables}, row {r}")
+            self.out.write(" | ".join(cells))
+            self.out.brk(1)
+        self.out.brk(2)
 
 
 def blocks_from_marks(marks: list[tuple[int, str]], length: int) -> tuple[Block, ...]:

@@ -10,7 +10,7 @@ import io
 import xml.etree.ElementTree as ET
 import zipfile
 
-from .extracted import Extracted, TextBuilder, UnreadableError, check_zip
+from .extracted import Extracted, NumberedBlocks, TextBuilder, UnreadableError, check_zip
 
 _TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
 _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
@@ -41,38 +41,18 @@ def extract_odt(data: bytes) -> Extracted:
         raise UnreadableError(f"a damaged OpenDocument file ({type(err).__name__})") from None
     body = root.find(f"{_OFFICE}body/{_OFFICE}text")
     out = TextBuilder()
-    counts = {"paragraph": 0, "table": 0}
+    blocks = NumberedBlocks(out)
 
-    def paragraph(element) -> None:
-        text = _inline(element)
-        if not text.strip():
-            return
-        counts["paragraph"] += 1
-        out.brk(2)
-        out.mark(f"paragraph {counts['paragraph']}")
-        out.write(text)
-        out.brk(2)
-
-    def table(element) -> None:
-        counts["table"] += 1
-        out.brk(2)
-        for r, row in enumerate(element.iter(f"{_TABLE}table-row"), 1):
-            cells = [" ".join(" ".join(_inline(p) for p in cell.iter() if p.tag in (f"{_TEXT}p", f"{_TEXT}h")).split())
-                     for cell in row if cell.tag == f"{_TABLE}table-cell"]
-            if not any(cells):
-                continue
-            out.brk(1)
-            out.mark(f"table {counts['table']}, row {r}")
-            out.write(" | ".join(cells))
-            out.brk(1)
-        out.brk(2)
+    def cells(row) -> list[str]:
+        return [" ".join(" ".join(_inline(p) for p in cell.iter() if p.tag in (f"{_TEXT}p", f"{_TEXT}h")).split())
+                for cell in row if cell.tag == f"{_TABLE}table-cell"]
 
     def walk(element) -> None:
         for child in element:
             if child.tag in (f"{_TEXT}p", f"{_TEXT}h"):
-                paragraph(child)
+                blocks.paragraph(_inline(child))
             elif child.tag == f"{_TABLE}table":
-                table(child)
+                blocks.table(cells(row) for row in child.iter(f"{_TABLE}table-row"))
             elif child.tag not in _SKIPPED:
                 walk(child)  # lists, list items, sections
 
