@@ -223,11 +223,8 @@ def number_words(lang: str | None) -> frozenset[str]:
 
 
 def month_names(lang: str | None) -> frozenset[str]:
+    """Month names (folded) of English, French and `lang`: what a date is read by."""
     return _calendar_words(lang)[0]
-
-
-def weekday_names(lang: str | None) -> frozenset[str]:
-    return _calendar_words(lang)[1]
 
 
 @lru_cache(maxsize=65536)
@@ -288,9 +285,9 @@ def _dates(text: str, lang: str | None) -> list[Fact]:
             start, end = m.start(), m.end()
             if text[end : end + 1] == "s":  # a decade: "the 1980s"
                 end += 1
-            before = [k for k, t in enumerate(toks) if t[1] <= start and text[t[1] : start].strip() == ""]
-            if before and toks[before[-1]][2] in _PERIOD_PARTS:  # "late 1980s", "début 1990"
-                start = toks[before[-1]][0]
+            k = _word_before(toks, text, start)
+            if k is not None and toks[k][2] in _PERIOD_PARTS:  # "late 1980s", "début 1990"
+                start = toks[k][0]
             out.append(Fact(DATE, start, end, text[start:end]))
     return out
 
@@ -374,6 +371,12 @@ def _numbers(text: str, lang: str | None) -> list[Fact]:
     return out
 
 
+def _word_before(toks, text: str, start: int) -> int | None:
+    """The index of the word right before `start` (white space between), or None."""
+    k = next((k for k in range(len(toks) - 1, -1, -1) if toks[k][1] <= start), None)
+    return k if k is not None and text[toks[k][1] : start].strip() == "" else None
+
+
 def _next_word(toks, starts, text: str, end: int) -> int | None:
     """The index of the word right after `end` (white space between), or None."""
     j = end
@@ -393,8 +396,8 @@ def _money_beside(text: str, toks, starts, start: int, end: int, lang: str | Non
         i += 1
     if i is not None and _is_currency(toks[i][2], lang, text[toks[i][0] : toks[i][1]]):
         return True
-    prev = [t for t in toks if t[1] <= start and text[t[1] : start].strip() == ""]
-    return bool(prev) and _is_currency(prev[-1][2], lang, text[prev[-1][0] : prev[-1][1]]) or bool(after) and after[0] in "元圆圓"
+    k = _word_before(toks, text, start)
+    return k is not None and _is_currency(toks[k][2], lang, text[toks[k][0] : toks[k][1]]) or bool(after) and after[0] in "元圆圓"
 
 
 def _with_currency(text: str, toks, starts, start: int, end: int, lang: str | None) -> tuple[int, int]:
@@ -405,9 +408,9 @@ def _with_currency(text: str, toks, starts, start: int, end: int, lang: str | No
     if signs and before[signs[-1] + 1 :].strip() == "":
         s = start - len(before) + signs[-1]
     else:
-        prev = [t for t in toks if t[1] <= start and text[t[1] : start].strip() == ""]
-        if prev and _is_currency(prev[-1][2], lang, text[prev[-1][0] : prev[-1][1]]):
-            s = prev[-1][0]
+        k = _word_before(toks, text, start)
+        if k is not None and _is_currency(toks[k][2], lang, text[toks[k][0] : toks[k][1]]):
+            s = toks[k][0]
     e = end
     rest = text[end:]
     stripped = rest.lstrip()
