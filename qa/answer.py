@@ -106,7 +106,7 @@ def unnamed_names(question: AnalysedQuestion, hits: list[Hit]) -> list[str]:
         return []  # passages in Chinese, Arabic, Thai...: a Latin name would be transliterated
     heads = {w[:_NAME_HEAD] for t in texts for w in words(t)}
     missing = []
-    for fact in find_facts(question.text, question.language if question.language != "und" else None):
+    for fact in find_facts(question.text, rules_of(question.language)):
         if fact.kind != NAME:
             continue
         parts = [w for w in words(fact.text) if len(w) >= _NAME_HEAD]

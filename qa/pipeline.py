@@ -19,7 +19,7 @@ from .formats.cache import ExtractCache
 from .embedding import BACKENDS, Embedder
 from .models import DEFAULT_MODEL, FORMER_DEFAULT_MODEL, make_embedder
 from . import facts
-from .language import identify
+from .language import UNDETERMINED, identify
 from .errors import ModelError, QuestionError, SettingsError
 from .index import IndexSettings, ProgressFn, Store, UpdateReport, backend_for, load_current, open_index, read_manifest
 from .retrieval import RetrievalSettings, question_language, retrieve
@@ -244,7 +244,7 @@ class QA:
         store = self.store
         self._encode("warm up")
         identify("warm up")
-        facts.warm_up({f.get("language") for f in store.manifest["files"].values() if f.get("language") not in (None, "und")})
+        facts.warm_up(set(store.languages.values()) - {UNDETERMINED})
 
     @property
     def store(self) -> Store:
