@@ -91,6 +91,21 @@ def seed_qa_multilingual(tmp_path_factory):
     return bot
 
 
+def fruit_corpus(tmp_path: Path) -> Path:
+    """Three small files about apples, bananas and cherries in `tmp_path/corpus` (the store and index tests')."""
+    root = tmp_path / "corpus"
+    root.mkdir()
+    (root / "alpha.txt").write_text("The alpha file talks about apples. Apples are red and sweet.\n")
+    (root / "beta.txt").write_text("The beta file talks about bananas. Bananas are yellow.\n")
+    (root / "gamma.md").write_text("# Gamma\n\nThe gamma file talks about cherries. Cherries grow on trees.\n")
+    return root
+
+
+def sources(store) -> list[str]:
+    """The files a store holds passages of, sorted."""
+    return sorted({p.source for p in store.passages})
+
+
 def free_port() -> int:
     """A TCP port nobody listens on right now."""
     import socket

@@ -9,6 +9,7 @@ from qa.chunking import ChunkSettings
 from qa.embedding import HashingEmbedder
 from qa.errors import CorpusError
 from qa.index import FORMAT_VERSION, MANIFEST, load_store, open_index, read_manifest
+from conftest import fruit_corpus, sources
 
 
 class CountingEmbedder(HashingEmbedder):
@@ -26,16 +27,7 @@ class CountingEmbedder(HashingEmbedder):
 
 @pytest.fixture
 def corpus(tmp_path):
-    root = tmp_path / "corpus"
-    root.mkdir()
-    (root / "alpha.txt").write_text("The alpha file talks about apples. Apples are red and sweet.\n")
-    (root / "beta.txt").write_text("The beta file talks about bananas. Bananas are yellow.\n")
-    (root / "gamma.md").write_text("# Gamma\n\nThe gamma file talks about cherries. Cherries grow on trees.\n")
-    return root
-
-
-def sources(store):
-    return sorted({p.source for p in store.passages})
+    return fruit_corpus(tmp_path)
 
 
 def test_build_writes_manifest_and_real_faiss_files(corpus, tmp_path):

@@ -22,6 +22,7 @@ from qa.errors import SettingsError, StoreUnreachableError
 from qa.index import load_store, open_index, read_manifest
 from qa.index import milvus_store
 from qa.index.milvus_store import connect, disconnect, parse_location
+from conftest import fruit_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 PATIENCE = 600  # seconds to wait for a process to reach a point: generous for a loaded machine, hit only when it never does
@@ -40,12 +41,7 @@ def location(lite_db):
 
 @pytest.fixture
 def corpus(tmp_path):
-    root = tmp_path / "corpus"
-    root.mkdir()
-    (root / "alpha.txt").write_text("The alpha file talks about apples. Apples are red and sweet.\n")
-    (root / "beta.txt").write_text("The beta file talks about bananas. Bananas are yellow.\n")
-    (root / "gamma.md").write_text("# Gamma\n\nThe gamma file talks about cherries. Cherries grow on trees.\n")
-    return root
+    return fruit_corpus(tmp_path)
 
 
 def rows_in(location: str, store) -> dict[str, int]:

@@ -17,6 +17,7 @@ from qa import QA
 from qa.embedding import HashingEmbedder
 from qa.index import load_store, open_index, read_manifest
 from qa.lexical import terms
+from conftest import fruit_corpus, sources
 
 SERVER = os.environ.get("QA_MILVUS_URI")
 _names = itertools.count()
@@ -70,16 +71,7 @@ def location(request, lite_db):
 
 @pytest.fixture
 def corpus(tmp_path):
-    root = tmp_path / "corpus"
-    root.mkdir()
-    (root / "alpha.txt").write_text("The alpha file talks about apples. Apples are red and sweet.\n")
-    (root / "beta.txt").write_text("The beta file talks about bananas. Bananas are yellow.\n")
-    (root / "gamma.md").write_text("# Gamma\n\nThe gamma file talks about cherries. Cherries grow on trees.\n")
-    return root
-
-
-def sources(store):
-    return sorted({p.source for p in store.passages})
+    return fruit_corpus(tmp_path)
 
 
 def test_a_build_holds_every_record_with_its_vector(corpus, tmp_path, location):
