@@ -14,7 +14,7 @@ import numpy as np
 
 from .formats import locate
 from .index import Store
-from .lexical import fold, terms, words
+from .lexical import fold, terms, word_count, words
 from .language import Identified
 from .question import AnalysedQuestion, analyse_question
 from .retrieval import question_language
@@ -155,15 +155,19 @@ def same_statement(store: Store, a: int, b: int, settings: AnswerSettings) -> bo
 
 
 def _pick(store: Store, scored: list[Scored], settings: AnswerSettings) -> list[Scored]:
-    """The best sentence, and up to max_sentences - 1 more that score nearly as well and add a fact (or are in
-    another language than the question, where the words cannot tell)."""
+    """The best sentence, and up to max_sentences - 1 more that add a fact (or are in another language than the
+    question, where the words cannot tell) and score nearly as well, or fairly well while the answer stays brief."""
     best = scored[0]
     chosen = [best]
     covered = set(best.covered)
     known = anchors(store.sentences[best.sid].text)
+    length = word_count(store.sentences[best.sid].text)
     for cand in scored[1:]:
-        if len(chosen) >= settings.max_sentences or cand.score < settings.extra_ratio * best.score:
+        if len(chosen) >= settings.max_sentences or cand.score < settings.brief_ratio * best.score:
             break
+        more = word_count(store.sentences[cand.sid].text)
+        if cand.score < settings.extra_ratio * best.score and length + more > settings.brief_words:
+            continue
         if any(same_statement(store, cand.sid, c.sid, settings) for c in chosen):
             continue
         new_anchors = anchors(store.sentences[cand.sid].text) - known
@@ -173,21 +177,25 @@ def _pick(store: Store, scored: list[Scored], settings: AnswerSettings) -> list[
             chosen.append(cand)
             covered |= cand.covered
             known |= new_anchors
+            length += more
     return chosen
 
 
 def _with_antecedent(store: Store, chosen: list[Scored], question: AnalysedQuestion) -> list[Scored]:
     """The chosen sentences, led by the sentence the best one's pronoun points to when the best lacks the asked fact.
 
-    "He was speaking ..." without the fact asked for: the sentence "he" points to goes first.
+    "He was speaking ..." without the fact asked for: the sentence "he" points to goes first, whether it was
+    chosen already or not.
     """
     best = chosen[0]
     if question.kind is None or best.typed >= 1.0:
         return chosen
     before = pronoun_antecedent(store, best.sid)
-    if before is None or not is_content(store.sentences[before].text) or any(c.sid == before for c in chosen):
+    if before is None or not is_content(store.sentences[before].text):
         return chosen
-    return [Scored(before, best.score, best.dense, best.overlap, frozenset(), 0.0), *chosen]
+    joined = [c for c in chosen if c.sid == before]  # chosen on its own score: it moves ahead of its pronoun
+    lead = joined[0] if joined else Scored(before, best.score, best.dense, best.overlap, frozenset(), 0.0)
+    return [lead, *(c for c in chosen if c.sid != before)]
 
 
 def _cite(

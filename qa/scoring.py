@@ -31,13 +31,18 @@ class AnswerSettings:
     min_confidence: float = 0.25  # below this the answer is "not in the documents" (models calibrated apart: Embedder.min_confidence)
     passages: int = 5  # how many of the top passages are read for answer sentences
     max_sentences: int = 2  # sentences chosen; a pronoun sentence's antecedent (see answer._with_antecedent) rides along
-    extra_ratio: float = 0.88  # a further sentence must score at least this share of the best
+    extra_ratio: float = 0.92  # a further sentence must score at least this share of the best
+    # ... or this share when the answer, with it, stays within `brief_words` words: a short best sentence often
+    # answers only with its neighbour, and two short sentences are no longer to read than one long one.
+    brief_ratio: float = 0.6
+    brief_words: int = 30
     duplicate_similarity: float = 0.90  # cosine above which sentences of two files say the same thing
     duplicate_word_share: float = 0.75  # ... or the share of their terms they have in common (of all their terms)
     # Weights of the evidence (measured on the dev sets; see README "How it works").
     dense_weight: float = 1.0
     overlap_weight: float = 0.6
     context_weight: float = 0.3
+    passage_dense_weight: float = 1.0  # the calibrated dense similarity of the sentence's passage to the question
     window_weight: float = 0.6
     bigram_weight: float = 0.3
     type_weight: float = 0.5  # holds the amount, number or date asked for (reliably seen: digits, months, currencies)
@@ -69,8 +74,10 @@ class AnswerSettings:
             raise SettingsError(f"max_sentences must be between 1 and 10, got {self.max_sentences}")
         if self.passages < 1:
             raise SettingsError(f"passages must be at least 1, got {self.passages}")
+        if self.brief_words < 0:
+            raise SettingsError(f"brief_words must be at least 0, got {self.brief_words}")
         shares = (
-            "duplicate_word_share", "partial_credit", "antecedent_credit", "context_term_weight",
+            "brief_ratio", "duplicate_word_share", "partial_credit", "antecedent_credit", "context_term_weight",
             "confidence_dense_weight", "confidence_overlap_weight", "unstated_fact_factor", "unnamed_name_factor",
         )
         if not 0 < self.foreign_match_similarity <= 1:
@@ -242,6 +249,7 @@ class Candidates:
     dense: np.ndarray  # cosine of sentence and question vectors, calibrated (0 = the question's background level)
     overlap: np.ndarray  # IDF-weighted share of question terms in the sentence
     context: np.ndarray  # the same share for the sentence's passage
+    passage_dense: np.ndarray  # calibrated cosine of the sentence's passage vector and the question's
     typed: np.ndarray  # holds the kind of fact asked for (1), partly (0.5), not (0)
     prior: np.ndarray  # 1 / rank of the passage it was found in
     heading: np.ndarray  # 1 for a headline-like line
@@ -271,11 +279,13 @@ def calibrated(cosines: np.ndarray, background: float) -> np.ndarray:
 
 def _gather(
     store: Store, qterms_of: Callable[[str], dict[str, float]], hits: list[Hit], settings: AnswerSettings
-) -> tuple[list[int], dict[int, float], dict[int, float]]:
-    """The content sentences of the first `settings.passages` hits, each with its passage's rank prior and term share."""
+) -> tuple[list[int], dict[int, float], dict[int, float], dict[int, int]]:
+    """The content sentences of the first `settings.passages` hits, each with its passage's rank prior, term share
+    and id."""
     sids: list[int] = []
     prior: dict[int, float] = {}
     passage_share: dict[int, float] = {}
+    passage_of: dict[int, int] = {}
     for rank, hit in enumerate(hits[: settings.passages]):
         first, last = store.ranges[hit.passage_id]
         lang = store.language_of(hit.source)
@@ -285,8 +295,9 @@ def _gather(
                 sids.append(sid)
                 prior[sid] = 1.0 / (rank + 1)
                 passage_share[sid] = share
+                passage_of[sid] = hit.passage_id
     sids = [sid for sid in sids if is_content(store.sentences[sid].text)]
-    return sids, prior, passage_share
+    return sids, prior, passage_share, passage_of
 
 
 def candidates(
@@ -307,7 +318,7 @@ def candidates(
             by_lang[lang] = question_terms(store, question, context, settings, lang)
         return by_lang[lang]
 
-    sids, prior, passage_share = _gather(store, qterms_of, hits, settings)
+    sids, prior, passage_share, passage_of = _gather(store, qterms_of, hits, settings)
     texts = [store.sentences[sid].text for sid in sids]
     langs = [store.language_of(store.sentences[sid].source) for sid in sids]
     cache: dict[int, list[str]] = {}
@@ -329,8 +340,13 @@ def candidates(
     ]
     bigrams = [_pair_share(list(qterms_of(lang)), tl) for tl, lang in zip(term_lists, langs)]
     windows = [overlap(qterms_of(lang), window_terms(store, sid, terms_of), credit)[0] for sid, lang in zip(sids, langs)]
+    background = dense_background(store, qvec)
     cosines = np.asarray(store.sentence_vectors[sids]) @ qvec if sids else np.zeros(0, np.float32)
-    dense = calibrated(cosines, dense_background(store, qvec))
+    dense = calibrated(cosines, background)
+    # The passage, read whole by the model, tells which part of the documents the question is about; its
+    # sentences share that evidence (the answering sentence often names the topic only through its passage).
+    pids = sorted({passage_of[sid] for sid in sids})
+    by_passage = dict(zip(pids, calibrated(np.asarray(store.passage_vectors[pids]) @ qvec, background))) if pids else {}
     foreign = np.array(
         [store.multilingual and question.language_sure and lang not in (question.language, UNDETERMINED) for lang in langs],
         dtype=bool,
@@ -346,6 +362,7 @@ def candidates(
         dense=dense,
         overlap=words_or_dense([o for o, _ in overlaps]),
         context=words_or_dense([passage_share[sid] for sid in sids]),
+        passage_dense=np.array([by_passage[passage_of[sid]] for sid in sids], dtype=np.float32),
         typed=np.array([type_match(question.kind, t, question.words, rules_of(lang)) for t, lang in zip(texts, langs)], dtype=np.float32),
         prior=np.array([prior[sid] for sid in sids], dtype=np.float32),
         heading=np.array([is_heading(t) for t in texts], dtype=np.float32),
@@ -363,6 +380,7 @@ def combine(c: Candidates, question: AnalysedQuestion, settings: AnswerSettings)
         settings.dense_weight * c.dense
         + settings.overlap_weight * c.overlap
         + settings.context_weight * c.context
+        + settings.passage_dense_weight * c.passage_dense
         + (settings.type_weight if question.asks_fact else settings.name_type_weight) * c.typed
         + settings.rank_weight * c.prior
         + settings.bigram_weight * c.bigram

@@ -139,6 +139,30 @@ def test_a_sentence_in_another_language_than_the_question_joins_the_best_when_it
     assert [s.sid for s in _pick(store, scored(False), settings)] == [0]
 
 
+def test_a_second_sentence_scoring_fairly_well_joins_only_while_the_answer_stays_brief():
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from qa.answer import _pick
+    from qa.scoring import Scored
+
+    def pick(second: str, score: float) -> list[int]:
+        texts = ["The summit opened in the capital on Monday.", second]
+        store = SimpleNamespace(
+            sentences=[SimpleNamespace(text=t, source="a.txt") for t in texts], sentence_vectors=np.eye(2, dtype=np.float32)
+        )
+        ranked = [Scored(0, 1.0, 0.5, 0.5, frozenset({"summit"}), 0.0), Scored(1, score, 0.3, 0.3, frozenset({"delegations"}), 0.0)]
+        return [s.sid for s in _pick(store, ranked, AnswerSettings(extra_ratio=0.88, brief_ratio=0.6, brief_words=30))]
+
+    short = "Forty delegations came."
+    long = "Forty delegations came from every region of the country, " * 3
+    assert pick(short, 0.7) == [0, 1]  # 7 + 3 words: brief, it joins
+    assert pick(long, 0.7) == [0]  # too long for a sentence scoring 0.7 of the best
+    assert pick(long, 0.9) == [0, 1]  # nearly as good as the best: joins whatever its length
+    assert pick(short, 0.5) == [0]  # below brief_ratio
+
+
 def test_short_answer_points_into_the_file(corpus, tmp_path):
     bot = QA(corpus, tmp_path / "idx", model=HashingEmbedder())
     ans = bot.answer("How many kilograms of apples did the farmers harvest?")

@@ -135,7 +135,33 @@ def test_candidates_mark_sentences_naming_another_year(tmp_path):
 
 
 
-@pytest.mark.parametrize("field", ["partial_credit", "antecedent_credit", "context_term_weight", "duplicate_word_share"])
+def test_every_sentence_of_a_passage_carries_the_passages_dense_similarity(tmp_path):
+    import numpy as np
+
+    from qa.scoring import calibrated, combine, dense_background
+
+    root = tmp_path / "corpus"
+    root.mkdir()
+    (root / "orchard.txt").write_text("The orchard grows apples on the hill. The harvest came in late that year.\n")
+    (root / "bakery.txt").write_text("The bakery on the square sells bread. Its ovens are lit before dawn.\n")
+    bot = QA(root, tmp_path / "idx", model=HashingEmbedder())
+    question = "When did the apple harvest of the orchard come in?"
+    qvec = bot.embedder.embed_query(question)
+    c = candidates_for(bot, question)
+    store = bot.store
+    expected = calibrated(np.asarray(store.passage_vectors[[store.sentences[sid].passage for sid in c.sids]]) @ qvec,
+                          dense_background(store, qvec))
+    assert np.allclose(c.passage_dense, expected)
+    by_passage = {}
+    for sid, value in zip(c.sids, c.passage_dense):
+        by_passage.setdefault(store.sentences[sid].passage, set()).add(round(float(value), 6))
+    assert len(by_passage) == 2 and all(len(v) == 1 for v in by_passage.values())
+    asked = analyse_question(question)
+    with_it, without = combine(c, asked, bot.answer_settings), combine(c, asked, AnswerSettings(passage_dense_weight=0.0))
+    assert np.allclose(with_it - without, c.passage_dense)
+
+
+@pytest.mark.parametrize("field", ["brief_ratio", "partial_credit", "antecedent_credit", "context_term_weight", "duplicate_word_share"])
 def test_credits_are_shares(field):
     from qa.errors import SettingsError
 
