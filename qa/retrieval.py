@@ -57,7 +57,7 @@ def dense_sentences(store: Store, qvec: np.ndarray, depth: int) -> list[tuple[in
     """(passage id, cosine of its best sentence) for the passages holding the nearest sentences."""
     best: dict[int, float] = {}
     for i, s in store.search.dense("sentences", qvec, depth * 2):
-        pid = store.sentences[i].passage
+        pid = store.passage_of(i)  # not store.sentences[i]: a store fetching records would read a hundred
         if pid not in best:
             best[pid] = float(s)
     return list(best.items())[:depth]

@@ -287,3 +287,40 @@ def test_a_server_that_goes_away_is_a_clear_error_and_answers_resume_from_the_la
         server.kill()
         server.wait(timeout=PATIENCE)
         disconnect(parse_location(location))
+
+
+def test_opening_an_index_reads_no_text_and_answering_fetches_only_the_records_it_reads(tmp_path, location):
+    root = tmp_path / "many"
+    root.mkdir()
+    for i in range(40):
+        (root / f"town{i:02d}.txt").write_text(
+            f"Town {i} lies by the river number {i}. Its market opens on day {i} of the month.\n\n"
+            f"The mayor of town {i} was elected {i} years ago. The bridge of town {i} is {i * 10} metres long.\n"
+        )
+    (root / "harbour.txt").write_text("The harbour keeps a lighthouse painted green. Fishing boats leave at dawn.\n")
+    open_index(root, tmp_path / "idx", HashingEmbedder(), store=location)  # build
+    store = load_store(tmp_path / "idx")  # the manifest names the store
+    records = store.search.record_cache
+    assert len(records) == 0  # opened: keys, files and links only
+    n = len(store.passages) + len(store.sentences)
+    assert store.main_language and store.corpus_languages  # the languages come from what each file holds
+    assert store.passages.source_counts()["harbour.txt"] == 1 and int(store.sentences.from_files({"harbour.txt"}).sum()) == 2
+    assert len(records) == 0
+    bot = QA(root, tmp_path / "idx", model=HashingEmbedder(), store=location)
+    cache = bot.store.search.record_cache
+    ans = bot.answer("What colour is the lighthouse of the harbour?")
+    assert ans.citations[0].source == "harbour.txt" and "green" in ans.text
+    assert 0 < len(cache) < n / 4  # the passages found and the sentences of those read (29 of 203 here), not the index
+
+
+def test_milvus_records_read_like_a_list(corpus, tmp_path, location):
+    bot = QA(corpus, tmp_path / "idx", model=HashingEmbedder(), store=location)
+    records = bot.store.sentences
+    as_list = list(records)
+    assert len(as_list) == len(records) and records == as_list and records != as_list[:-1]
+    assert records[-1] == as_list[-1] and records[1:3] == as_list[1:3] and records[[2, 0]] == [as_list[2], as_list[0]]
+    mask = records.from_files({"beta.txt"})
+    assert records[mask] == [s for s in as_list if s.source == "beta.txt"] and records[~mask] != records[mask]
+    assert all(bot.store.passages[s.passage].source == s.source for s in records)
+    with pytest.raises(IndexError):
+        records[len(records)]

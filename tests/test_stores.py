@@ -261,3 +261,8 @@ def test_answers_during_incremental_updates_each_come_from_one_version(tmp_path,
         _join(threads)
     assert errors == []
     assert all(_versions_consistent_with(ans, versions) for ans in answers)
+
+
+def test_the_ranges_tell_each_sentences_passage(corpus, tmp_path, location):
+    store = QA(corpus, tmp_path / "idx", model=HashingEmbedder(), store=location).store
+    assert [store.passage_of(i) for i in range(len(store.sentences))] == [s.passage for s in store.sentences]

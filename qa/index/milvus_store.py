@@ -14,8 +14,9 @@ live (replaced, removed, or left by an interrupted update) are deleted at the st
 update, so a reader still holding the previous version keeps finding its rows meanwhile. A full
 build writes new collections and drops the old ones after the switch.
 
-The records (texts and offsets) are read into memory when a version is opened; vectors stay in
-Milvus and are fetched by id when answering needs them.
+Opening a version reads each live row's key, file and passage links (a few bytes a row); texts,
+offsets and vectors stay in Milvus and are fetched by id, a batch at a time, when answering or an
+update needs them (the rows read lately are kept).
 """
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ import logging
 import threading
 import urllib.parse
 from collections import OrderedDict
+from array import array
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,7 +40,7 @@ from ..lexical import terms
 from ..types import Passage, Sentence
 from .lexicon import LEXICON, Lexicon, load_lexicon
 from .manifest import write_manifest
-from .store import COMPLETE, Records, Store, checksums, clean_leftovers, file_languages, verify
+from .store import COMPLETE, Records, Store, checksums, clean_leftovers, file_languages, from_files, verify
 from .vectors import IndexSettings
 
 SCHEMES = ("milvus://", "milvus+http://", "milvus+https://")
@@ -44,6 +48,7 @@ LEXICAL = ("own", "milvus")
 CONNECT_TIMEOUT = 10.0  # seconds to reach a server before saying it is unreachable
 BATCH = 1000  # rows a request inserts or fetches
 CACHED_VECTORS = 20_000  # vectors kept after fetching (30 MB at 384 dimensions)
+CACHED_RECORDS = 20_000  # passages and sentences kept after fetching
 PAGE = 8192  # keys a request reads when a version is opened (Milvus answers at most 16,384 rows a query)
 MAX_TEXT = 65535  # bytes a VARCHAR field holds
 NO_TERMS = {2**32 - 2: 1e-9}  # a passage without terms: Milvus stores no empty sparse vector; no question holds this id
@@ -217,6 +222,54 @@ class MilvusVectors:
         return out.astype(dtype) if dtype is not None else out
 
 
+@dataclass(frozen=True, eq=False)
+class MilvusRecords(Sequence):
+    """The passages or sentences of one version, by record id (position in the Store), fetched from Milvus when
+    read; which file each comes from is known without fetching (`from_files`, `source_counts`)."""
+
+    search: "MilvusSearch"
+    table: str
+
+    def __len__(self) -> int:
+        return len(self.search.pks[self.table])
+
+    def __getitem__(self, index):
+        if isinstance(index, (int, np.integer)):
+            i = int(index) + (len(self) if index < 0 else 0)
+            if not 0 <= i < len(self):
+                raise IndexError(f"record {index} out of range ({len(self)} {self.table})")
+            return self.search.records(self.table, [i])[0]
+        rows = np.arange(len(self))[index] if isinstance(index, slice) else np.asarray(index)
+        if rows.dtype == bool:
+            rows = np.flatnonzero(rows)
+        rows = rows.astype(np.int64).ravel()
+        return self.search.records(self.table, [int(i) + (len(self) if i < 0 else 0) for i in rows])
+
+    def __iter__(self):
+        for at in range(0, len(self), BATCH):
+            yield from self.search.records(self.table, list(range(at, min(len(self), at + BATCH))))
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str) or len(other) != len(self):
+            return False
+        return all(a == b for a, b in zip(self, other))
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"MilvusRecords({self.table}, {len(self)} rows in {self.search.names[self.table]})"
+
+    def from_files(self, files: set[str]) -> np.ndarray:
+        """A mask of the records whose file is in `files`."""
+        codes = [i for i, f in enumerate(self.search.files) if f in files]
+        return np.isin(self.search.file_of[self.table], np.array(codes, dtype=np.int32))
+
+    def source_counts(self) -> Counter:
+        """How many records each file holds."""
+        counts = np.bincount(self.search.file_of[self.table], minlength=len(self.search.files))
+        return Counter({f: int(n) for f, n in zip(self.search.files, counts) if n})
+
+
 @dataclass(frozen=True)
 class MilvusSearch:
     """Search in the two collections of one version; Milvus primary keys mapped to Store ids and back."""
@@ -229,11 +282,14 @@ class MilvusSearch:
     lexical_mode: str
     dim: int
     next_ids: dict  # table -> the primary key the next row written gets (above every row's, live or not)
+    files: tuple = ()  # the indexed files' names, in the order of the codes below
+    file_of: dict = field(default_factory=dict)  # table -> the file code (int32) of each live row, by Store id
     params: dict = field(default_factory=dict)  # dense search parameters
     engine: str = "milvus"
     # vectors fetched lately, by key (a version's rows never change): answering reads the same ones again
     cache: OrderedDict = field(default_factory=OrderedDict, repr=False, compare=False)
     cache_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    record_cache: OrderedDict = field(default_factory=OrderedDict, repr=False, compare=False)
 
     @property
     def lexicon(self) -> Lexicon:
@@ -296,35 +352,53 @@ class MilvusSearch:
     def document_frequency(self, term_ids: list[int]) -> list[int]:
         return self.lex.document_frequency(term_ids)
 
-    def vectors(self, table: str, ids: list[int]) -> np.ndarray:
-        """The vectors of Store ids `ids`, in that order."""
-        dim = self.dim
-        if not ids:
-            return np.zeros((0, dim), dtype=np.float32)
+    def records(self, table: str, ids: list[int]) -> list:
+        """The Passage or Sentence records of Store ids `ids`, in that order."""
         keys = [int(self.pks[table][i]) for i in ids]
-        found: dict[int, np.ndarray] = {}
+        found = self._fetch(table, keys, self.record_cache, RECORD_FIELDS[table], CACHED_RECORDS, self._record)
+        return [found[k] for k in keys]
+
+    def _record(self, table: str, row: dict):
+        if table == "passages":
+            return Passage(row["source"], int(row["start"]), int(row["end"]), int(row["line"]), row["text"])
+        passage = int(np.searchsorted(self.pks["passages"], int(row["passage"])))
+        return Sentence(row["source"], int(row["start"]), int(row["end"]), int(row["line"]), row["text"], passage)
+
+    def _fetch(self, table: str, keys: list[int], cache: OrderedDict, fields: list[str], keep: int, convert) -> dict:
+        """`convert(table, row)` of the rows with primary keys `keys`: from the cache, or fetched a batch at a time."""
+        found: dict = {}
         with self.cache_lock:
             for k in keys:
-                v = self.cache.get((table, k))
+                v = cache.get((table, k))
                 if v is not None:
                     found[k] = v
-                    self.cache.move_to_end((table, k))
+                    cache.move_to_end((table, k))
         unique = sorted(set(keys) - found.keys())
         for at in range(0, len(unique), BATCH):
             chunk = unique[at:at + BATCH]
-            rows = self._ask(table, "get", ids=chunk, output_fields=["vector"])
-            fetched = {int(r["id"]): np.asarray(r["vector"], dtype=np.float32) for r in rows}
+            rows = self._ask(table, "get", ids=chunk, output_fields=fields)
+            fetched = {int(r["id"]): convert(table, r) for r in rows}
             found.update(fetched)
             with self.cache_lock:
-                self.cache.update(((table, k), v) for k, v in fetched.items())
-                while len(self.cache) > CACHED_VECTORS:
-                    self.cache.popitem(last=False)
+                cache.update(((table, k), v) for k, v in fetched.items())
+                while len(cache) > keep:
+                    cache.popitem(last=False)
         missing = [k for k in unique if k not in found]
         if missing:
             raise IndexStoreError(
                 f"{len(missing)} rows of {self.names[table]} in Milvus at {self.where.uri} are gone (e.g. id {missing[0]}): "
                 "the collection was changed outside this index; run `qa index --rebuild`"
             )
+        return found
+
+    def vectors(self, table: str, ids: list[int]) -> np.ndarray:
+        """The vectors of Store ids `ids`, in that order."""
+        dim = self.dim
+        if not ids:
+            return np.zeros((0, dim), dtype=np.float32)
+        keys = [int(self.pks[table][i]) for i in ids]
+        found = self._fetch(table, keys, self.cache, ["vector"], CACHED_VECTORS,
+                            lambda _, r: np.asarray(r["vector"], dtype=np.float32))
         return np.stack([found[k] for k in keys]).reshape(len(keys), dim)
 
 
@@ -376,28 +450,23 @@ class MilvusBackend:
         for table in ("passages", "sentences"):
             self._check_collection(names[table], dim)
         below = {t: int((st.get("next") or {}).get(t, 0)) for t in ("passages", "sentences")}
-        prow, pstale, pmax = self._live_rows(names["passages"], rows_of, PASSAGE_FIELDS, below["passages"])
-        srow, sstale, smax = self._live_rows(names["sentences"], rows_of, SENTENCE_FIELDS, below["sentences"])
-        ppk = np.array([r["id"] for r in prow], dtype=np.int64)
-        spk = np.array([r["id"] for r in srow], dtype=np.int64)
-        passages = [Passage(r["source"], r["start"], r["end"], r["line"], r["text"]) for r in prow]
-        sentences = [Sentence(r["source"], r["start"], r["end"], r["line"], r["text"], int(p)) for r, p in
-                     zip(srow, np.searchsorted(ppk, [r["passage"] for r in srow]))]
-        ranges = np.array([[np.searchsorted(spk, r["first"]), np.searchsorted(spk, r["last"])] for r in prow],
-                          dtype=np.int64).reshape(-1, 2)
-        if len(passages) != manifest.get("passages") or len(sentences) != manifest.get("sentences") \
-                or lexicon.passages != len(passages):
+        files = tuple(sorted(rows_of))
+        code = {f: i for i, f in enumerate(files)}
+        ppk, pfile, plinks, pstale, pmax = self._live_rows(names["passages"], rows_of, code, ["first", "last"], below["passages"])
+        spk, sfile, _, sstale, smax = self._live_rows(names["sentences"], rows_of, code, [], below["sentences"])
+        ranges = np.stack([np.searchsorted(spk, plinks["first"]), np.searchsorted(spk, plinks["last"])], axis=1).astype(np.int64)
+        if len(ppk) != manifest.get("passages") or len(spk) != manifest.get("sentences") or lexicon.passages != len(ppk):
             raise IndexStoreError(
                 f"the index in {index_dir} is inconsistent: the manifest counts {manifest.get('passages')} passages and "
-                f"{manifest.get('sentences')} sentences, Milvus at {self.where.uri} holds {len(passages)} and {len(sentences)} live"
+                f"{manifest.get('sentences')} sentences, Milvus at {self.where.uri} holds {len(ppk)} and {len(spk)} live"
             )
         next_ids = {"passages": max(pmax + 1, below["passages"]), "sentences": max(smax + 1, below["sentences"])}
-        search = self._search(names, {"passages": ppk, "sentences": spk},
-                              {"passages": pstale, "sentences": sstale}, lexicon, dim, next_ids, index_settings)
-        return _store(manifest, passages, sentences, ranges, search, data)
+        search = self._search(names, {"passages": ppk, "sentences": spk}, {"passages": pstale, "sentences": sstale},
+                              lexicon, dim, next_ids, index_settings, files, {"passages": pfile, "sentences": sfile})
+        return _store(manifest, ranges.reshape(-1, 2), search, data)
 
-    def _search(self, names, pks, stale, lexicon, dim, next_ids, index_settings) -> MilvusSearch:
-        return MilvusSearch(self.where, names, pks, stale, lexicon, self.where.lexical, dim, next_ids,
+    def _search(self, names, pks, stale, lexicon, dim, next_ids, index_settings, files, file_of) -> MilvusSearch:
+        return MilvusSearch(self.where, names, pks, stale, lexicon, self.where.lexical, dim, next_ids, files, file_of,
                             {"ef": index_settings.hnsw_ef, "nprobe": index_settings.ivf_probe})
 
     def _check_collection(self, name: str, dim: int) -> None:
@@ -412,24 +481,41 @@ class MilvusBackend:
             )
         _call(self.where, f"load {name}", "load_collection", name)  # a restarted Milvus holds it released
 
-    def _live_rows(self, name: str, rows_of: dict, fields: list[str], below: int):
-        """The rows the manifest names (by file and tag), ascending by key; the keys of the others; the largest key.
+    def _live_rows(self, name: str, rows_of: dict, code: dict, links: list[str], below: int):
+        """The keys of the rows the manifest names (by file and tag), ascending; their file codes (`code`) and
+        `links` fields, in the same order; the keys of the other rows; the largest key.
 
         Read page by page of keys: every key below `below` (the manifest's next key), then on while pages past it
-        hold rows (an interrupted write leaves its rows at the keys just past it).
+        hold rows (an interrupted write leaves its rows at the keys just past it). Texts are not read: a row
+        costs a few bytes here, whatever its text.
         """
-        live, stale, top, at = [], [], -1, 0
+        keys, files, stale = array("q"), array("i"), array("q")
+        linked = {f: array("q") for f in links}
+        top, at = -1, 0
         while True:
             page = _call(self.where, f"read {name}", "query", name, filter=f"id >= {at} and id < {at + PAGE}",
-                         output_fields=fields, limit=PAGE)
+                         output_fields=["id", "source", "tag", *links], limit=PAGE)
             for r in page:
-                top = max(top, int(r["id"]))
-                (live if rows_of.get(r["source"]) == r["tag"] else stale).append(r)
+                key = int(r["id"])
+                top = max(top, key)
+                if rows_of.get(r["source"]) == r["tag"]:
+                    keys.append(key)
+                    files.append(code[r["source"]])
+                    for f in links:
+                        linked[f].append(int(r[f]))
+                else:
+                    stale.append(key)
             at += PAGE
             if at >= below and not page:
                 break
-        live.sort(key=lambda r: r["id"])
-        return live, np.array(sorted(int(r["id"]) for r in stale), dtype=np.int64), top
+        order = np.argsort(np.frombuffer(keys, dtype=np.int64), kind="stable")
+        return (
+            np.frombuffer(keys, dtype=np.int64)[order].copy(),
+            np.frombuffer(files, dtype=np.int32)[order].copy(),
+            {f: np.frombuffer(v, dtype=np.int64)[order].copy() for f, v in linked.items()},
+            np.sort(np.frombuffer(stale, dtype=np.int64)),
+            top,
+        )
 
     # --- writing ---
 
@@ -451,7 +537,7 @@ class MilvusBackend:
                     _call(self.where, f"delete from {names[table]}", "delete", names[table],
                           ids=[int(i) for i in stale[at:at + BATCH * 10]])
             lexicon = old.search.lexicon
-            removed = [p for p in old.passages if p.source not in keep]
+            removed = old.passages[~from_files(old.passages, keep)]
         else:
             suffix = tag.rsplit("-", 1)[-1]
             names = {t: f"{self.where.collection}__{suffix}_{t}" for t in ("passages", "sentences")}
@@ -513,29 +599,34 @@ class MilvusBackend:
     def _assembled(self, manifest, old, keep, new, names, bases, lexicon, dim, index_settings, data) -> Store:
         """The new version as a Store, without reading Milvus back: `old`'s kept rows then the new ones."""
         p0, s0 = bases
+        files = tuple(sorted(manifest["store"]["rows"]))
+        code = {f: i for i, f in enumerate(files)}
         if old is not None:
-            pkeep = np.array([p.source in keep for p in old.passages], dtype=bool)
-            skeep = np.array([s.source in keep for s in old.sentences], dtype=bool)
-            pid_map, sid_map = np.cumsum(pkeep) - 1, np.cumsum(skeep) - 1
-            passages = [p for p, k in zip(old.passages, pkeep) if k]
-            sentences = [Sentence(s.source, s.start, s.end, s.line, s.text, int(pid_map[s.passage]))
-                         for s, k in zip(old.sentences, skeep) if k]
-            ranges = [(int(sid_map[f]), int(sid_map[l - 1]) + 1) for (f, l), k in zip(old.ranges, pkeep) if k]
-            ppk = list(old.search.pks["passages"][pkeep])
-            spk = list(old.search.pks["sentences"][skeep])
+            pkeep, skeep = from_files(old.passages, keep), from_files(old.sentences, keep)
+            sid_map = np.cumsum(skeep) - 1
+            kept = np.asarray(old.ranges, dtype=np.int64).reshape(-1, 2)[pkeep]
+            ranges = np.stack([sid_map[kept[:, 0]], sid_map[kept[:, 1] - 1] + 1], axis=1) if len(kept) else kept
+            recode = np.array([code.get(f, -1) for f in old.search.files] or [-1], dtype=np.int32)
+            pfile = recode[old.search.file_of["passages"][pkeep]]
+            sfile = recode[old.search.file_of["sentences"][skeep]]
+            ppk, spk = old.search.pks["passages"][pkeep], old.search.pks["sentences"][skeep]
             stale = {"passages": old.search.pks["passages"][~pkeep], "sentences": old.search.pks["sentences"][~skeep]}
         else:
-            passages, sentences, ranges, ppk, spk = [], [], [], [], []
+            ranges = np.zeros((0, 2), np.int64)
+            pfile, sfile = np.zeros(0, np.int32), np.zeros(0, np.int32)
+            ppk, spk = np.zeros(0, np.int64), np.zeros(0, np.int64)
             stale = {"passages": np.zeros(0, np.int64), "sentences": np.zeros(0, np.int64)}
-        n0, m0 = len(passages), len(sentences)
-        passages += new.passages
-        sentences += [Sentence(s.source, s.start, s.end, s.line, s.text, s.passage + n0) for s in new.sentences]
-        ranges += [(f + m0, l + m0) for f, l in new.ranges]
-        ppk += range(p0, p0 + len(new.passages))
-        spk += range(s0, s0 + len(new.sentences))
-        search = self._search(names, {"passages": np.array(ppk, dtype=np.int64), "sentences": np.array(spk, dtype=np.int64)},
-                              stale, lexicon, dim, dict(manifest["store"]["next"]), index_settings)
-        return _store(manifest, passages, sentences, np.array(ranges, dtype=np.int64).reshape(-1, 2), search, data)
+        m0 = len(spk)
+        new_ranges = np.asarray(new.ranges, dtype=np.int64).reshape(-1, 2) + m0
+        search = self._search(
+            names,
+            {"passages": np.concatenate([ppk, np.arange(p0, p0 + len(new.passages), dtype=np.int64)]),
+             "sentences": np.concatenate([spk, np.arange(s0, s0 + len(new.sentences), dtype=np.int64)])},
+            stale, lexicon, dim, dict(manifest["store"]["next"]), index_settings, files,
+            {"passages": np.concatenate([pfile, np.array([code[p.source] for p in new.passages], dtype=np.int32)]),
+             "sentences": np.concatenate([sfile, np.array([code[x.source] for x in new.sentences], dtype=np.int32)])},
+        )
+        return _store(manifest, np.concatenate([ranges.reshape(-1, 2), new_ranges]).astype(np.int64), search, data)
 
     def _create(self, name: str, table: str, dim: int, kind: str) -> None:
         from pymilvus import DataType, Function, FunctionType, MilvusClient
@@ -590,17 +681,19 @@ class MilvusBackend:
         (index_dir / PENDING).unlink(missing_ok=True)
 
 
-PASSAGE_FIELDS = ["id", "source", "tag", "start", "end", "line", "text", "first", "last"]
-SENTENCE_FIELDS = ["id", "source", "tag", "start", "end", "line", "text", "passage"]
+RECORD_FIELDS = {  # what a record is made of, fetched by id
+    "passages": ["id", "source", "start", "end", "line", "text"],
+    "sentences": ["id", "source", "start", "end", "line", "text", "passage"],
+}
 
 
 def languages_of(store: Store | None) -> dict[str, str]:
     return file_languages(store.manifest) if store is not None else {}
 
 
-def _store(manifest, passages, sentences, ranges, search: MilvusSearch, data: Path) -> Store:
-    return Store(manifest, passages, sentences, ranges, MilvusVectors(search, "passages", search.dim),
-                 MilvusVectors(search, "sentences", search.dim), search, data)
+def _store(manifest, ranges: np.ndarray, search: MilvusSearch, data: Path) -> Store:
+    return Store(manifest, MilvusRecords(search, "passages"), MilvusRecords(search, "sentences"), ranges,
+                 MilvusVectors(search, "passages", search.dim), MilvusVectors(search, "sentences", search.dim), search, data)
 
 
 def _fit(text: str) -> str:

@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Protocol
 
 import numpy as np
@@ -47,11 +48,12 @@ class Search(Protocol):
 
 @dataclass(frozen=True)  # no slots: the derived language maps are cached on the instance
 class Store:
-    """Everything of one index version in memory, read-only once built."""
+    """One index version, read-only once built: in memory (FAISS), or keys in memory and records and vectors
+    fetched by id when read (Milvus)."""
 
     manifest: dict
-    passages: list[Passage]
-    sentences: list[Sentence]  # Sentence.passage is the global passage id
+    passages: Sequence[Passage]  # a list; on Milvus a view fetching records by id (see from_files, source_counts)
+    sentences: Sequence[Sentence]  # Sentence.passage is the global passage id
     ranges: np.ndarray  # (n_passages, 2): the global sentence range [first, last) of each passage
     passage_vectors: np.ndarray  # (n, dim) float32, rows L2-normalised; on Milvus a view fetching rows by id
     sentence_vectors: np.ndarray
@@ -61,6 +63,10 @@ class Store:
     def document_frequency(self, term_ids: list[int]) -> list[int]:
         """How many passages hold each BM25 vocabulary term (by term id)."""
         return self.search.document_frequency(term_ids)
+
+    def passage_of(self, sid: int) -> int:
+        """The passage a sentence belongs to (its `Sentence.passage`), told by the ranges without reading it."""
+        return int(np.searchsorted(self.ranges[:, 0], sid, side="right")) - 1
 
     @property
     def bm25(self):
@@ -94,7 +100,10 @@ class Store:
     @cached_property
     def _passage_languages(self) -> Counter:
         """How many passages are written in each language."""
-        return Counter(self.languages.get(p.source, UNDETERMINED) for p in self.passages)
+        counts: Counter = Counter()
+        for source, n in source_counts(self.passages).items():
+            counts[self.languages.get(source, UNDETERMINED)] += n
+        return counts
 
     @cached_property
     def main_language(self) -> str:
@@ -145,10 +154,23 @@ class Records:
     sentence_vectors: np.ndarray
 
 
+def from_files(records: Sequence, files: set[str]) -> np.ndarray:
+    """A mask of the passages or sentences `records` whose file is in `files` (a store that fetches its records
+    when read answers from what it holds of each, without fetching them)."""
+    own = getattr(records, "from_files", None)
+    return own(files) if own is not None else np.array([r.source in files for r in records], dtype=bool)
+
+
+def source_counts(records: Sequence) -> Counter:
+    """How many of the passages or sentences `records` each file holds (without fetching, where that can be)."""
+    own = getattr(records, "source_counts", None)
+    return own() if own is not None else Counter(r.source for r in records)
+
+
 def kept_records(store: Store, sources: set[str]) -> Records:
     """The records and vectors of `store` that come from `sources`, renumbered."""
-    pkeep = np.array([p.source in sources for p in store.passages], dtype=bool)
-    skeep = np.array([s.source in sources for s in store.sentences], dtype=bool)
+    pkeep = from_files(store.passages, sources)
+    skeep = from_files(store.sentences, sources)
     pid_map = np.cumsum(pkeep) - 1
     sid_map = np.cumsum(skeep) - 1
     return Records(

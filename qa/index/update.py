@@ -18,7 +18,7 @@ from .diff import CorpusDiff, diff_corpus
 from .lock import index_lock
 from .backends import Backend, backend_for, backend_of
 from .manifest import incompatibility, new_manifest, read_manifest, write_manifest
-from .store import Records, Store, unwritable
+from .store import Records, Store, from_files, unwritable
 from .vectors import IndexSettings
 
 # Called as progress(stage, done, total) while building; `done` counts up to `total`.
@@ -101,8 +101,8 @@ def _update(corpus_dir, index_dir, paths, embedder, settings, progress, rebuild,
 
     new = _embed_documents(diff.docs, {n: e["language"] for n, e in diff.files.items()}, embedder, settings, progress)
     keep = set(diff.unchanged) if old is not None else set()
-    kept_p = sum(p.source in keep for p in old.passages) if old is not None else 0
-    kept_s = sum(s.source in keep for s in old.sentences) if old is not None else 0
+    kept_p = int(from_files(old.passages, keep).sum()) if old is not None else 0
+    kept_s = int(from_files(old.sentences, keep).sum()) if old is not None else 0
     if not (kept_p or new.passages):
         raise CorpusError("the corpus holds no readable text to index")
     if progress:
