@@ -137,7 +137,7 @@ def _foreign(store: Store, asked: Identified, candidates: set[int]) -> set[int]:
     model reads many languages (an English-only model's vectors say nothing across languages)."""
     if not (asked.sure and store.multilingual):
         return set()
-    return {pid for pid in candidates if store.language_of(store.passages[pid].source) not in (asked.language, UNDETERMINED)}
+    return {pid for pid in candidates if store.language_of(store.passage_source(pid)) not in (asked.language, UNDETERMINED)}
 
 
 def retrieve(
@@ -163,8 +163,7 @@ def retrieve(
     order = sorted(fused, key=lambda pid: (-fused[pid], pid))[:k]
 
     hits = []
-    for pid in order:
-        p = store.passages[pid]
+    for pid, p in zip(order, store.passages_at(order)):
         d, s, l = (ranks.get(name, {}).get(pid) for name in ("dense", "sentence", "lexical"))
         hits.append(
             Hit(

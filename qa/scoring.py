@@ -286,8 +286,10 @@ def _gather(
     prior: dict[int, float] = {}
     passage_share: dict[int, float] = {}
     passage_of: dict[int, int] = {}
+    edges: set[int] = set()  # the sentences just outside each passage: neighbours read by window_terms
     for rank, hit in enumerate(hits[: settings.passages]):
         first, last = store.ranges[hit.passage_id]
+        edges.update(i for i in (int(first) - 1, int(last)) if 0 <= i < len(store.sentences))
         lang = store.language_of(hit.source)
         share, _ = overlap(qterms_of(lang), set(terms(hit.text, rules_of(lang))), settings.partial_credit)
         for sid in range(int(first), int(last)):
@@ -296,7 +298,9 @@ def _gather(
                 prior[sid] = 1.0 / (rank + 1)
                 passage_share[sid] = share
                 passage_of[sid] = hit.passage_id
-    sids = [sid for sid in sids if is_content(store.sentences[sid].text)]
+    read = sids + sorted(edges - prior.keys())
+    sentences = dict(zip(read, store.sentences_at(read)))  # one read where the store fetches records
+    sids = [sid for sid in sids if is_content(sentences[sid].text)]
     return sids, prior, passage_share, passage_of
 
 

@@ -289,7 +289,7 @@ def test_a_server_that_goes_away_is_a_clear_error_and_answers_resume_from_the_la
         disconnect(parse_location(location))
 
 
-def test_opening_an_index_reads_no_text_and_answering_fetches_only_the_records_it_reads(tmp_path, location):
+def test_opening_an_index_reads_no_text_and_answering_fetches_only_the_records_it_reads(tmp_path, location, monkeypatch):
     root = tmp_path / "many"
     root.mkdir()
     for i in range(40):
@@ -307,9 +307,15 @@ def test_opening_an_index_reads_no_text_and_answering_fetches_only_the_records_i
     assert store.passages.source_counts()["harbour.txt"] == 1 and int(store.sentences.from_files({"harbour.txt"}).sum()) == 2
     assert len(records) == 0
     bot = QA(root, tmp_path / "idx", model=HashingEmbedder(), store=location)
+    bot.warm_up()
     cache = bot.store.search.record_cache
+    asked = []
+    ask = milvus_store.MilvusSearch._ask
+    monkeypatch.setattr(milvus_store.MilvusSearch, "_ask", lambda self, table, method, *a, **kw: asked.append(method) or ask(self, table, method, *a, **kw))
     ans = bot.answer("What colour is the lighthouse of the harbour?")
     assert ans.citations[0].source == "harbour.txt" and "green" in ans.text
+    # three searches, then four reads: the passages found, the sentences to score, their vectors, their passages' vectors
+    assert asked.count("search") == 3 and asked.count("get") <= 4
     assert 0 < len(cache) < n / 4  # the passages found and the sentences of those read (29 of 203 here), not the index
 
 

@@ -263,6 +263,10 @@ def test_answers_during_incremental_updates_each_come_from_one_version(tmp_path,
     assert all(_versions_consistent_with(ans, versions) for ans in answers)
 
 
-def test_the_ranges_tell_each_sentences_passage(corpus, tmp_path, location):
+def test_the_ranges_tell_each_sentences_passage_and_records_read_in_one_go_are_those_read_one_by_one(corpus, tmp_path, location):
     store = QA(corpus, tmp_path / "idx", model=HashingEmbedder(), store=location).store
     assert [store.passage_of(i) for i in range(len(store.sentences))] == [s.passage for s in store.sentences]
+    ids = [len(store.sentences) - 1, 0, 2]
+    assert store.sentences_at(ids) == [store.sentences[i] for i in ids]
+    assert store.passages_at([1, 0]) == [store.passages[1], store.passages[0]]
+    assert [store.passage_source(i) for i in range(len(store.passages))] == [p.source for p in store.passages]

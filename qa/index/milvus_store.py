@@ -259,6 +259,14 @@ class MilvusRecords(Sequence):
     def __repr__(self) -> str:
         return f"MilvusRecords({self.table}, {len(self)} rows in {self.search.names[self.table]})"
 
+    def at(self, ids) -> list:
+        """The records of ids `ids`, in that order, in one read."""
+        return self.search.records(self.table, [int(i) for i in ids])
+
+    def source_of(self, i: int) -> str:
+        """The file record `i` comes from, without reading it."""
+        return self.search.files[int(self.search.file_of[self.table][i])]
+
     def from_files(self, files: set[str]) -> np.ndarray:
         """A mask of the records whose file is in `files`."""
         codes = [i for i, f in enumerate(self.search.files) if f in files]

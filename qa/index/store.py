@@ -64,6 +64,19 @@ class Store:
         """How many passages hold each BM25 vocabulary term (by term id)."""
         return self.search.document_frequency(term_ids)
 
+    def passages_at(self, ids) -> list[Passage]:
+        """The passages of record ids `ids`, in that order (one read, where the store fetches them)."""
+        return _at(self.passages, ids)
+
+    def sentences_at(self, ids) -> list[Sentence]:
+        """The sentences of record ids `ids`, in that order (one read, where the store fetches them)."""
+        return _at(self.sentences, ids)
+
+    def passage_source(self, pid: int) -> str:
+        """The file a passage comes from, without reading the passage where the store can tell."""
+        own = getattr(self.passages, "source_of", None)
+        return own(pid) if own is not None else self.passages[pid].source
+
     def passage_of(self, sid: int) -> int:
         """The passage a sentence belongs to (its `Sentence.passage`), told by the ranges without reading it."""
         return int(np.searchsorted(self.ranges[:, 0], sid, side="right")) - 1
@@ -152,6 +165,16 @@ class Records:
     ranges: list[tuple[int, int]]  # the sentence range [first, last) of each passage
     passage_vectors: np.ndarray
     sentence_vectors: np.ndarray
+
+
+# A store's passages and sentences are lists, or sequences that fetch records when read (qa.index.milvus_store's
+# MilvusRecords). Those also offer at(ids), source_of(i), from_files(files) and source_counts(), which answer in
+# one read or from what they hold of each record; the helpers below use them when they are there.
+
+
+def _at(records: Sequence, ids) -> list:
+    own = getattr(records, "at", None)
+    return own(ids) if own is not None else [records[int(i)] for i in ids]
 
 
 def from_files(records: Sequence, files: set[str]) -> np.ndarray:
