@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from qa import QA, IndexStoreError
@@ -330,3 +331,30 @@ def test_milvus_records_read_like_a_list(corpus, tmp_path, location):
     assert all(bot.store.passages[s.passage].source == s.source for s in records)
     with pytest.raises(IndexError):
         records[len(records)]
+
+
+def test_a_version_written_before_its_keys_were_saved_reads_them_from_the_rows(corpus, tmp_path, location):
+    from qa.index.milvus_store import KEYS
+    from qa.index.store import COMPLETE, checksums
+    from qa.jsonfile import write_json
+
+    built, _ = open_index(corpus, tmp_path / "idx", HashingEmbedder(), store=location)
+    data = built.path
+    assert (data / KEYS).exists()
+    (data / KEYS).unlink()  # as the previous version of this code wrote it
+    write_json(data / COMPLETE, {"data": data.name, "checksums": checksums(data)})
+    scanned = load_store(tmp_path / "idx")
+    assert scanned.passages == built.passages and scanned.sentences == built.sentences
+    assert np.array_equal(scanned.ranges, built.ranges)
+    for t in ("passages", "sentences"):
+        assert np.array_equal(scanned.search.pks[t], built.search.pks[t])
+        assert [scanned.search.files[c] for c in scanned.search.file_of[t]] == [built.search.files[c] for c in built.search.file_of[t]]
+
+
+def test_damaged_keys_are_a_clear_error(corpus, tmp_path, location):
+    from qa.index.milvus_store import KEYS
+
+    built, _ = open_index(corpus, tmp_path / "idx", HashingEmbedder(), store=location)
+    (built.path / KEYS).write_bytes(b"not the keys")
+    with pytest.raises(IndexStoreError, match="damaged"):
+        load_store(tmp_path / "idx")
