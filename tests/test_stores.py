@@ -264,7 +264,10 @@ def test_answers_during_incremental_updates_each_come_from_one_version(tmp_path,
 
 
 def test_the_ranges_tell_each_sentences_passage_and_records_read_in_one_go_are_those_read_one_by_one(corpus, tmp_path, location):
-    store = QA(corpus, tmp_path / "idx", model=HashingEmbedder(), store=location).store
+    # one long paragraph is cut into passages that overlap by a sentence: it belongs to the first of them
+    (corpus / "long.txt").write_text(" ".join(f"Sentence number {i} of the long paragraph talks about topic {i}." for i in range(40)))
+    store = QA(corpus, tmp_path / "idx", model=HashingEmbedder(max_tokens=60), store=location).store
+    assert any(a[1] > b[0] for a, b in zip(store.ranges, store.ranges[1:]))  # overlapping passages
     assert [store.passage_of(i) for i in range(len(store.sentences))] == [s.passage for s in store.sentences]
     ids = [len(store.sentences) - 1, 0, 2]
     assert store.sentences_at(ids) == [store.sentences[i] for i in ids]

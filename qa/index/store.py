@@ -78,8 +78,9 @@ class Store:
         return own(pid) if own is not None else self.passages[pid].source
 
     def passage_of(self, sid: int) -> int:
-        """The passage a sentence belongs to (its `Sentence.passage`), told by the ranges without reading it."""
-        return int(np.searchsorted(self.ranges[:, 0], sid, side="right")) - 1
+        """The passage a sentence belongs to (its `Sentence.passage`: the first whose range holds it, as passages
+        overlap by a sentence), told by the ranges without reading it."""
+        return int(np.searchsorted(self.ranges[:, 1], sid, side="right"))
 
     @property
     def bm25(self):
