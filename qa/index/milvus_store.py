@@ -24,9 +24,8 @@ import json
 import logging
 import threading
 import urllib.parse
-from collections import OrderedDict
 from array import array
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -9,10 +9,10 @@ import hashlib
 import json
 import shutil
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from collections.abc import Sequence
 from typing import Protocol
 
 import numpy as np
