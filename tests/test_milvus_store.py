@@ -351,10 +351,13 @@ def test_a_version_written_before_its_keys_were_saved_reads_them_from_the_rows(c
         assert [scanned.search.files[c] for c in scanned.search.file_of[t]] == [built.search.files[c] for c in built.search.file_of[t]]
 
 
-def test_damaged_keys_are_a_clear_error(corpus, tmp_path, location):
+def test_damaged_keys_are_a_clear_error_and_the_index_is_rebuilt(corpus, tmp_path, location):
     from qa.index.milvus_store import KEYS
 
     built, _ = open_index(corpus, tmp_path / "idx", HashingEmbedder(), store=location)
+    before = list(built.passages)
     (built.path / KEYS).write_bytes(b"not the keys")
     with pytest.raises(IndexStoreError, match="damaged"):
         load_store(tmp_path / "idx")
+    store, report = open_index(corpus, tmp_path / "idx", HashingEmbedder(), store=location)
+    assert report.rebuilt and "damaged" in report.reason and store.passages == before  # into new collections
