@@ -16,7 +16,7 @@ from .formats import locate
 from .index import Store
 from .lexical import fold, terms, word_count, words
 from .language import Identified
-from .question import AnalysedQuestion, analyse_question
+from .question import AnalysedQuestion, analyse_question, named_value
 from .retrieval import question_language
 from .scoring import AnswerSettings  # re-exported: the settings are imported from here
 from .facts import NAME, find_facts
@@ -47,9 +47,10 @@ def compose_answer(
     short = short_answer(asked, quotes, citations, languages)
     conf = confidence(store, asked, scored[0], settings)
     same_language = [h for h in hits[: settings.passages] if store.language_of(h.source) == asked.language]
-    unnamed = unnamed_names(asked, same_language)
+    unnamed = unnamed_names(asked, same_language) + unnamed_values(asked, same_language)
     if unnamed:
-        # "Who won the battle of Bannockburn?" over passages in its language that never name Bannockburn
+        # "Who won the battle of Bannockburn?" over passages in its language that never name Bannockburn;
+        # "Which city will host the eleventh conference?" over passages that name no eleventh anything
         conf *= settings.unnamed_name_factor
     unstated = asked.kind in ("money", "number") and not states_asked_kind(asked, quotes, citations, languages)
     if unstated:
@@ -112,6 +113,28 @@ def unnamed_names(question: AnalysedQuestion, hits: list[Hit]) -> list[str]:
         parts = [w for w in words(fact.text) if len(w) >= _NAME_HEAD]
         if parts and not any(w[:_NAME_HEAD] in heads for w in parts):
             missing.append(fact.text)
+    return missing
+
+
+def unnamed_values(question: AnalysedQuestion, hits: list[Hit]) -> list[str]:
+    """The years and ranks the question names ("in 2015", "the eleventh conference"; `AnalysedQuestion.asked_values`)
+    that none of `hits` names, as the question writes them.
+
+    Give it passages in the question's language, as to `unnamed_names`: rank words are translated ("eleventh",
+    "onzième"). A year counts as named wherever its digits stand alone, also inside a word ("2015年").
+    """
+    if not question.asked_values or not hits:
+        return []
+    said = {v for h in hits for t in words(h.text) if (v := named_value(t)) and v[0] == "rank"}
+    text = " ".join(h.text for h in hits)
+    missing = []
+    for w in dict.fromkeys(words(question.text)):
+        v = named_value(w)
+        if v is None or v not in question.asked_values:
+            continue
+        named = re.search(rf"(?<!\d){v[1]}(?!\d)", text) if v[0] == "year" else v in said
+        if not named:
+            missing.append(w)
     return missing
 
 

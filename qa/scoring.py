@@ -66,7 +66,7 @@ class AnswerSettings:
     unmatched_count_factor: float = 0.75  # confidence kept when a "how many X" answer never names X
     missing_type_factor: float = 0.75  # confidence kept when an amount/number/date question's answer holds none
     conflict_factor: float = 0.6  # confidence kept when the question names a year or rank and the answer another
-    unnamed_name_factor: float = 0.6  # confidence kept when a name the question writes is in none of the passages read
+    unnamed_name_factor: float = 0.6  # confidence kept when a name, year or rank the question writes is in none of the passages read
     unstated_fact_factor: float = 0.5  # confidence kept when an amount or number question's quotes state none of that kind
 
     def __post_init__(self) -> None:

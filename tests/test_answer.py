@@ -195,3 +195,27 @@ def test_a_name_no_passage_in_its_language_writes_lowers_confidence(tmp_path):
     assert named.confidence > lowered.confidence
     strict = one_file_bot(tmp_path / "c", text, min_confidence=0.99).answer("Who won the battle of Bannockburn?")
     assert strict.text is None and strict.reason.endswith("no passage names Bannockburn")
+
+
+def test_a_year_or_rank_no_passage_in_its_language_names_lowers_confidence(tmp_path):
+    from types import SimpleNamespace
+
+    from qa.answer import unnamed_values
+    from qa.question import analyse_question
+
+    asked = analyse_question("Which city will host the eleventh security conference?")
+    tenth = [SimpleNamespace(text="The tenth security conference was held in Tashkent.")]
+    assert unnamed_values(asked, tenth) == ["eleventh"]
+    assert unnamed_values(asked, [SimpleNamespace(text="The 11th security conference will meet in Minsk.")]) == []
+    in_2015 = analyse_question("Who won the cup in 2015?")
+    assert unnamed_values(in_2015, [SimpleNamespace(text="2015年的冠军是谁")]) == []  # digits inside a word count
+    assert unnamed_values(in_2015, [SimpleNamespace(text="In 20150 BC nobody did.")]) == ["2015"]
+    assert unnamed_values(analyse_question("What happened before 1990?"), tenth) == []  # a bound, not a named year
+
+    text = "The tenth security conference was held in Tashkent and gathered forty delegations.\n"
+    asked_text = "Which city hosted the eleventh security conference?"
+    bot = one_file_bot(tmp_path / "a", text, min_confidence=0.0)
+    plain = one_file_bot(tmp_path / "b", text, min_confidence=0.0, unnamed_name_factor=1.0)
+    assert bot.answer(asked_text).confidence == pytest.approx(0.6 * plain.answer(asked_text).confidence)
+    refused = one_file_bot(tmp_path / "c", text, min_confidence=0.99).answer(asked_text)
+    assert refused.text is None and refused.reason.endswith("no passage names eleventh")
