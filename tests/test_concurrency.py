@@ -75,12 +75,14 @@ def _hammer(bot: QA, questions: list[str], stop: threading.Event, answers: list,
         i += 1
 
 
-def test_answers_during_incremental_reindexes_each_come_from_one_version(tmp_path):
+def hammer_through_updates(tmp_path, store: str | None = None) -> tuple[list, list, list[str], dict]:
+    """Eight threads answer while every file of a 12-file corpus changes three times, each change an incremental
+    update; the answers, the errors, the versions seen and the texts of each version of the corpus."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     versions = {v: _texts(v) for v in (1, 2, 3, 4)}
     _write(corpus, versions[1])
-    bot = QA(corpus, tmp_path / "ix", model=HashingEmbedder())
+    bot = QA(corpus, tmp_path / "ix", model=HashingEmbedder(), store=store)
     bot.refresh()
 
     stop = threading.Event()
@@ -104,6 +106,11 @@ def test_answers_during_incremental_reindexes_each_come_from_one_version(tmp_pat
     finally:
         stop.set()
         _join(threads)
+    return answers, errors, seen_versions, versions
+
+
+def test_answers_during_incremental_reindexes_each_come_from_one_version(tmp_path):
+    answers, errors, seen_versions, versions = hammer_through_updates(tmp_path)
     assert errors == []
     assert len(answers) > 50
     for ans in answers:

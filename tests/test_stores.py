@@ -232,33 +232,9 @@ def test_both_stores_give_the_same_hits_and_answers_before_and_after_updates(cor
 
 def test_answers_during_incremental_updates_each_come_from_one_version(tmp_path, location):
     """Eight threads answer while every file changes three times (test_concurrency.py's test, on every store)."""
-    import threading
+    from test_concurrency import _versions_consistent_with, hammer_through_updates
 
-    from test_concurrency import QUESTIONS, _hammer, _join, _texts, _versions_consistent_with, _wait_for, _write
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    versions = {v: _texts(v) for v in (1, 2, 3, 4)}
-    _write(corpus, versions[1])
-    bot = QA(corpus, tmp_path / "ix", model=HashingEmbedder(), store=location)
-    bot.refresh()
-    stop = threading.Event()
-    answers: list = []
-    errors: list = []
-    threads = [threading.Thread(target=_hammer, args=(bot, QUESTIONS, stop, answers, errors)) for _ in range(8)]
-    for t in threads:
-        t.start()
-    try:
-        _wait_for(lambda: len(answers) >= 13 or errors)
-        for v in (2, 3, 4):
-            _write(corpus, versions[v])
-            report = bot.refresh()
-            assert not report.rebuilt and len(report.changed) == 12
-            done = len(answers)
-            _wait_for(lambda: len(answers) >= done + 13 or errors)
-    finally:
-        stop.set()
-        _join(threads)
+    answers, errors, _, versions = hammer_through_updates(tmp_path, location)
     assert errors == []
     assert all(_versions_consistent_with(ans, versions) for ans in answers)
 

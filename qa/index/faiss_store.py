@@ -130,27 +130,20 @@ def kinds_match(store: Store, index_settings: IndexSettings) -> bool:
     ) == index_settings.kind(len(store.sentences))
 
 
+_RECORD_FIELDS = ("source", "start", "end", "line", "text")
+
+
+def _columns(records: list, **extra: list) -> dict:
+    """The records' fields as columns, then `extra` columns."""
+    return {f: [getattr(r, f) for r in records] for f in _RECORD_FIELDS} | extra
+
+
 def _passages_columns(passages: list[Passage], ranges: np.ndarray) -> dict:
-    return {
-        "source": [p.source for p in passages],
-        "start": [p.start for p in passages],
-        "end": [p.end for p in passages],
-        "line": [p.line for p in passages],
-        "text": [p.text for p in passages],
-        "first": ranges[:, 0].tolist(),
-        "last": ranges[:, 1].tolist(),
-    }
+    return _columns(passages, first=ranges[:, 0].tolist(), last=ranges[:, 1].tolist())
 
 
 def _sentences_columns(sentences: list[Sentence]) -> dict:
-    return {
-        "source": [s.source for s in sentences],
-        "start": [s.start for s in sentences],
-        "end": [s.end for s in sentences],
-        "line": [s.line for s in sentences],
-        "text": [s.text for s in sentences],
-        "passage": [s.passage for s in sentences],
-    }
+    return _columns(sentences, passage=[s.passage for s in sentences])
 
 
 def _read_records(data: Path) -> tuple[list[Passage], list[Sentence], np.ndarray]:

@@ -212,14 +212,19 @@ class MilvusVectors:
     def __getitem__(self, index):
         if isinstance(index, (int, np.integer)):
             return self.search.vectors(self.table, [int(index)])[0]
-        rows = np.arange(len(self))[index] if isinstance(index, slice) else np.asarray(index)
-        if rows.dtype == bool:
-            rows = np.flatnonzero(rows)
-        return self.search.vectors(self.table, [int(i) for i in rows.ravel()])
+        return self.search.vectors(self.table, _positions(index, len(self)))
 
     def __array__(self, dtype=None, copy=None):
         out = self[np.arange(len(self))]
         return out.astype(dtype) if dtype is not None else out
+
+
+def _positions(index, n: int) -> list[int]:
+    """The record ids a slice, a list or array of ids (negative ones from the end) or a boolean mask selects."""
+    rows = np.arange(n)[index] if isinstance(index, slice) else np.asarray(index)
+    if rows.dtype == bool:
+        rows = np.flatnonzero(rows)
+    return [int(i) + (n if i < 0 else 0) for i in rows.astype(np.int64).ravel()]
 
 
 @dataclass(frozen=True, eq=False)
@@ -239,11 +244,7 @@ class MilvusRecords(Sequence):
             if not 0 <= i < len(self):
                 raise IndexError(f"record {index} out of range ({len(self)} {self.table})")
             return self.search.records(self.table, [i])[0]
-        rows = np.arange(len(self))[index] if isinstance(index, slice) else np.asarray(index)
-        if rows.dtype == bool:
-            rows = np.flatnonzero(rows)
-        rows = rows.astype(np.int64).ravel()
-        return self.search.records(self.table, [int(i) + (len(self) if i < 0 else 0) for i in rows])
+        return self.search.records(self.table, _positions(index, len(self)))
 
     def __iter__(self):
         for at in range(0, len(self), BATCH):
@@ -487,14 +488,8 @@ class MilvusBackend:
             raise IndexStoreError(f"the keys of the index in {data.parent} are unreadable ({type(err).__name__}: {err})") from err
         top = {}
         for t in ("passages", "sentences"):
-            left, at = [], below[t]
-            while True:  # an interrupted write's keys follow on from the next key, page after page
-                page = _call(self.where, f"read {names[t]}", "query", names[t], filter=f"id >= {at} and id < {at + PAGE}",
-                             output_fields=["id"], limit=PAGE)
-                if not page:
-                    break
-                left += [int(r["id"]) for r in page]
-                at += PAGE
+            # an interrupted write's keys follow on from the next key, page after page
+            left = [int(r["id"]) for page in self._pages(names[t], below[t], below[t], ["id"]) for r in page]
             stale[t] = np.union1d(stale[t], np.array(left, dtype=np.int64))
             top[t] = max([below[t] - 1, *left])
         return pks, stale, files, file_of, ranges, top
@@ -535,10 +530,8 @@ class MilvusBackend:
         """
         keys, files, stale = array("q"), array("i"), array("q")
         linked = {f: array("q") for f in links}
-        top, at = -1, 0
-        while True:
-            page = _call(self.where, f"read {name}", "query", name, filter=f"id >= {at} and id < {at + PAGE}",
-                         output_fields=["id", "source", "tag", *links], limit=PAGE)
+        top = -1
+        for page in self._pages(name, 0, below, ["id", "source", "tag", *links]):
             for r in page:
                 key = int(r["id"])
                 top = max(top, key)
@@ -549,9 +542,6 @@ class MilvusBackend:
                         linked[f].append(int(r[f]))
                 else:
                     stale.append(key)
-            at += PAGE
-            if at >= below and not page:
-                break
         order = np.argsort(np.frombuffer(keys, dtype=np.int64), kind="stable")
         return (
             np.frombuffer(keys, dtype=np.int64)[order].copy(),
@@ -560,6 +550,19 @@ class MilvusBackend:
             np.sort(np.frombuffer(stale, dtype=np.int64)),
             top,
         )
+
+    def _pages(self, name: str, start: int, below: int, fields: list[str]):
+        """The rows of a collection, a page of PAGE keys at a time from key `start`: every page below `below`, then
+        on while pages hold rows (an interrupted write leaves its rows at the keys just past it)."""
+        at = start
+        while True:
+            page = _call(self.where, f"read {name}", "query", name, filter=f"id >= {at} and id < {at + PAGE}",
+                         output_fields=fields, limit=PAGE)
+            if page:
+                yield page
+            at += PAGE
+            if at >= below and not page:
+                return
 
     # --- writing ---
 
