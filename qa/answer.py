@@ -19,7 +19,7 @@ from .language import Identified
 from .question import AnalysedQuestion, analyse_question, named_value
 from .retrieval import question_language
 from .scoring import AnswerSettings  # re-exported: the settings are imported from here
-from .facts import NAME, find_facts
+from .facts import NAME, NOUNS_CAPITALISED, find_facts
 from .scoring import Scored, has_case, rules_of, conflicting_value, is_content, partial_match, pronoun_antecedent, score_sentences, window_terms
 from .span import short_answer, states_asked_kind
 from .types import Answer, Citation, Hit, Quote, quotes_text
@@ -52,10 +52,11 @@ def compose_answer(
         # "Who won the battle of Bannockburn?" over passages in its language that never name Bannockburn;
         # "Which city will host the eleventh conference?" over passages that name no eleventh anything
         conf *= settings.unnamed_name_factor
-    unstated = asked.kind in ("money", "number") and not states_asked_kind(asked, quotes, citations, languages)
+    unstated = (asked.kind in ("money", "number") or asked.clock) and not states_asked_kind(asked, quotes, citations, languages)
     if unstated:
-        # "How much did the conference cost?" over sentences about the conference that state no amount (a date is
-        # often told in words: "at the end of the Middle Ages", "between the wars")
+        # "How much did the conference cost?" over sentences about the conference that state no amount, "At what time
+        # did it open?" over sentences that give its day but no time (a date is often told in words: "at the end of
+        # the Middle Ages", "between the wars": no rule for dates)
         conf *= settings.unstated_fact_factor
     if conf < settings.min_confidence:
         why = f"confidence {conf:.2f} < {settings.min_confidence:.2f}"
@@ -88,7 +89,7 @@ def _refusal(store: Store, asked: AnalysedQuestion, scored: list[Scored], why: s
     mentioned = _mentioned(asked, frozenset().union(*(s.covered for s in top)), store.language_of(store.sentences[top[0].sid].source))
     lacking = kind_missing or not any(s.typed >= 1.0 and s.covered for s in top)
     if asked.kind and mentioned and lacking:
-        return f"the documents mention {mentioned} but not the {_KIND_NAMES[asked.kind]} asked for ({why})"
+        return f"the documents mention {mentioned} but not the {'time of day' if asked.clock else _KIND_NAMES[asked.kind]} asked for ({why})"
     return f"the documents do not seem to answer this ({why})"
 
 
@@ -139,7 +140,6 @@ def unnamed_values(question: AnalysedQuestion, hits: list[Hit]) -> list[str]:
 
 
 _NAME_HEAD = 4
-NOUNS_CAPITALISED = frozenset({"de", "lb"})  # languages that capitalise every noun: a capital says nothing of a name
 _KIND_NAMES = {"money": "amount", "number": "number", "date": "date", "person": "person", "place": "place"}
 
 

@@ -23,6 +23,7 @@ DATE = "date"
 NAME = "name"
 TITLE = "title"
 RANK = "rank"  # "17th", "4e": neither a count nor a date
+NOUNS_CAPITALISED = frozenset({"de", "lb"})  # languages that capitalise every noun: a capital says nothing of a name
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +75,18 @@ _CJK_DATE = re.compile(
 # A number in digits of any script, with thousands separators and decimals: 1,500 / 1 500 / 32.9 / 3,5
 _DIGITS = re.compile(r"\d+(?:[,.\u00a0\u202f ]\d{3}(?!\d))*(?:[.,]\d+)?(?:\s?[%％‰])?")
 _ORDINAL_END = re.compile(r"(?:st|nd|rd|th|e|er|eme|ème|re|ère|\.(?=\s+[a-zäöü]))\b")
-_TIME = re.compile(r"(?<![\d:])(?:[01]?\d|2[0-3])[:h]\d{2}(?::\d{2})?(?:\s?[ap]\.?m\.?)?(?![\d:])", re.IGNORECASE)  # 4:51, 14h30, 9:30 pm
+# Times of day: 4:51, 14h30, 9:30 pm, 21 h, 20 h 50, 9 a.m., 10 Uhr, 10.30 Uhr, 3 o'clock, 下午3点, 3点半, noon, midi
+_TIME = re.compile(
+    r"(?<![\d:])(?:[01]?\d|2[0-3])[:h]\d{2}(?::\d{2})?(?:\s?[ap]\.?m\.?)?(?![\d:])"
+    r"|(?<![\d:.,])\b(?:[01]?\d|2[0-3])\s?h(?:\s?[0-5]\d)?\b(?![.,]?\d)"
+    r"|(?<![\d:.,])\b(?:1[0-2]|0?[1-9])(?:[:.][0-5]\d)?\s?[ap]\.?m\b\.?"
+    r"|(?<![\d:.,])\b(?:[01]?\d|2[0-3])(?:[:.][0-5]\d)?\s?uhr\b"
+    r"|(?<![\d:.,])\b(?:1[0-2]|0?[1-9])\s?o['’]clock\b"
+    rf"|(?:[上下]午|早上|晚上|凌晨)?(?:\d{{1,2}}|[{_HAN_DIGITS}]{{1,3}})\s*[点點](?:\s*(?:\d{{1,2}}|[{_HAN_DIGITS}]{{1,3}})\s*分|半|钟|鐘)?"
+    r"|\b(?:noon|midday|midnight|midi|minuit|mittags?|mitternacht|mediod[ií]a|medianoche|mezzogiorno|mezzanotte|полдень|полночь)\b"
+    r"|中午|午夜|正午",
+    re.IGNORECASE,
+)
 # Centuries in Roman numerals: "XVIe siècle", "IXe siècle", "siglo XX", "XX secolo"
 _ROMAN_CENTURY = re.compile(
     r"\b(?-i:[IVX]{1,5})(?:e|er|ème|eme|th)?\s+(?:si[eè]cles?|century|centuries|secolo|s[eé]culo)\b"
@@ -476,7 +488,9 @@ def _titles(text: str) -> list[Fact]:
 
 
 def holds_kind(kind: str | None, facts: tuple[Fact, ...], question_words: frozenset[str] | set[str]) -> float:
-    """1.0 when the facts hold one of the asked kind that the question does not name, 0.5 for a near kind."""
+    """1.0 when the facts hold one of the asked kind that the question does not name, 0.5 for a near kind.
+
+    `kind` is a question's kind, or "clock" for a time of day."""
     if kind is None:
         return 0.0
     new = [f for f in facts if not named_by(f, question_words)]
@@ -489,9 +503,16 @@ def holds_kind(kind: str | None, facts: tuple[Fact, ...], question_words: frozen
         return 1.0 if kinds & {NUMBER, MONEY} else 0.0  # a rank ("17th") is not a count
     if kind == "date":
         return 1.0 if DATE in kinds else 0.5 if NUMBER in kinds else 0.0
+    if kind == "clock":  # a time of day; a date is the near kind
+        return 1.0 if any(is_clock_time(f) for f in new) else 0.5 if DATE in kinds else 0.0
     if kind in ("person", "place"):
         return 1.0 if NAME in kinds else 0.0
     return 0.0
+
+
+def is_clock_time(fact: Fact) -> bool:
+    """Whether a fact is a time of day ("14h30", "9 a.m.", "noon"), which answers "at what time", where a date does not."""
+    return fact.kind == DATE and bool(_TIME.fullmatch(fact.text))
 
 
 def is_year(fact: Fact, facts: tuple[Fact, ...] | list[Fact]) -> bool:

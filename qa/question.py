@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 
 from .language import UNDETERMINED, Identified, identify
-from .lexical import fold, stopwords, terms, words
+from .lexical import fold, stopwords, stopwords_for, terms, words
 
 NUMBER_WORDS = frozenset(
     "one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty hundred thousand million "
@@ -48,8 +48,9 @@ _OTHER_CUES = {
     ),
     "date": (
         r"\b(wann|seit wann|in welchem jahr|welche[mns]? (jahr|datum|tag|monat|jahrhundert)|cuando|en que (ano|fecha)"
-        r"|quando|em que ano|in che anno|wanneer|in welk jaar|когда|в каком году)\b",
-        r"什么时候|何时|哪一年|哪年|哪一天|几月|几号|哪个世纪|いつ|何年",
+        r"|quando|em que ano|in che anno|wanneer|in welk jaar|когда|в каком году"
+        r"|um wie ?viel uhr|um welche uhrzeit|a que horas?|a che ora|hoe laat|во сколько|в котором часу)\b",
+        r"什么时候|何时|哪一年|哪年|哪一天|几月|几号|哪个世纪|几点|幾點|いつ|何年",
     ),
     "person": (r"\b(wer|wem|wen|wessen|quien|quienes|quem|chi|кто|кого|кому|кем)\b", r"谁|誰|だれ"),
     "place": (r"\b(wo|woher|wohin|donde|onde|dove|waar|где|куда|откуда)\b", r"哪里|哪儿|在哪|何处|哪个国家|哪个城市|どこ"),
@@ -102,6 +103,32 @@ _HEDGES = frozenset(
 _INTERROGATIVES = frozenset(
     "combien quel quelle quels quelles lequel laquelle lesquels lesquelles pourquoi comment quand quoi whose".split()
 )
+# A question that asks for a time of day ("At what time did it open?", "À quelle heure ...", "Um wie viel Uhr ...",
+# "Во сколько ...", "几点"): a date alone does not answer it. Folded; "what time frame" is no time of day.
+# A question that asks for a year ("What year did Tesla die?", "En quelle année ...", "In welchem Jahr ...", "В каком
+# году ..."): of a date, the year answers it.
+_YEAR_ASKED = re.compile(
+    r"\b((what|which) years?|quelles? annees?|welche[mns]? jahr|que ano|che anno|welk jaar|в каком году|какой год)\b|哪一?年"
+)
+_CLOCK = re.compile(
+    r"\b(at what time|what time (is|was|will|did|does|do|are|were|should|must|can|could|would)|(at )?what hour"
+    r"|(a|des|vers|jusqu a) quelle heure|quelle heure (est|etait|sera)|um wie ?viel uhr|um welche uhrzeit|wie spat"
+    r"|a que horas?|a che ora|hoe laat|во сколько|в котором часу)\b|几点|幾點"
+)
+# The word that asks to pick out a thing, by language ("In which hotel ...", "Dans quel hôtel ...", "In welchem Hotel
+# ...", "В каком отеле ..."): the words after it up to a stop word name the thing, and the answer is often a name
+# told with it ("the Horniman Museum", "the hymn Ein neues Lied").
+_WHICH = {
+    "en": "which what", "fr": "quel quelle quels quelles", "de": "welche welcher welches welchem welchen",
+    "es": "que cual cuales", "it": "quale quali", "pt": "qual quais", "nl": "welke welk",
+    "ru": "какой какая какое какие каком какую каких какого какому какими",
+}
+# Words after "which"/"what" that name no thing to look for: "what type of ...", "which part of ...".
+_GENERIC_THINGS = frozenset(
+    "type types kind kinds sort sorts form forms part parts name names example examples way ways thing things one ones "
+    "other others group groups member members aspect aspects item items category categories term terms word words "
+    "genre sorte forme partie nom exemple chose choses art arten teil beispiel тип вид часть имя пример".split()
+)
 _COUNTED = re.compile(r"\b(?:how many|how much|combien d(?:e|es|u)?)\s+(.*)")
 
 # A question opening with one of these asks what it asks there (English and French); a kind cue further on is a clause.
@@ -128,6 +155,9 @@ class AnalysedQuestion:
 
     text: str
     kind: str | None  # 'money', 'number', 'date', 'person', 'place' or None
+    clock: bool  # it asks for a time of day (kind 'date'): only a clock time answers it
+    year: bool  # it asks for a year (kind 'date'): the year of a date answers it
+    thing: tuple[str, ...]  # the thing "which X" asks to pick out, as written ("hotel",), or () when none
     words: frozenset[str]  # folded words, stop words kept
     ignored: frozenset[str]  # words no answer sentence is expected to hold: interrogatives, answer-kind words, hedges
     terms: tuple[str, ...]  # content terms a sentence should hold (the ignored words left out)
@@ -156,6 +186,10 @@ def analyse_question(text: str, language: Identified | None = None) -> AnalysedQ
     language = language or identify(text)
     folded = fold(text)
     kind, cue = _kind_cue(folded.strip())
+    clock = bool(_CLOCK.search(folded))
+    if clock:
+        kind = "date"
+    year = kind == "date" and not clock and bool(_YEAR_ASKED.search(folded))
     asked = words(text)
     asked_set = set(asked)
     ignored = (set(words(cue)) & _FOCUS_WORDS) | (asked_set & _HEDGES) | (asked_set & _INTERROGATIVES)
@@ -164,6 +198,9 @@ def analyse_question(text: str, language: Identified | None = None) -> AnalysedQ
     return AnalysedQuestion(
         text=text,
         kind=kind,
+        clock=clock,
+        year=year,
+        thing=_asked_thing(text, language.language),
         words=frozenset(asked_set),
         ignored=frozenset(ignored),
         terms=_content_terms(text, frozenset(ignored), language.language),
@@ -198,6 +235,27 @@ def _kind_cue(folded: str) -> tuple[str | None, str]:
         # asks; a later "when" opens a clause
         return None, ""
     return name, cue
+
+
+def _asked_thing(text: str, lang: str) -> tuple[str, ...]:
+    """The words after the first "which"/"what" (or its language's own word) up to a stop word: "In which hotel did
+    ..." -> ("hotel",). Empty where the language has no rule, and where they name a kind of answer ("which city": a
+    place), a generic thing ("what type of ...") or nothing ("what is ...")."""
+    which = _WHICH.get(lang)
+    if not which:
+        return ()
+    stop = stopwords_for(lang) | stopwords()
+    tokens = list(re.finditer(r"[^\W\d_][\w'’-]*", text))
+    at = next((i for i, t in enumerate(tokens) if fold(t.group()) in which.split()), None)
+    if at is None:
+        return ()
+    thing = []
+    for before, m in zip(tokens[at : at + 3], tokens[at + 1 : at + 4]):
+        w = m.group()
+        if not text[before.end() : m.start()].isspace() or fold(w) in stop or len(w) < 3:
+            break  # "On what principle, Azizov said, ...": the thing ends at the comma
+        thing.append(w)
+    return () if any(fold(w) in _FOCUS_WORDS | _GENERIC_THINGS for w in thing) else tuple(thing)
 
 
 def _counted_terms(folded: str) -> set[str]:

@@ -67,7 +67,7 @@ class AnswerSettings:
     missing_type_factor: float = 0.75  # confidence kept when an amount/number/date question's answer holds none
     conflict_factor: float = 0.6  # confidence kept when the question names a year or rank and the answer another
     unnamed_name_factor: float = 0.6  # confidence kept when a name, year or rank the question writes is in none of the passages read
-    unstated_fact_factor: float = 0.5  # confidence kept when an amount or number question's quotes state none of that kind
+    unstated_fact_factor: float = 0.5  # confidence kept when an amount, number or time-of-day question's quotes state none
 
     def __post_init__(self) -> None:
         if not 1 <= self.max_sentences <= 10:
@@ -357,6 +357,7 @@ def candidates(
     )
 
     as_words = np.minimum(1.0, dense / settings.foreign_match_similarity)
+    asked_kind = "clock" if question.clock else question.kind  # a time of day: a date alone is the near kind
 
     def words_or_dense(values) -> np.ndarray:
         return np.where(foreign, as_words, np.asarray(values, dtype=np.float32)).astype(np.float32)
@@ -367,7 +368,7 @@ def candidates(
         overlap=words_or_dense([o for o, _ in overlaps]),
         context=words_or_dense([passage_share[sid] for sid in sids]),
         passage_dense=np.array([by_passage[passage_of[sid]] for sid in sids], dtype=np.float32),
-        typed=np.array([type_match(question.kind, t, question.words, rules_of(lang)) for t, lang in zip(texts, langs)], dtype=np.float32),
+        typed=np.array([type_match(asked_kind, t, question.words, rules_of(lang)) for t, lang in zip(texts, langs)], dtype=np.float32),
         prior=np.array([prior[sid] for sid in sids], dtype=np.float32),
         heading=np.array([is_heading(t) for t in texts], dtype=np.float32),
         bigram=words_or_dense(bigrams),

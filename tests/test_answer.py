@@ -185,6 +185,20 @@ def test_a_number_question_whose_sentences_state_none_is_refused_naming_what_the
     assert quoted.text is not None and quoted.confidence == pytest.approx(2 * ans.confidence)
 
 
+def test_a_time_of_day_question_whose_sentences_give_only_the_day_is_refused(tmp_path):
+    text = "The Lindow harvest festival opened on 4 September in the market square.\nThe festival of Lindow lasted three days.\n"
+    asked = "At what time did the Lindow harvest festival open on 4 September?"
+    ans = one_file_bot(tmp_path / "a", text, min_confidence=0.3).answer(asked)
+    assert ans.text is None
+    assert re.search(r"the documents mention .*(festival|Lindow).* but not the time of day asked for", ans.reason)
+    timed = text.replace("on 4 September", "on 4 September at 10:30")
+    found = one_file_bot(tmp_path / "b", timed, min_confidence=0.3).answer(asked)
+    assert found.text is not None and found.short.text == "10:30"
+    # without the rule the day-only sentence is quoted, with a confidence twice as high
+    lenient = one_file_bot(tmp_path / "c", text, min_confidence=0.0, unstated_fact_factor=1.0).answer(asked)
+    assert lenient.text is not None and lenient.confidence == pytest.approx(2 * ans.confidence)
+
+
 def test_a_name_no_passage_in_its_language_writes_lowers_confidence(tmp_path):
     text = "The battle of Stirling Bridge was won by the Scots in 1297.\n"
     bot = one_file_bot(tmp_path / "a", text, min_confidence=0.0)

@@ -1,7 +1,7 @@
 """qa.facts: the facts a sentence states, by kind, with exact offsets, in several languages and scripts."""
 import pytest
 
-from qa.facts import DATE, MONEY, NAME, NUMBER, RANK, TITLE, find_facts, holds_kind, month_names, named_by
+from qa.facts import DATE, MONEY, NAME, NUMBER, RANK, TITLE, find_facts, holds_kind, is_clock_time, month_names, named_by
 
 
 def kinds(text: str, lang: str | None = None) -> list[tuple[str, str]]:
@@ -76,6 +76,35 @@ def test_times_counts_in_words_and_currency_codes():
     assert (MONEY, "40 USD") in kinds("It cost 40 USD.", "en")
     assert all(k != MONEY for k, _ in kinds("They won the cup twice.", "en"))  # "cup" is a cup; "CUP" a peso
     assert (DATE, "10 - 12 November 2026") in kinds("10 - 12 November 2026, Uzexpocentre", "en")
+
+
+@pytest.mark.parametrize(
+    "text, lang, expected",
+    [
+        ("La garde commence officiellement à 07H45 précise.", "fr", ["07H45"]),
+        ("Diffusée à 21 h en 2016, l'émission passe ensuite à 20 h 50.", "fr", ["21 h", "20 h 50"]),
+        ("The doors open at 9 a.m. and close at 5pm.", "en", ["9 a.m", "5pm"]),
+        ("At noon the bells rang; by 3 o'clock the square was empty.", "en", ["noon", "3 o'clock"]),
+        ("Die Sitzung beginnt um 10.30 Uhr und endet um 18 Uhr.", "de", ["10.30 Uhr", "18 Uhr"]),
+        ("会议于上午9点半开幕，下午3点结束。", "zh", ["上午9点半", "下午3点"]),
+    ],
+)
+def test_times_of_day_in_several_languages(text, lang, expected):
+    found = [f for f in find_facts(text, lang) if is_clock_time(f)]
+    assert [f.text for f in found] == expected
+    assert all(text[f.start : f.end] == f.text for f in found)
+
+
+def test_a_time_of_day_is_held_and_a_date_is_its_near_kind():
+    assert holds_kind("clock", find_facts("The session opened at 10:30 on 4 September.", "en"), set()) == 1.0
+    assert holds_kind("clock", find_facts("The session opened on 4 September.", "en"), set()) == 0.5
+    assert holds_kind("clock", find_facts("The session opened with a speech.", "en"), set()) == 0.0
+
+
+def test_a_date_a_year_or_a_decimal_is_no_time_of_day():
+    facts = find_facts("On 4 September 2024 the index rose 3.5 h-points; it was 2.5 times higher.", "en")
+    assert not [f for f in facts if is_clock_time(f)]
+    assert any(f.kind == DATE and f.text == "4 September 2024" for f in facts)
 
 
 def test_names_and_titles():

@@ -59,6 +59,63 @@ def test_words_naming_the_kind_of_answer_are_not_terms_to_match(question, ignore
     assert analyse_question(question).ignored == ignored
 
 
+@pytest.mark.parametrize(
+    "question, clock",
+    [
+        ("At what time did the conference open on September 4?", True),
+        ("What time does the museum close?", True),
+        ("À quelle heure commence la garde ?", True),
+        ("Um wie viel Uhr begann die Sitzung?", True),
+        ("¿A qué hora empezó la conferencia?", True),
+        ("Во сколько открылась конференция?", True),
+        ("会议几点开始？", True),
+        ("When did the conference open?", False),
+        ("What time frame does the Seven Years War cover?", False),
+        ("How many hours did the address last?", False),
+    ],
+)
+def test_a_question_asking_for_a_time_of_day(question, clock):
+    asked = analyse_question(question)
+    assert asked.clock == clock
+    if clock:
+        assert asked.kind == "date"  # a time of day is a date, more precisely asked
+
+
+@pytest.mark.parametrize(
+    "question, thing",
+    [
+        ("In which hotel did the foreign delegations stay?", ("hotel",)),
+        ("What award has Marlee Matlin won?", ("award",)),
+        ("Dans quel hôtel les délégations ont-elles séjourné ?", ("hôtel",)),
+        ("In welchem Hotel wohnten die Delegationen?", ("Hotel", "wohnten")),
+        ("Which city will host the next conference?", ()),  # a kind of answer: a place
+        ("What type of beings does the Doctor take along?", ()),  # generic
+        ("What is septicemia?", ()),
+        ("Who founded the museum?", ()),
+        ("塔什干会议在哪家酒店举行？", ()),  # no rule for Chinese
+    ],
+)
+def test_the_thing_a_which_question_asks_to_pick_out(question, thing):
+    assert analyse_question(question).thing == thing
+
+
+@pytest.mark.parametrize(
+    "question, year",
+    [
+        ("What year did Tesla die?", True),
+        ("In which year was the gallery closed?", True),
+        ("En quelle année la stratégie a-t-elle été adoptée ?", True),
+        ("In welchem Jahr wurde er geboren?", True),
+        ("В каком году он родился?", True),
+        ("When did Tesla die?", False),
+        ("How many years did the war last?", False),
+        ("What was the budget of the year?", False),
+    ],
+)
+def test_a_question_asking_for_a_year(question, year):
+    assert analyse_question(question).year == year
+
+
 def test_a_question_is_read_once_into_a_record():
     q = analyse_question("Roughly how many journalists attended the 11th conference in 2024?")
     assert q.kind == "number" and q.asks_fact

@@ -65,6 +65,64 @@ def test_the_first_quote_wins_and_the_citation_is_named():
 
 
 @pytest.mark.parametrize(
+    "question, sentence, lang, expected",
+    [
+        ("What award has Marlee Matlin won?", "Academy Award winner Marlee Matlin provided the translation.", "en", "Academy Award"),
+        ("Which museum received the loans?", "The loans went to the Horniman Museum in London.", "en", "Horniman Museum"),
+        ("What hymn did Luther write?", "Luther wrote the hymn \"Ein neues Lied wir heben an\" in 1523.", "en", "Ein neues Lied wir heben an"),
+        ("Which department houses the prints?", "The Word and Image department houses the prints.", "en", "Word and Image"),
+        ("Quel général remporte la bataille d'Isly ?", "La bataille est remportée par le général Bugeaud en 1844.", "fr", "Bugeaud"),
+    ],
+)
+def test_a_which_question_gets_the_name_told_with_the_thing_it_asks_for(question, sentence, lang, expected):
+    found = short(question, sentence, lang=lang)
+    assert found is not None and found.text == expected
+
+
+def test_a_which_question_gets_no_span_when_no_name_is_told_with_the_thing():
+    assert short("Which museum received the loans?", "The loans went to London, where Horniman kept them.") is None
+    assert short("What did Luther call the mass?", "He called it a gift, to be received by the congregation.") is None
+    # a name the question names itself is not the answer
+    assert short("Which museum did Horniman found?", "Horniman founded the Horniman Museum in London.") is None
+
+
+def test_a_which_question_in_german_takes_no_one_word_name():
+    # every German noun has a capital: "Erkrankung" beside "Zustand" is no name
+    assert short("Welcher Zustand führt zu einer Immunschwäche?", "Der Zustand Erkrankung führt zu Immunschwäche.", lang="de") is None
+    found = short("Welcher Architekt entwarf das Museum?", "Das Museum entwarf der Architekt Gottfried Semper.", lang="de")
+    assert found.text == "Gottfried Semper"
+
+
+def test_the_thing_ends_where_the_question_pauses():
+    # "On what principle, Azizov said, ...": Azizov is not part of the thing asked for
+    assert short("On what principle, Azizov said, must the enemy be beaten?",
+                 "The enemy must be beaten together, said Lieutenant General Mr. Azizov.") is None
+
+
+@pytest.mark.parametrize(
+    "question, sentence, lang, expected",
+    [
+        ("What year did Tesla die?", "Tesla died on 7 January 1943 in New York.", "en", "1943"),
+        ("When did Tesla die?", "Tesla died on 7 January 1943 in New York.", "en", "7 January 1943"),
+        ("In what decade did ABC switch to colour?", "In the early 1970s, ABC switched to colour.", "en", "early 1970s"),
+        ("En quelle année le traité a-t-il été signé ?", "Le traité a été signé le 14 juillet 1789 à Paris.", "fr", "1789"),
+        ("In welchem Jahr wurde er geboren?", "Er wurde am 5. März 1990 in Berlin geboren.", "de", "1990"),
+        ("他哪一年去世？", "他于1943年1月7日去世。", "zh", "1943年1月7日"),  # the year keeps its 年: the whole date stays
+    ],
+)
+def test_a_question_asking_for_a_year_gets_the_year_of_a_date(question, sentence, lang, expected):
+    assert short(question, sentence, lang=lang).text == expected
+
+
+def test_a_time_of_day_answers_at_what_time_and_a_date_does_not():
+    found = short("At what time did the conference open?", "On September 4 the conference opened at 10:00 in Tashkent.")
+    assert found.text == "10:00"
+    assert short("At what time did the conference open?", "The conference opened on September 4 in Tashkent.") is None
+    assert short("When did the conference open?", "The conference opened on September 4 in Tashkent.").text == "September 4"
+    assert short("À quelle heure l'émission est-elle diffusée ?", "En 2016, l'émission est diffusée à 21 h.", lang="fr").text == "21 h"
+
+
+@pytest.mark.parametrize(
     "question, sentence",
     [
         ("Why was the conference held?", "The conference was held to coordinate the fight against terrorism."),
