@@ -15,6 +15,11 @@ METHODS = ("hybrid", "dense", "lexical")
 
 
 FUSIONS = ("score", "rrf")
+# BM25's share of the fused score when none is given, by whether the index's model reads many languages. Measured
+# with gold in the top 5 over the dev sets (docs/evaluation.md#retrieval-shares): multilingual-e5-small does best
+# at 0.4 in every language (PIAF 0.899 -> 0.920); all-MiniLM-L6-v2, which reads English only, needs 0.6 on French
+# (0.840 against 0.804 at 0.4) and is alike at both on English.
+LEXICAL_SHARE = {True: 0.4, False: 0.6}
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +28,8 @@ class RetrievalSettings:
 
     "score" fusion (the default) adds normalised scores: BM25 divided by the best BM25 score of
     the query, dense cosines min-max scaled over the candidates, weighted `lexical_share` and
-    1 - `lexical_share` (the dense part split between passage and sentence vectors by
+    1 - `lexical_share` (by default 0.4 under a multilingual model, 0.6 under an English-only one,
+    whose vectors say little of other languages; the dense part split between passage and sentence vectors by
     `sentence_share`). It keeps how much better one passage is than the next, which rank
     fusion ("rrf", weights 1 each, constant `rrf_k`) throws away; this matters most when the
     model reads the question's language poorly and its cosines are all alike.
@@ -32,7 +38,7 @@ class RetrievalSettings:
     method: str = "hybrid"  # hybrid | dense | lexical
     depth: int = 50  # candidates taken from each retriever before fusion
     fusion: str = "score"  # score | rrf
-    lexical_share: float = 0.6
+    lexical_share: float | None = None  # None: by the model, `LEXICAL_SHARE`
     sentence_share: float = 0.5
     rrf_k: float = 60.0
 
@@ -44,7 +50,7 @@ class RetrievalSettings:
         if self.depth < 1:
             raise SettingsError(f"retrieval depth must be at least 1, got {self.depth}")
         for name in ("lexical_share", "sentence_share"):
-            if not 0.0 <= getattr(self, name) <= 1.0:
+            if getattr(self, name) is not None and not 0.0 <= getattr(self, name) <= 1.0:
                 raise SettingsError(f"{name} must be between 0 and 1, got {getattr(self, name)}")
 
 
@@ -96,15 +102,18 @@ def _normalised(name: str, ranked: list[tuple[int, float]]) -> list[float]:
 
 
 def fuse(
-    lists: dict[str, list[tuple[int, float]]], settings: RetrievalSettings, foreign: set[int] = frozenset()
+    lists: dict[str, list[tuple[int, float]]], settings: RetrievalSettings, foreign: set[int] = frozenset(),
+    multilingual: bool = False,
 ) -> dict[int, float]:
     """One score per passage from the ranked lists of each retriever.
 
     A `foreign` passage (in another language than the question) cannot share words with it: in score
     fusion its lexical part is its dense evidence instead, so it is neither helped nor punished by BM25.
+    `multilingual` (the model reads many languages) chooses BM25's share when the settings give none.
     """
-    dense_share = 1.0 - settings.lexical_share if "lexical" in lists else 1.0
-    lexical_share = settings.lexical_share if "dense" in lists else 1.0
+    share = settings.lexical_share if settings.lexical_share is not None else LEXICAL_SHARE[multilingual]
+    dense_share = 1.0 - share if "lexical" in lists else 1.0
+    lexical_share = share if "dense" in lists else 1.0
     weights = {
         "dense": dense_share * (1.0 - settings.sentence_share),
         "sentence": dense_share * settings.sentence_share,
@@ -156,7 +165,7 @@ def retrieve(
     if settings.method in ("hybrid", "lexical"):
         lists["lexical"] = lexical_passages(store, question, settings.depth, asked.language)
     foreign = _foreign(store, asked, {pid for ranked in lists.values() for pid, _ in ranked})
-    fused = fuse(lists, settings, foreign)
+    fused = fuse(lists, settings, foreign, store.multilingual)
     ranks = {
         name: {pid: (rank, score) for rank, (pid, score) in enumerate(ranked, 1)} for name, ranked in lists.items()
     }

@@ -55,6 +55,17 @@ def test_score_fusion_by_hand():
     assert fused[3] == pytest.approx(0.6 * 1.0)
 
 
+def test_bm25_weighs_less_under_a_model_that_reads_many_languages():
+    # passage 1: first by both dense lists, missed by BM25; passage 2: BM25's best, weak by meaning
+    lists = {"dense": [(1, 0.9), (2, 0.5), (3, 0.4)], "sentence": [(1, 0.8), (2, 0.5), (3, 0.4)], "lexical": [(2, 9.0), (3, 8.0)]}
+    english_only = fuse(lists, RetrievalSettings())
+    multilingual = fuse(lists, RetrievalSettings(), multilingual=True)
+    assert english_only[1] == pytest.approx(0.4) and multilingual[1] == pytest.approx(0.6)
+    assert max(english_only, key=english_only.get) == 2 and max(multilingual, key=multilingual.get) == 1
+    # a share given explicitly holds under any model
+    assert fuse(lists, RetrievalSettings(lexical_share=0.6), multilingual=True) == english_only
+
+
 def test_rrf_fusion_by_hand():
     lists = {"dense": [(1, 0.9), (2, 0.5)], "lexical": [(2, 3.0)]}
     fused = fuse(lists, RetrievalSettings(fusion="rrf", rrf_k=60))
