@@ -30,8 +30,8 @@ _ORG_JOINERS = frozenset("of and & for".split())  # "Republic of Uzbekistan", "D
 _PLACE_PREPOSITIONS = frozenset("in at near from to a au aux en dans im am bei nach aus zu en cerca desde в во из на около".split())
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _BETWEEN_THING_AND_NAME = re.compile(r"[\s,:\"“”«»„]*")
-_YEAR_DIGITS = re.compile(r"(?<![\w.,])(1\d{3}|20\d{2})(?![\w.,]?\d)(?!s\b)")
-_SPACELESS = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+# A year standing alone: not "1970s", not "1943年" (a Chinese year keeps its 年), not inside "1,943.5"
+_YEAR_DIGITS = re.compile(r"(?<![\w.,])(1\d{3}|20\d{2})(?!\w|[.,]\d)")
 _DISTANCE_CHARS = 400  # beyond this a fact is as far from the question's words as can be
 
 
@@ -120,10 +120,10 @@ def _told_with_the_thing(question: AnalysedQuestion, quotes: list[Quote], citati
 
 def _year_of(fact: Fact) -> tuple[int, int]:
     """The year of a date ("7 January 1943" -> "1943") for a question that asks for a year; the whole fact when it
-    names no year alone, or is written in a script without spaces, where the year keeps its 年."""
-    years = [m for m in _YEAR_DIGITS.finditer(fact.text)]
-    if len(years) != 1 or _SPACELESS.search(fact.text):
-        return fact.start, fact.end  # "1756 to 1763", "early 1970s", "1943年3月"
+    names no year alone ("1756 to 1763", "early 1970s", "1943年1月7日": a Chinese year keeps its 年)."""
+    years = list(_YEAR_DIGITS.finditer(fact.text))
+    if len(years) != 1:
+        return fact.start, fact.end
     return fact.start + years[0].start(), fact.start + years[0].end()
 
 
