@@ -30,6 +30,14 @@ _ORG_JOINERS = frozenset("of and & for".split())  # "Republic of Uzbekistan", "D
 _PLACE_PREPOSITIONS = frozenset("in at near from to a au aux en dans im am bei nach aus zu en cerca desde в во из на около".split())
 _WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _BETWEEN_THING_AND_NAME = re.compile(r"[\s,:\"“”«»„]*")
+# Words that bound a number just before it, in the languages whose rules we can test (en fr de es ru).
+_BOUND_BEFORE = re.compile(
+    r"(?<!\w)(more than|less than|fewer than|at least|at most|up to|over|about|nearly|almost|approximately|around|roughly"
+    r"|some|plus de|moins de|au moins|au plus|près de|pres de|presque|environ|quelque|jusqu'à|mehr als|weniger als"
+    r"|mindestens|höchstens|bis zu|über|etwa|rund|fast|knapp|ungefähr|más de|menos de|al menos|hasta|casi|cerca de|unos|unas"
+    r"|более|менее|около|почти|свыше|до)\s+$",
+    re.IGNORECASE,
+)
 # A year standing alone: not "1970s", not "1943年" (a Chinese year keeps its 年), not inside "1,943.5"
 _YEAR_DIGITS = re.compile(r"(?<![\w.,])(1\d{3}|20\d{2})(?!\w|[.,]\d)")
 _DISTANCE_CHARS = 400  # beyond this a fact is as far from the question's words as can be
@@ -62,6 +70,8 @@ def short_answer(question: AnalysedQuestion, quotes: list[Quote], citations: lis
         start, end = _with_coordinated(citation.quote, fact, languages.get(citation.source))
     elif question.year and fact.kind == DATE:
         start, end = _year_of(fact)
+    elif fact.kind in (NUMBER, MONEY):
+        start = _with_bound(citation.quote, start)
     return Short(citation.quote[start:end], citation.source, citation.start + start, citation.start + end, citation.number)
 
 
@@ -116,6 +126,13 @@ def _told_with_the_thing(question: AnalysedQuestion, quotes: list[Quote], citati
                 if m.end() <= f.start <= m.end() + 3 and _BETWEEN_THING_AND_NAME.fullmatch(text[m.end() : f.start]):
                     return Short(f.text, citation.source, citation.start + f.start, citation.start + f.end, citation.number)
     return None
+
+
+def _with_bound(text: str, start: int) -> int:
+    """A number's start moved back over the word that bounds it ("more than 70,000", "près de 150 000", "über 5.100"):
+    the quote says no more than that, and the number alone would say more."""
+    m = _BOUND_BEFORE.search(text, 0, start)
+    return m.start() if m else start
 
 
 def _year_of(fact: Fact) -> tuple[int, int]:

@@ -38,6 +38,10 @@ def short(question: str, *sentences: str, lang: str = "en", file_offset: int = 1
         ("Когда он родился?", "Он родился 5 марта 1990 года в Москве.", "ru", "5 марта 1990"),
         ("特斯拉的专利是什么时候恢复的？", "1943 年，美国最高法院的一项判决恢复了特斯拉的专利。", "zh", "1943 年"),
         ("长城有多长？", "长城长约5000公里。", "zh", "5000公里"),
+        # a number keeps the word that bounds it
+        ("How many works are in the collection?", "The collection holds more than 70,000 works of art.", "en", "more than 70,000"),
+        ("Combien d'entreprises compte Paris ?", "Paris compte près de 122 300 entreprises.", "fr", "près de 122 300"),
+        ("Wie viele Unterschriften gab es?", "Die Petition hatte über 5.100 Unterschriften.", "de", "über 5.100"),
         # "which X": the name told with an X
         ("What award has Marlee Matlin won?", "Academy Award winner Marlee Matlin provided the translation.", "en", "Academy Award"),
         ("Which museum received the loans?", "The loans went to the Horniman Museum in London.", "en", "Horniman Museum"),
@@ -71,7 +75,7 @@ def test_people_listed_together_are_one_answer():
 
 
 def test_the_first_quote_wins_and_the_citation_is_named():
-    found = short("How many delegations took part?", "Some 47 delegations took part.", "Next year 50 delegations may come.")
+    found = short("How many delegations took part?", "In all 47 delegations took part.", "Next year 50 delegations may come.")
     assert (found.text, found.citation, found.source) == ("47", 1, "doc1.txt")
     found = short("How many delegations took part?", "Delegations came from far away.", "There were 47 of them.")
     assert (found.text, found.citation) == ("47", 2)
@@ -125,5 +129,5 @@ def test_no_span_when_nothing_in_the_sentence_tells_the_candidates_apart():
     assert short("Сколько делегаций приняли участие?", sentence, lang="ru") is None  # no Russian word in it
     assert short("How many delegations took part?", sentence).text == "47"
     # an ambiguous later quote does not take the first quote's answer away
-    found = short("How many delegations took part?", "Some 47 delegations took part.", "About 250 came from 20 states.")
+    found = short("How many delegations took part?", "In all 47 delegations took part.", "About 250 came from 20 states.")
     assert (found.text, found.citation) == ("47", 1)
