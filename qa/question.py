@@ -103,13 +103,13 @@ _HEDGES = frozenset(
 _INTERROGATIVES = frozenset(
     "combien quel quelle quels quelles lequel laquelle lesquels lesquelles pourquoi comment quand quoi whose".split()
 )
-# A question that asks for a time of day ("At what time did it open?", "À quelle heure ...", "Um wie viel Uhr ...",
-# "Во сколько ...", "几点"): a date alone does not answer it. Folded; "what time frame" is no time of day.
 # A question that asks for a year ("What year did Tesla die?", "En quelle année ...", "In welchem Jahr ...", "В каком
 # году ..."): of a date, the year answers it.
 _YEAR_ASKED = re.compile(
     r"\b((what|which) years?|quelles? annees?|welche[mns]? jahr|que ano|che anno|welk jaar|в каком году|какой год)\b|哪一?年"
 )
+# A question that asks for a time of day ("At what time did it open?", "À quelle heure ...", "Um wie viel Uhr ...",
+# "Во сколько ...", "几点"): a date alone does not answer it. Folded; "what time frame" is no time of day.
 _CLOCK = re.compile(
     r"\b(at what time|what time (is|was|will|did|does|do|are|were|should|must|can|could|would)|(at )?what hour"
     r"|(a|des|vers|jusqu a) quelle heure|quelle heure (est|etait|sera)|um wie ?viel uhr|um welche uhrzeit|wie spat"

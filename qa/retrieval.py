@@ -16,7 +16,7 @@ METHODS = ("hybrid", "dense", "lexical")
 
 FUSIONS = ("score", "rrf")
 # BM25's share of the fused score when none is given, by whether the index's model reads many languages. Measured
-# with gold in the top 5 over the dev sets (docs/evaluation.md#retrieval-shares): multilingual-e5-small does best
+# with gold in the top 5 over the dev sets (docs/evaluation.md#bm25s-share-in-fusion): multilingual-e5-small does best
 # at 0.4 in every language (PIAF 0.899 -> 0.920); all-MiniLM-L6-v2, which reads English only, needs 0.6 on French
 # (0.840 against 0.804 at 0.4) and is alike at both on English.
 LEXICAL_SHARE = {True: 0.4, False: 0.6}
