@@ -87,6 +87,7 @@ _TIME = re.compile(
     r"|中午|午夜|正午",
     re.IGNORECASE,
 )
+_KATAKANA_NAME = re.compile(r"[\u30a1-\u30fa\u30fc]+(?:[・·][\u30a1-\u30fa\u30fc]+)+")
 # Centuries in Roman numerals: "XVIe siècle", "IXe siècle", "siglo XX", "XX secolo"
 _ROMAN_CENTURY = re.compile(
     r"\b(?-i:[IVX]{1,5})(?:e|er|ème|eme|th)?\s+(?:si[eè]cles?|century|centuries|secolo|s[eé]culo)\b"
@@ -249,6 +250,8 @@ def find_facts(text: str, lang: str | None = None) -> tuple[Fact, ...]:
     found += _numbers(text, lang)
     months, days = _calendar_words(lang)
     found += [f for f in _names(text, lang) if not all(fold_for(w) in months | days for w in f.text.split())]
+    # a foreign name in Japanese: katakana words joined by a middle dot ("ジョン・エルウェイ"), bounded by their script
+    found += [_fact(NAME, text, m.start(), m.end()) for m in _KATAKANA_NAME.finditer(text)]
     found += _titles(text)
     kept = {f for f in found if not any(_inside(f, g) for g in found)}
     return tuple(sorted(kept, key=lambda f: (f.start, -f.end, f.kind)))

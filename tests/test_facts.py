@@ -132,6 +132,11 @@ def test_holds_kind_ignores_what_the_question_names():
     assert named_by(find_facts("in 2024", "en")[0], {"2024"})
 
 
+def test_a_japanese_foreign_name_is_katakana_joined_by_a_middle_dot():
+    assert (NAME, "ジョン・エルウェイ") in kinds("ジョン・エルウェイはクォーターバックだった。", "ja")
+    assert not [k for k, _ in kinds("クォーターバックだった。", "ja") if k == NAME]  # one katakana word is any loanword
+
+
 def test_roman_centuries_in_capitals_only():
     assert (DATE, "XVIe siècle") in kinds("Au XVIe siècle, la ville grandit.", "fr")
     assert (DATE, "siglo XX") in kinds("En el siglo XX creció.", "es")

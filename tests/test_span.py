@@ -38,6 +38,7 @@ def short(question: str, *sentences: str, lang: str = "en", file_offset: int = 1
         ("Когда он родился?", "Он родился 5 марта 1990 года в Москве.", "ru", "5 марта 1990"),
         ("特斯拉的专利是什么时候恢复的？", "1943 年，美国最高法院的一项判决恢复了特斯拉的专利。", "zh", "1943 年"),
         ("长城有多长？", "长城长约5000公里。", "zh", "5000公里"),
+        ("誰がクォーターバックだったか？", "ジョン・エルウェイがクォーターバックだった。", "ja", "ジョン・エルウェイ"),
         # a number keeps the word that bounds it
         ("How many works are in the collection?", "The collection holds more than 70,000 works of art.", "en", "more than 70,000"),
         ("Combien d'entreprises compte Paris ?", "Paris compte près de 122 300 entreprises.", "fr", "près de 122 300"),
