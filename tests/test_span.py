@@ -48,6 +48,8 @@ def short(question: str, *sentences: str, lang: str = "en", file_offset: int = 1
         ("Which museum received the loans?", "The loans went to the Horniman Museum in London.", "en", "Horniman Museum"),
         ("What hymn did Luther write?", "Luther wrote the hymn \"Ein neues Lied wir heben an\" in 1523.", "en", "Ein neues Lied wir heben an"),
         ("Which department houses the prints?", "The Word and Image department houses the prints.", "en", "Word and Image"),
+        ("Which Buddhist monastery hosted the mausoleum?", "It was moved to a Buddhist monastery, the Dongshan Dafo Dian, for ten years.", "en", "Dongshan Dafo Dian"),
+        ("What image campaign was the jingle based on?", "The jingle was based around the network's \"We Love TV\" image campaign.", "en", "We Love TV"),
         ("Quel général remporte la bataille d'Isly ?", "La bataille est remportée par le général Bugeaud en 1844.", "fr", "Bugeaud"),
         # a question asking for a year: the year of a date
         ("What year did Tesla die?", "Tesla died on 7 January 1943 in New York.", "en", "1943"),
