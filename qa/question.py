@@ -119,9 +119,12 @@ _CLOCK = re.compile(
 # ...", "В каком отеле ..."): the words after it up to a stop word name the thing, and the answer is often a name
 # told with it ("the Horniman Museum", "the hymn Ein neues Lied").
 _WHICH = {
-    "en": "which what", "fr": "quel quelle quels quelles", "de": "welche welcher welches welchem welchen",
-    "es": "que cual cuales", "it": "quale quali", "pt": "qual quais", "nl": "welke welk",
-    "ru": "какой какая какое какие каком какую каких какого какому какими",
+    lang: frozenset(interrogatives.split())
+    for lang, interrogatives in {
+        "en": "which what", "fr": "quel quelle quels quelles", "de": "welche welcher welches welchem welchen",
+        "es": "que cual cuales", "it": "quale quali", "pt": "qual quais", "nl": "welke welk",
+        "ru": "какой какая какое какие каком какую каких какого какому какими",
+    }.items()
 }
 # Words after "which"/"what" that name no thing to look for: "what type of ...", "which part of ...".
 _GENERIC_THINGS = frozenset(
@@ -129,6 +132,7 @@ _GENERIC_THINGS = frozenset(
     "other others group groups member members aspect aspects item items category categories term terms word words "
     "genre sorte forme partie nom exemple chose choses art arten teil beispiel тип вид часть имя пример".split()
 )
+_NO_THING = _FOCUS_WORDS | _GENERIC_THINGS
 _COUNTED = re.compile(r"\b(?:how many|how much|combien d(?:e|es|u)?)\s+(.*)")
 
 # A question opening with one of these asks what it asks there (English and French); a kind cue further on is a clause.
@@ -246,7 +250,7 @@ def _asked_thing(text: str, lang: str) -> tuple[str, ...]:
         return ()
     stop = stopwords_for(lang) | stopwords()
     tokens = list(re.finditer(r"[^\W\d_][\w'’-]*", text))
-    at = next((i for i, t in enumerate(tokens) if fold(t.group()) in which.split()), None)
+    at = next((i for i, t in enumerate(tokens) if fold(t.group()) in which), None)
     if at is None:
         return ()
     thing = []
@@ -255,7 +259,7 @@ def _asked_thing(text: str, lang: str) -> tuple[str, ...]:
         if not text[before.end() : m.start()].isspace() or fold(w) in stop or len(w) < 3:
             break  # "On what principle, Azizov said, ...": the thing ends at the comma
         thing.append(w)
-    return () if any(fold(w) in _FOCUS_WORDS | _GENERIC_THINGS for w in thing) else tuple(thing)
+    return () if any(fold(w) in _NO_THING for w in thing) else tuple(thing)
 
 
 def _counted_terms(folded: str) -> set[str]:

@@ -74,6 +74,11 @@ def short_answer(question: AnalysedQuestion, quotes: list[Quote], citations: lis
         start, end = _year_of(fact)
     elif fact.kind in (NUMBER, MONEY):
         start = _with_bound(citation.quote, start)
+    return _short(citation, start, end)
+
+
+def _short(citation: Citation, start: int, end: int) -> Short:
+    """The span [start, end) of a citation's quote, with its offsets in the file."""
     return Short(citation.quote[start:end], citation.source, citation.start + start, citation.start + end, citation.number)
 
 
@@ -84,9 +89,10 @@ def states_asked_kind(question: AnalysedQuestion, quotes: list[Quote], citations
 
 
 def _candidates(question: AnalysedQuestion, quotes: list[Quote], citations: list[Citation],
-                languages: dict[str, str | None]) -> list[tuple[Citation, list[Fact]]]:
-    """Each quote's citation and the facts in it that could answer: of the asked kind, not named by the question."""
-    kinds = ANSWER_KINDS.get(question.kind or "", ())
+                languages: dict[str, str | None], kinds: tuple[str, ...] | None = None) -> list[tuple[Citation, list[Fact]]]:
+    """Each quote's citation and the facts in it that could answer: of the asked kind (or of `kinds`), not named by
+    the question."""
+    kinds = ANSWER_KINDS.get(question.kind or "", ()) if kinds is None else kinds
     by_number = {c.number: c for c in citations}
     out = []
     for quote in quotes:
@@ -109,13 +115,9 @@ def _told_with_the_thing(question: AnalysedQuestion, quotes: list[Quote], citati
     (a name picked from anywhere in the sentence scored about 0.2 F1)."""
     if not question.thing:
         return None
-    by_number = {c.number: c for c in citations}
-    for quote in quotes:
-        citation = by_number[quote.citations[0]]
+    for citation, names in _candidates(question, quotes, citations, languages, (NAME, TITLE)):
         text, lang = citation.quote, languages.get(citation.source)
         wanted = set(terms(" ".join(question.thing), lang))
-        names = [_trimmed(f, text, question) for f in find_facts(text, lang) if f.kind in (NAME, TITLE)]
-        names = [f for f in names if f and not named_by(f, question.words) and not _inside_question_words(f, question)]
         if lang in NOUNS_CAPITALISED:
             # every noun has a capital ("Version", "Erkrankung"): a name of one word says nothing there
             names = [f for f in names if f.kind == TITLE or len(f.text.split()) > 1]
@@ -124,10 +126,9 @@ def _told_with_the_thing(question: AnalysedQuestion, quotes: list[Quote], citati
                 continue
             for f in names:
                 if f.end < m.start() and _BETWEEN_NAME_AND_THING.fullmatch(text[f.end : m.start()]):
-                    end = m.end() if m.group()[:1].isupper() else f.end
-                    return Short(text[f.start : end], citation.source, citation.start + f.start, citation.start + end, citation.number)
+                    return _short(citation, f.start, m.end() if m.group()[:1].isupper() else f.end)
                 if m.end() <= f.start <= m.end() + 8 and _BETWEEN_THING_AND_NAME.fullmatch(text[m.end() : f.start]):
-                    return Short(f.text, citation.source, citation.start + f.start, citation.start + f.end, citation.number)
+                    return _short(citation, f.start, f.end)
     return None
 
 
