@@ -68,6 +68,14 @@ def test_strip_citations_and_count_words():
         ("It was [1] cold.", ["1"], False),  # citation markers are not answer text
         ("Nothing here.", ["308", "Paris"], False),
         ("They met in Paris. [2]", ["308", "Paris"], True),  # any gold will do
+        # Chinese: a character is a word, and a number or Latin name beside one is a word too (MLQA's segmentation)
+        ("黑豹队的防守只丢了 308分，在联赛中排名第六。", ["308"], True),
+        ("黑豹队的防守只丢了3080分。", ["308"], False),
+        ("它们共拦截了 136次。", ["136 次"], True),
+        ("黑豹队的防守只丢了 308分。", ["308 分"], True),
+        ("以 24 次拦截领先国家橄榄球联盟 (NFL)。", ["NFL"], True),
+        ("以 24 次拦截领先国家橄榄球联盟NFLX。", ["NFL"], False),
+        ("丹佛野马队赢得了比赛。", ["野马"], True),
     ],
 )
 def test_contains_answer(text, golds, expected):
@@ -83,6 +91,10 @@ def test_exact_match_and_f1_by_hand():
     assert f1_score("x y y", "y y z") == pytest.approx(2 / 3)
     assert f1_score("nothing shared", "else") == 0.0
     assert f1_score("the", "a") == 1.0  # both empty after normalisation
+    # Chinese by MLQA's mixed segmentation: [308, 分] against [308]: P = 1/2, R = 1, F1 = 2/3
+    assert f1_score("308分", "308") == pytest.approx(2 / 3)
+    assert exact_match("308 分", "308分") == 1.0
+    assert f1_score("丹佛野马队", "野马") == pytest.approx(2 * (2 / 5) / (2 / 5 + 1))
 
 
 def test_percentile_interpolates_like_numpy():

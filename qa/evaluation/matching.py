@@ -25,14 +25,10 @@ def _is_punct(c: str) -> bool:
 _SPACELESS = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
 
 
-def is_spaceless(text: str) -> bool:
-    """Whether the text holds letters of a script written without spaces between words."""
-    return bool(_SPACELESS.search(text))
-
-
 def _tokens(normalised: str) -> list[str]:
-    """Words of normalised text; each character of a spaceless script is a word of its own."""
-    return [t for w in normalised.split() for t in (list(w) if _SPACELESS.search(w) else [w])]
+    """Words of normalised text, MLQA's mixed segmentation: each character of a spaceless script is a word of its
+    own, and a run of other characters beside it is one word ("308分" -> "308", "分")."""
+    return _SPACELESS.sub(r" \g<0> ", normalised).split()
 
 
 def normalize_answer(text: str, lang: str | None = "en", split_punctuation: bool = False) -> str:
@@ -62,14 +58,14 @@ def contains_answer(text: str, golds: Iterable[str], lang: str | None = "en") ->
 
     Punctuation separates words here (DrQA's has-answer test): "Manning's" holds "Manning",
     "Six-time" holds "Six", "24-yard" holds "24".
-    A gold answer in a spaceless script (Chinese: "136 次") is looked for character by character,
-    white space ignored ("136次" holds it).
+    Words are those of MLQA's mixed segmentation (`_tokens`): in a spaceless script each character is a word, so a
+    gold answer in Chinese ("136 次") is looked for character by character, white space ignored ("136次" holds
+    it), and a number or Latin name beside Chinese characters is a word there ("308分" holds "308").
     """
-    normal = normalize_answer(strip_citations(text), lang, split_punctuation=True)
-    hay, bare = f" {normal} ", "".join(normal.split())
+    hay = f" {' '.join(_tokens(normalize_answer(strip_citations(text), lang, split_punctuation=True)))} "
     for gold in golds:
-        g = normalize_answer(gold, lang, split_punctuation=True)
-        if g and (f" {g} " in hay or (is_spaceless(g) and "".join(g.split()) in bare)):
+        g = " ".join(_tokens(normalize_answer(gold, lang, split_punctuation=True)))
+        if g and f" {g} " in hay:
             return True
     return False
 
