@@ -46,6 +46,10 @@ def compose_answer(
     languages = {c.source: rules_of(store.language_of(c.source)) for c in citations}
     short = short_answer(asked, quotes, citations, languages)
     conf = confidence(store, asked, scored[0], settings)
+    if scored[0].foreign and settings.foreign_agreement:
+        # No word of the question can be looked for in a sentence of another language: that the passage and the
+        # sentence searches both put its passage first is what tells an answer from a question of another corpus
+        conf *= _agreement(store, hits[: settings.passages], scored[0].sid)
     same_language = [h for h in hits[: settings.passages] if store.language_of(h.source) == asked.language]
     unnamed = unnamed_names(asked, same_language) + unnamed_values(asked, same_language)
     if unnamed:
@@ -260,6 +264,15 @@ def _witnesses(store: Store, chosen: Scored, pool: list[int], language: str, set
                 found.insert(0, found.pop(i))
                 break
     return found
+
+
+def _agreement(store: Store, hits: list[Hit], sid: int) -> float:
+    """The dense agreement (`Hit.agreement`) of the first hit whose passage holds sentence `sid`."""
+    for h in hits:
+        first, last = store.ranges[h.passage_id]
+        if first <= sid < last:
+            return h.agreement
+    return 1.0
 
 
 def _holds_all(store: Store, sid: int, wanted: frozenset[str]) -> bool:

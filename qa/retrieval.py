@@ -1,6 +1,7 @@
 """Retrieval: dense passages, dense sentences and BM25 (each text by its language's rules), fused by score."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -141,6 +142,15 @@ def fuse(
     return fused
 
 
+def dense_agreement(lists: dict[str, list[tuple[int, float]]]) -> Callable[[int], float]:
+    """A passage's agreement between the dense ranked lists (`Hit.agreement`): the mean of its min-max scaled
+    scores, 0 in a list that misses it; 1.0 for every passage when there is no dense list."""
+    scaled = [dict(zip((pid for pid, _ in ranked), _normalised(name, ranked))) for name, ranked in lists.items() if ranked]
+    if not scaled:
+        return lambda pid: 1.0
+    return lambda pid: sum(s.get(pid, 0.0) for s in scaled) / len(scaled)
+
+
 def _foreign(store: Store, asked: Identified, candidates: set[int]) -> set[int]:
     """The candidate passages written in another language than the question, when its language is sure and the
     model reads many languages (an English-only model's vectors say nothing across languages)."""
@@ -169,6 +179,7 @@ def retrieve(
     ranks = {
         name: {pid: (rank, score) for rank, (pid, score) in enumerate(ranked, 1)} for name, ranked in lists.items()
     }
+    agreement = dense_agreement({name: lists[name] for name in ("dense", "sentence") if name in lists})
     order = sorted(fused, key=lambda pid: (-fused[pid], pid))[:k]
 
     hits = []
@@ -189,6 +200,7 @@ def retrieve(
                 lexical_score=l and l[1],
                 sentence_rank=s and s[0],
                 sentence_score=s and s[1],
+                agreement=agreement(pid),
             )
         )
     return hits

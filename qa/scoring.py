@@ -55,10 +55,14 @@ class AnswerSettings:
     antecedent_credit: float = 0.7  # held by the sentence a pronoun opening points back to (0.3-1.0 all help; 0.7 most)
     context_term_weight: float = 0.3  # a term carried over from the conversation counts this much of one asked now
     # A sentence in another language holds none of the question's words; its word evidence is its calibrated dense
-    # similarity divided by this (capped at 1): the similarity at which it counts as holding all of them. 1 (none):
-    # 0.5 left cross-lingual containment as it was (0.60 never abstaining, English over Chinese) and made questions
-    # of another corpus in another language pass for answerable (XQuAD-en's PIAF questions refused 0.10, not 0.74).
-    foreign_match_similarity: float = 1.0
+    # similarity divided by this (capped at 1): the similarity at which it counts as holding all of them. 0.5 left
+    # cross-lingual containment as it was (0.60 never abstaining, English over Chinese) and made questions of
+    # another corpus in another language pass for answerable (XQuAD-en's PIAF questions refused 0.10, not 0.74);
+    # 0.85 does so only together with `foreign_agreement` (docs/evaluation.md, "Answers in another language").
+    foreign_match_similarity: float = 0.85
+    # An answer in another language than the question is judged by vectors alone: its confidence is multiplied by
+    # how far the passage and the sentence searches agree on its passage (`Hit.agreement`; 1 when both put it first).
+    foreign_agreement: bool = True
     # Confidence of the best sentence: a mix of its dense similarity and its term coverage ...
     confidence_dense_weight: float = 0.5
     confidence_overlap_weight: float = 0.5

@@ -38,7 +38,9 @@ def test_hybrid_hits_carry_each_retrievers_rank_and_score(store):
     hits = retrieve(store, q, HashingEmbedder().embed_query(q), k=3)
     top = hits[0]
     assert top.source == "en.txt"
-    assert top.dense_rank == 1 and top.lexical_rank == 1 and top.sentence_rank == 1
+    assert top.dense_rank == 1 and top.lexical_rank == 1 and top.sentence_rank == 1 and top.agreement == 1.0
+    assert all(0.0 <= h.agreement <= 1.0 for h in hits)
+    assert all(h.agreement == 1.0 for h in retrieve(store, q, None, k=3, settings=RetrievalSettings(method="lexical")))
     assert top.dense_score > 0 and top.lexical_score > 0
     # score fusion: first in all three lists -> every normalised score is 1, shares add to 1
     assert top.score == pytest.approx(1.0)
@@ -53,6 +55,18 @@ def test_score_fusion_by_hand():
     assert fused[1] == pytest.approx(0.2 * 1.0)
     assert fused[2] == pytest.approx(0.2 * 0.2 + 0.2 * 1.0 + 0.6 * 0.5)
     assert fused[3] == pytest.approx(0.6 * 1.0)
+
+
+def test_dense_agreement_by_hand():
+    from qa.retrieval import dense_agreement
+
+    lists = {"dense": [(1, 0.9), (2, 0.5), (3, 0.4)], "sentence": [(2, 0.8), (1, 0.6)]}
+    agreement = dense_agreement(lists)
+    # dense min-max: 1 -> 1.0, 2 -> 0.2, 3 -> 0.0; sentence: 2 -> 1.0, 1 -> 0.0; a list that misses a passage gives 0
+    assert agreement(1) == pytest.approx(0.5) and agreement(2) == pytest.approx(0.6) and agreement(3) == 0.0
+    assert agreement(9) == 0.0
+    assert dense_agreement({"dense": [(4, 0.7)], "sentence": [(4, 0.9)]})(4) == 1.0  # first of both lists
+    assert dense_agreement({})(1) == 1.0 and dense_agreement({"dense": []})(1) == 1.0  # no dense search: no say
 
 
 def test_bm25_weighs_less_under_a_model_that_reads_many_languages():

@@ -36,3 +36,23 @@ def test_a_french_question_is_answered_from_the_french_report(seed_qa_multilingu
 @pytest.mark.parametrize("question", ["Кто выиграл чемпионат мира по футболу 2022 года?", "2022年世界杯冠军是谁？"])
 def test_questions_the_reports_do_not_answer_are_refused_in_any_language(seed_qa_multilingual, question):
     assert seed_qa_multilingual.answer(question).text is None
+
+
+def test_an_answer_in_another_language_is_trusted_as_far_as_both_dense_searches_agree_on_its_passage(seed_qa_multilingual):
+    from dataclasses import replace
+
+    from qa import QA
+
+    def bot(**settings) -> QA:
+        base = seed_qa_multilingual
+        return QA(base.corpus_dir, base.index_dir, model=base.embedder, answer=replace(base.answer_settings, min_confidence=0.0, **settings))
+
+    question = "Сколько делегаций приняли участие в конференциях?"
+    judged, blind = bot().answer(question), bot(foreign_agreement=False).answer(question)
+    assert judged.text == blind.text  # the rule weighs the answer; it does not choose it
+    store = seed_qa_multilingual.store
+    cited = judged.citations[0]
+    holding = [h for h in seed_qa_multilingual.retrieve(question, k=5) if h.source == cited.source and h.start <= cited.start < h.end]
+    assert holding and 0.0 < holding[0].agreement <= 1.0
+    assert judged.confidence == pytest.approx(blind.confidence * holding[0].agreement)
+    assert store.language_of(cited.source) in ("en", "fr")
