@@ -46,6 +46,17 @@ def test_chinese_is_never_a_regional_variety():
     assert detect_language("约什·诺曼拦截了多少球？") == "zh"
 
 
+def test_a_language_split_between_its_varieties_is_sure():
+    from qa.language import _identifier, identify
+
+    question = "塔什干会议共有多少个代表团参加？"
+    ranked = dict(_identifier().rank(question))
+    assert max(ranked.values()) < 0.5  # the model splits it: Wu 0.50, Mandarin 0.47, Cantonese 0.03
+    found = identify(question, prefer=("en", "fr"))
+    assert found.language == "zh" and found.sure
+    assert found.confidence == pytest.approx(ranked["zh"] + ranked["wuu"] + ranked["yue"])
+
+
 def test_scripts_counts_letters_by_script():
     assert list(scripts("在 Tashkent 举行的塔什干会议")) == ["CJK", "LATIN"]
     assert scripts("2019 !") == {}
