@@ -74,8 +74,9 @@ def compose_answer(
 def confidence(store: Store, question: AnalysedQuestion, best: Scored, settings: AnswerSettings) -> float:
     """How well the best sentence answers, in [0, 1]: dense similarity and term coverage, less what it misses."""
     conf = max(0.0, min(1.0, settings.confidence_dense_weight * best.dense + settings.confidence_overlap_weight * best.overlap))
-    if question.counted and not _holds_all(store, best.sid, question.counted):
-        # "How many journalists...?" answered by a sentence that counts no journalists.
+    if question.counted and not best.foreign and not _holds_all(store, best.sid, question.counted):
+        # "How many journalists...?" answered by a sentence that counts no journalists (in another language than
+        # the question no word of it can be looked for).
         conf *= settings.unmatched_count_factor
     if question.asks_fact:
         # "When was it founded?" answered by a sentence without a date; half as much for a bare
