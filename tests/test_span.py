@@ -72,6 +72,23 @@ def test_never_what_the_question_names_and_nearest_its_words():
     assert short("Who founded the Tashkent Institute?", "The Tashkent Institute was founded in 1990.") is None
 
 
+def test_the_name_told_with_most_of_the_question_wins_over_the_one_nearest_a_single_word():
+    # "épousa" stands just before Sir William Boleyn; "roi", "Henri" and "VIII" all stand by Anne Boleyn
+    sentence = ("Elle épousa Sir William Boleyn et était la grand-mère paternelle d'Anne Boleyn, "
+                "deuxième femme du roi Henri VIII d'Angleterre.")
+    found = short("Qui était la 2ème épouse du roi Henri VIII ?", sentence, lang="fr")
+    assert found is not None and found.text == "Anne Boleyn"
+
+
+def test_a_number_is_told_with_the_word_it_counts_and_a_tie_goes_to_the_one_told_with_more_of_the_question():
+    sentence = ("The Panthers defense gave up just 308 points, ranking sixth in the league, while also leading the NFL "
+                "in interceptions with 24.")
+    assert short("How many interceptions are the Panthers defense credited with?", sentence).text == "24"
+    sentence = ("It was attended by about 250 representatives from competent authorities of 20 CIS and SCO member states "
+                "and 9 working structures.")
+    assert short("How many CIS and SCO member countries sent representatives?", sentence).text == "20"
+
+
 def test_people_listed_together_are_one_answer():
     found = short("Who did Tesla partner with in 1886?", "In 1886 Tesla partnered with Robert Lane and Benjamin Vail to found a company.")
     assert found.text == "Robert Lane and Benjamin Vail"
