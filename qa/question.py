@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .facts import NOUNS_CAPITALISED
 from .language import UNDETERMINED, Identified, identify
 from .lexical import fold, stopwords, stopwords_for, terms, words
 
@@ -133,6 +134,22 @@ _GENERIC_THINGS = frozenset(
     "genre sorte forme partie nom exemple chose choses art arten teil beispiel тип вид часть имя пример".split()
 )
 _NO_THING = _FOCUS_WORDS | _GENERIC_THINGS
+# Questions asking why or how, which a name never answers ("Why was this short termed organization created?")
+_NOT_NAMING = re.compile(r"(why|how|pourquoi|warum|weshalb|wieso|por que|perche|почему|зачем)\b")
+_THING_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+# "What is the name of the gallery devoted to Chinese art?": the thing is what follows "the name of" (folded text).
+_NAME_OF = re.compile(
+    r"\b(?:name|names|nom|noms|namen?|nombre|nome|название|имя)\s+(?:of|de|du|des|d['’]|der|del|di|della|do|da|dos|das)\s*"
+    r"(?:(?:the|a|an|la|le|les|l['’]|el|los|las|il|lo|un|une)\s*)?",
+    re.IGNORECASE,
+)
+# The question asks what something is called ("What was the museum originally called?", "Comment s'appelle ...",
+# "Wie heißt ..."), folded text.
+_NAMING = re.compile(
+    r"\b(called|call|named|name of|known as|termed|nicknamed|dubbed|titled|appel\w*|nomm\w*|surnomm\w*|nom d\w*"
+    r"|genannt|nennt|nannte|heisst|hiess|namen|bezeichnet|llamad\w*|llama|denominad\w*|chiamat\w*|chiama"
+    r"|называ\w*|назван\w*|названи\w*)\b"
+)
 _COUNTED = re.compile(r"\b(?:how many|how much|combien d(?:e|es|u)?)\s+(.*)")
 
 # A question opening with one of these asks what it asks there (English and French); a kind cue further on is a clause.
@@ -161,6 +178,7 @@ class AnalysedQuestion:
     kind: str | None  # 'money', 'number', 'date', 'person', 'place' or None
     clock: bool  # it asks for a time of day (kind 'date'): only a clock time answers it
     year: bool  # it asks for a year (kind 'date'): the year of a date answers it
+    naming: bool  # it asks what something is called: a name told after "called", "known as", "appelé"... answers it
     thing: tuple[str, ...]  # the thing "which X" asks to pick out, as written ("hotel",), or () when none
     words: frozenset[str]  # folded words, stop words kept
     ignored: frozenset[str]  # words no answer sentence is expected to hold: interrogatives, answer-kind words, hedges
@@ -204,6 +222,7 @@ def analyse_question(text: str, language: Identified | None = None) -> AnalysedQ
         kind=kind,
         clock=clock,
         year=year,
+        naming=kind is None and not _NOT_NAMING.match(folded.strip()) and bool(_NAMING.search(folded)),
         thing=_asked_thing(text, language.language),
         words=frozenset(asked_set),
         ignored=frozenset(ignored),
@@ -249,16 +268,24 @@ def _asked_thing(text: str, lang: str) -> tuple[str, ...]:
     if not which:
         return ()
     stop = stopwords_for(lang) | stopwords()
-    tokens = list(re.finditer(r"[^\W\d_][\w'’-]*", text))
-    at = next((i for i, t in enumerate(tokens) if fold(t.group()) in which), None)
+    at = next((m for m in _THING_WORD.finditer(text) if fold(m.group()) in which), None)
     if at is None:
         return ()
+    named = _NAME_OF.search(text)
+    # "What is the name of the gallery ...", "le nom de l'hôtel ...": the gallery, the hotel is the thing
+    end = named.end() if named else at.end()
+    following = list(_THING_WORD.finditer(text, end))
+    if named and lang not in NOUNS_CAPITALISED:
+        # "the name of Wesley's famous sermon": a name or a possessor before the thing is not the thing
+        while following and (following[0].group()[:1].isupper() or following[0].group().endswith(("'s", "’s"))):
+            end = following.pop(0).end()
     thing = []
-    for before, m in zip(tokens[at : at + 3], tokens[at + 1 : at + 4]):
+    for m in following[:3]:
         w = m.group()
-        if not text[before.end() : m.start()].isspace() or fold(w) in stop or len(w) < 3:
+        if (text[end : m.start()] and not text[end : m.start()].isspace()) or fold(w) in stop or len(w) < 3:
             break  # "On what principle, Azizov said, ...": the thing ends at the comma
         thing.append(w)
+        end = m.end()
     return () if any(fold(w) in _NO_THING for w in thing) else tuple(thing)
 
 

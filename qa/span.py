@@ -42,6 +42,13 @@ _BOUND_BEFORE = re.compile(
 )
 # A year standing alone: not "1970s", not "1943年" (a Chinese year keeps its 年), not inside "1,943.5"
 _YEAR_DIGITS = re.compile(r"(?<![\w.,])(1\d{3}|20\d{2})(?!\w|[.,]\d)")
+# Words after which a sentence tells what something is called, in the languages whose rules we can test
+_NAMING_CUE = re.compile(
+    r"\b(called|named|known as|termed|nicknamed|dubbed|titled|entitled|appel[ée]e?s?|nomm[ée]e?s?|surnomm[ée]e?s?"
+    r"|intitul[ée]e?s?|dénomm[ée]e?s?|connue? sous le nom d[e'’]|genannt|namens|heißt|hieß|bezeichnet als|betitelt"
+    r"|llamad[oa]s?|denominad[oa]s?|conocid[oa]s? como|chiamat[oa]|называем\w*|под названием)(?!\w)",
+    re.IGNORECASE,
+)
 _DISTANCE_CHARS = 400  # beyond this a fact is as far from the question's words as can be
 _NEAR_CHARS = 40  # a question term this close to a fact is told with it
 
@@ -53,7 +60,9 @@ def short_answer(question: AnalysedQuestion, quotes: list[Quote], citations: lis
     """
     kinds = ANSWER_KINDS.get(question.kind or "")
     if not kinds:
-        return _told_with_the_thing(question, quotes, citations, languages) if question.kind is None else None
+        if question.kind is not None:
+            return None
+        return _named_after_a_cue(question, quotes, citations, languages) or _told_with_the_thing(question, quotes, citations, languages)
     # the first quote that states a fact of the asked kind holds the answer
     found = next(((c, facts) for c, facts in _candidates(question, quotes, citations, languages) if facts), None)
     if found is None:
@@ -130,6 +139,26 @@ def _told_with_the_thing(question: AnalysedQuestion, quotes: list[Quote], citati
                 if f.end < m.start() and _BETWEEN_NAME_AND_THING.fullmatch(text[f.end : m.start()]):
                     return _short(citation, f.start, m.end() if m.group()[:1].isupper() else f.end)
                 if m.end() <= f.start <= m.end() + 8 and _BETWEEN_THING_AND_NAME.fullmatch(text[m.end() : f.start]):
+                    return _short(citation, f.start, f.end)
+    return None
+
+
+def _named_after_a_cue(question: AnalysedQuestion, quotes: list[Quote], citations: list[Citation],
+                       languages: dict[str, str | None]) -> Short | None:
+    """For a question asking what something is called, the name or title a quote tells just after "called", "known
+    as", "appelé", "genannt"... ("originally called the Museum of Manufactures"); None when no quote does."""
+    if not question.naming:
+        return None
+    by_number = {c.number: c for c in citations}
+    for quote in quotes:
+        citation = by_number[quote.citations[0]]
+        text = citation.quote
+        # whole names: "called the Museum of Manufactures" asked what the museum was called keeps "Museum"
+        names = [f for f in find_facts(text, languages.get(citation.source))
+                 if f.kind in (NAME, TITLE) and not named_by(f, question.words)]
+        for cue in _NAMING_CUE.finditer(text):
+            for f in names:
+                if cue.end() <= f.start <= cue.end() + 8 and _BETWEEN_THING_AND_NAME.fullmatch(text[cue.end() : f.start]):
                     return _short(citation, f.start, f.end)
     return None
 

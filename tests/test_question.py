@@ -93,10 +93,29 @@ def test_a_question_asking_for_a_time_of_day(question, clock):
         ("What is septicemia?", ()),
         ("Who founded the museum?", ()),
         ("塔什干会议在哪家酒店举行？", ()),  # no rule for Chinese
+        ("What is the name of the quarterback who was 38 in Super Bowl XXXIII?", ("quarterback",)),  # "the name of X"
+        ("Quel est le nom de l’hôtel où logeaient les délégations ?", ("hôtel",)),
+        ("What was the name of Wesley's famous sermon?", ("famous", "sermon")),  # the possessor is not the thing
     ],
 )
 def test_the_thing_a_which_question_asks_to_pick_out(question, thing):
     assert analyse_question(question).thing == thing
+
+
+@pytest.mark.parametrize(
+    "question, naming",
+    [
+        ("What was the museum originally called?", True),
+        ("What is the hymn known as in English?", True),
+        ("Comment s'appelle le fleuve qui traverse Paris ?", True),
+        ("Wie heißt der Fluss, der durch Berlin fließt?", True),
+        ("What did the museum collect?", False),
+        ("Who was called to the bar in 1890?", False),  # a person is asked for: the person rules answer
+        ("Why was this short termed organization created?", False),  # a name never answers why
+    ],
+)
+def test_a_question_that_asks_what_something_is_called(question, naming):
+    assert analyse_question(question).naming is naming
 
 
 @pytest.mark.parametrize(

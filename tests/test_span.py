@@ -89,6 +89,21 @@ def test_a_number_is_told_with_the_word_it_counts_and_a_tie_goes_to_the_one_told
     assert short("How many CIS and SCO member countries sent representatives?", sentence).text == "20"
 
 
+@pytest.mark.parametrize(
+    "question, sentence, lang, expected",
+    [
+        ("What was the museum originally called?", "It was originally called the Museum of Manufactures, and opened in 1852.", "en", "Museum of Manufactures"),
+        ("What is the hymn known as in English?", 'The hymn, known as "Flung to the Heedless Winds" in English, spread fast.', "en", "Flung to the Heedless Winds"),
+        ("Comment s'appelait le navire ?", "Le navire, appelé la Belle Poule, quitta Brest en juillet.", "fr", "Belle Poule"),
+        ("Wie hieß das Schiff?", "Das Schiff, genannt Belle Poule, verließ Brest im Juli.", "de", "Belle Poule"),
+        ("What was the museum originally called?", "The museum opened in 1852 beside the Royal Albert Hall.", "en", None),  # no cue
+    ],
+)
+def test_a_name_told_after_called_answers_what_something_is_called(question, sentence, lang, expected):
+    found = short(question, sentence, lang=lang)
+    assert (found.text if found else None) == expected
+
+
 def test_people_listed_together_are_one_answer():
     found = short("Who did Tesla partner with in 1886?", "In 1886 Tesla partnered with Robert Lane and Benjamin Vail to found a company.")
     assert found.text == "Robert Lane and Benjamin Vail"
