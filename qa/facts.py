@@ -249,7 +249,8 @@ def find_facts(text: str, lang: str | None = None) -> tuple[Fact, ...]:
     found += _dates(text, lang)
     found += _numbers(text, lang)
     months, days = _calendar_words(lang)
-    found += [f for f in _names(text, lang) if not all(fold_for(w) in months | days for w in f.text.split())]
+    calendar = months | days | _NAME_JOINERS  # "Wednesday and Thursday" is no name either
+    found += [f for f in _names(text, lang) if not all(fold_for(w) in calendar for w in f.text.split())]
     # a foreign name in Japanese: katakana words joined by a middle dot ("ジョン・エルウェイ"), bounded by their script
     found += [_fact(NAME, text, m.start(), m.end()) for m in _KATAKANA_NAME.finditer(text)]
     found += _titles(text)

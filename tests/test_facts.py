@@ -37,6 +37,11 @@ def test_month_names_come_from_cldr_for_any_language():
     assert "january" in month_names("xx")  # an unknown code keeps English and French
 
 
+def test_days_and_months_listed_together_are_no_name():
+    found = find_facts("Committees meet on Wednesday and Thursday in Edinburgh.", "en")
+    assert [(f.kind, f.text) for f in found if f.kind == NAME] == [(NAME, "Edinburgh")]
+
+
 @pytest.mark.parametrize(
     "text, lang, expected",
     [
