@@ -43,6 +43,11 @@ def short(question: str, *sentences: str, lang: str = "en", file_offset: int = 1
         ("How many works are in the collection?", "The collection holds more than 70,000 works of art.", "en", "more than 70,000"),
         ("Combien d'entreprises compte Paris ?", "Paris compte près de 122 300 entreprises.", "fr", "près de 122 300"),
         ("Wie viele Unterschriften gab es?", "Die Petition hatte über 5.100 Unterschriften.", "de", "über 5.100"),
+        # what something is called: the name told after "called", "known as", "appelé", "genannt"
+        ("What was the museum originally called?", "It was originally called the Museum of Manufactures, and opened in 1852.", "en", "Museum of Manufactures"),
+        ("What is the hymn known as in English?", 'The hymn, known as "Flung to the Heedless Winds" in English, spread fast.', "en", "Flung to the Heedless Winds"),
+        ("Comment s'appelait le navire ?", "Le navire, appelé la Belle Poule, quitta Brest en juillet.", "fr", "Belle Poule"),
+        ("Wie hieß das Schiff?", "Das Schiff, genannt Belle Poule, verließ Brest im Juli.", "de", "Belle Poule"),
         # "which X": the name told with an X
         ("What award has Marlee Matlin won?", "Academy Award winner Marlee Matlin provided the translation.", "en", "Academy Award"),
         ("Which museum received the loans?", "The loans went to the Horniman Museum in London.", "en", "Horniman Museum"),
@@ -89,21 +94,6 @@ def test_a_number_is_told_with_the_word_it_counts_and_a_tie_goes_to_the_one_told
     assert short("How many CIS and SCO member countries sent representatives?", sentence).text == "20"
 
 
-@pytest.mark.parametrize(
-    "question, sentence, lang, expected",
-    [
-        ("What was the museum originally called?", "It was originally called the Museum of Manufactures, and opened in 1852.", "en", "Museum of Manufactures"),
-        ("What is the hymn known as in English?", 'The hymn, known as "Flung to the Heedless Winds" in English, spread fast.', "en", "Flung to the Heedless Winds"),
-        ("Comment s'appelait le navire ?", "Le navire, appelé la Belle Poule, quitta Brest en juillet.", "fr", "Belle Poule"),
-        ("Wie hieß das Schiff?", "Das Schiff, genannt Belle Poule, verließ Brest im Juli.", "de", "Belle Poule"),
-        ("What was the museum originally called?", "The museum opened in 1852 beside the Royal Albert Hall.", "en", None),  # no cue
-    ],
-)
-def test_a_name_told_after_called_answers_what_something_is_called(question, sentence, lang, expected):
-    found = short(question, sentence, lang=lang)
-    assert (found.text if found else None) == expected
-
-
 def test_people_listed_together_are_one_answer():
     found = short("Who did Tesla partner with in 1886?", "In 1886 Tesla partnered with Robert Lane and Benjamin Vail to found a company.")
     assert found.text == "Robert Lane and Benjamin Vail"
@@ -148,6 +138,7 @@ def test_a_time_of_day_answers_at_what_time_and_a_date_does_not():
     "question, sentence",
     [
         ("Why was the conference held?", "The conference was held to coordinate the fight against terrorism."),
+        ("What was the museum originally called?", "The museum opened in 1852 beside the Royal Albert Hall."),  # no "called"
         ("How does the system work?", "The system reads 47 documents and answers."),
         ("What did the minister say?", "The minister said that 2024 would be decisive."),
         ("How many delegations took part?", "The delegations came from many countries."),  # no number in it
