@@ -137,7 +137,7 @@ _NO_THING = _FOCUS_WORDS | _GENERIC_THINGS
 # Questions asking why or how, which a name never answers ("Why was this short termed organization created?")
 _NOT_NAMING = re.compile(r"(why|how|pourquoi|warum|weshalb|wieso|por que|perche|почему|зачем)\b")
 _THING_WORD = re.compile(r"[^\W\d_][\w'’-]*")
-# "What is the name of the gallery devoted to Chinese art?": the thing is what follows "the name of" (folded text).
+# "What is the name of the gallery devoted to Chinese art?": the thing is what follows "the name of" (any case).
 _NAME_OF = re.compile(
     r"\b(?:name|names|nom|noms|namen?|nombre|nome|название|имя)\s+(?:of|de|du|des|d['’]|der|del|di|della|do|da|dos|das)\s*"
     r"(?:(?:the|a|an|la|le|les|l['’]|el|los|las|il|lo|un|une)\s*)?",
