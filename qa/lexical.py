@@ -165,6 +165,8 @@ def _split_token(token: str, lang: str | None) -> list[str]:
 
 
 _LETTER_WORD = re.compile(r"[^\W\d_]{2,}")
+# A word as written, unfolded: it starts with a letter and keeps its apostrophes and hyphens ("l’hôtel", "Tesla's")
+WRITTEN_WORD = re.compile(r"[^\W\d_][\w'’-]*")
 
 
 def word_count(text: str) -> int:

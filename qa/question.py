@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .facts import NOUNS_CAPITALISED
 from .language import UNDETERMINED, Identified, identify
-from .lexical import fold, stopwords, stopwords_for, terms, words
+from .lexical import WRITTEN_WORD, fold, stopwords, stopwords_for, terms, words
 
 NUMBER_WORDS = frozenset(
     "one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty hundred thousand million "
@@ -136,7 +136,6 @@ _GENERIC_THINGS = frozenset(
 _NO_THING = _FOCUS_WORDS | _GENERIC_THINGS
 # Questions asking why or how, which a name never answers ("Why was this short termed organization created?")
 _NOT_NAMING = re.compile(r"(why|how|pourquoi|warum|weshalb|wieso|por que|perche|почему|зачем)\b")
-_THING_WORD = re.compile(r"[^\W\d_][\w'’-]*")
 # "What is the name of the gallery devoted to Chinese art?": the thing is what follows "the name of" (any case).
 _NAME_OF = re.compile(
     r"\b(?:name|names|nom|noms|namen?|nombre|nome|название|имя)\s+(?:of|de|du|des|d['’]|der|del|di|della|do|da|dos|das)\s*"
@@ -268,13 +267,13 @@ def _asked_thing(text: str, lang: str) -> tuple[str, ...]:
     if not which:
         return ()
     stop = stopwords_for(lang) | stopwords()
-    at = next((m for m in _THING_WORD.finditer(text) if fold(m.group()) in which), None)
+    at = next((m for m in WRITTEN_WORD.finditer(text) if fold(m.group()) in which), None)
     if at is None:
         return ()
     named = _NAME_OF.search(text)
     # "What is the name of the gallery ...", "le nom de l'hôtel ...": the gallery, the hotel is the thing
     end = named.end() if named else at.end()
-    following = list(_THING_WORD.finditer(text, end))
+    following = list(WRITTEN_WORD.finditer(text, end))
     if named and lang not in NOUNS_CAPITALISED:
         # "the name of Wesley's famous sermon": a name or a possessor before the thing is not the thing
         while following and (following[0].group()[:1].isupper() or following[0].group().endswith(("'s", "’s"))):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from .facts import DATE, MONEY, NAME, NOUNS_CAPITALISED, NUMBER, TITLE, Fact, find_facts, is_clock_time, is_year, named_by
-from .lexical import fold_for, terms, words
+from .lexical import WRITTEN_WORD, fold_for, terms, words
 from .question import AnalysedQuestion
 from .types import Citation, Quote, Short
 
@@ -28,7 +28,6 @@ _LIST_JOINER = re.compile(r"\s*(,|;|,?\s*(and|et|und|y|e|и)|、|和|与)\s*")
 _ORG_JOINERS = frozenset("of and & for".split())  # "Republic of Uzbekistan", "Department for Education"
 # Prepositions of place before a name, in the languages whose rules we can test (a name elsewhere still counts).
 _PLACE_PREPOSITIONS = frozenset("in at near from to a au aux en dans im am bei nach aus zu en cerca desde в во из на около".split())
-_WORD = re.compile(r"[^\W\d_][\w'’-]*")
 # What may stand between the thing asked for and the name told with it, after it and before it
 _BETWEEN_THING_AND_NAME = re.compile(r"[\s,:\"“”«»„]*(?:(?:the|le|la|les|l'|l’|der|die|das|el|los|las|il|lo)\s*)?[\"“«„]?")
 _BETWEEN_NAME_AND_THING = re.compile(r"[\"”»“]?\s+")
@@ -100,9 +99,10 @@ def states_asked_kind(question: AnalysedQuestion, quotes: list[Quote], citations
 
 
 def _candidates(question: AnalysedQuestion, quotes: list[Quote], citations: list[Citation],
-                languages: dict[str, str | None], kinds: tuple[str, ...] | None = None) -> list[tuple[Citation, list[Fact]]]:
+                languages: dict[str, str | None], kinds: tuple[str, ...] | None = None,
+                whole: bool = False) -> list[tuple[Citation, list[Fact]]]:
     """Each quote's citation and the facts in it that could answer: of the asked kind (or of `kinds`), not named by
-    the question."""
+    the question; names without the question's own words at their ends (`_trimmed`) unless `whole`."""
     kinds = ANSWER_KINDS.get(question.kind or "", ()) if kinds is None else kinds
     by_number = {c.number: c for c in citations}
     out = []
@@ -111,7 +111,7 @@ def _candidates(question: AnalysedQuestion, quotes: list[Quote], citations: list
         text = citation.quote
         stated = find_facts(text, languages.get(citation.source))
         # a year is not an amount nor a count ("How many visitors came?" is not answered by "2026")
-        facts = [_trimmed(f, text, question) for f in stated if f.kind in kinds and not is_year(f, stated)
+        facts = [f if whole else _trimmed(f, text, question) for f in stated if f.kind in kinds and not is_year(f, stated)
                  and (is_clock_time(f) or not question.clock)]  # "at what time" is not answered by "September 4"
         out.append((citation, [f for f in facts if f and not named_by(f, question.words) and not _inside_question_words(f, question)]))
     return out
@@ -132,7 +132,7 @@ def _told_with_the_thing(question: AnalysedQuestion, quotes: list[Quote], citati
         if lang in NOUNS_CAPITALISED:
             # every noun has a capital ("Version", "Erkrankung"): a name of one word says nothing there
             names = [f for f in names if f.kind == TITLE or len(f.text.split()) > 1]
-        for m in _WORD.finditer(text):
+        for m in WRITTEN_WORD.finditer(text):
             if not wanted & set(terms(m.group(), lang)):
                 continue
             for f in names:
@@ -149,13 +149,9 @@ def _named_after_a_cue(question: AnalysedQuestion, quotes: list[Quote], citation
     as", "appelé", "genannt"... ("originally called the Museum of Manufactures"); None when no quote does."""
     if not question.naming:
         return None
-    by_number = {c.number: c for c in citations}
-    for quote in quotes:
-        citation = by_number[quote.citations[0]]
+    # whole names: "called the Museum of Manufactures" asked what the museum was called keeps "Museum"
+    for citation, names in _candidates(question, quotes, citations, languages, (NAME, TITLE), whole=True):
         text = citation.quote
-        # whole names: "called the Museum of Manufactures" asked what the museum was called keeps "Museum"
-        names = [f for f in find_facts(text, languages.get(citation.source))
-                 if f.kind in (NAME, TITLE) and not named_by(f, question.words)]
         for cue in _NAMING_CUE.finditer(text):
             for f in names:
                 if cue.end() <= f.start <= cue.end() + 8 and _BETWEEN_THING_AND_NAME.fullmatch(text[cue.end() : f.start]):
