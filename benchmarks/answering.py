@@ -22,12 +22,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import dev_corpus, dev_questions, header, percentile, summary_ms  # noqa: E402
 
-STAGES = ("encode", "dense passages", "dense sentences", "lexical", "fusion", "compose answer", "other")
+STAGES = ("encode", "dense passages", "dense sentences", "lexical", "fusion", "compose answer", "span reader", "other")
 
 
 def instrument(times: dict[str, float]):
     """Wrap the stages of the answer path so each adds its wall time to `times`; returns an undo function."""
     import qa.pipeline as pipeline
+    import qa.reader as reader
     import qa.retrieval as retrieval
 
     originals = []
@@ -51,6 +52,7 @@ def instrument(times: dict[str, float]):
     wrap(pipeline, "retrieve", "retrieve")
     wrap(pipeline, "compose_answer", "compose answer")
     wrap(pipeline.QA, "_encode", "encode")
+    wrap(reader.SpanReader, "read", "span reader")  # inside compose answer: the short answer where the rules find none
 
     def undo():
         for module, name, fn in reversed(originals):
@@ -91,7 +93,8 @@ def measure_answers(bot, questions: list[str], profile_top: int = 12, store=None
         "dense sentences": times.get("dense sentences", 0.0),
         "lexical": times.get("lexical", 0.0),
         "fusion": fused,
-        "compose answer": times.get("compose answer", 0.0),
+        "compose answer": times.get("compose answer", 0.0) - times.get("span reader", 0.0),
+        "span reader": times.get("span reader", 0.0),
     }
     shares["other"] = total - sum(shares.values())
     if not profile:

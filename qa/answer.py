@@ -21,6 +21,7 @@ from .retrieval import question_language
 from .scoring import AnswerSettings  # re-exported: the settings are imported from here
 from .facts import NAME, NOUNS_CAPITALISED, find_facts
 from .scoring import Scored, has_case, rules_of, conflicting_value, is_content, partial_match, pronoun_antecedent, score_sentences, window_terms
+from .reader import default_reader
 from .span import short_answer, states_asked_kind
 from .types import Answer, Citation, Hit, Quote, quotes_text
 
@@ -44,7 +45,8 @@ def compose_answer(
     chosen = _with_antecedent(store, _pick(store, scored, settings), asked)
     citations, quotes = _cite(store, chosen, [s.sid for s in scored], asked.language, settings)
     languages = {c.source: rules_of(store.language_of(c.source)) for c in citations}
-    short = short_answer(asked, quotes, citations, languages)
+    reader = default_reader() if settings.reader else None
+    short = short_answer(asked, quotes, citations, languages, reader, settings.reader_min_probability)
     conf = confidence(store, asked, scored[0], settings)
     if scored[0].foreign and settings.foreign_agreement:
         # No word of the question can be looked for in a sentence of another language: that the passage and the

@@ -136,6 +136,10 @@ _GENERIC_THINGS = frozenset(
 _NO_THING = _FOCUS_WORDS | _GENERIC_THINGS
 # Questions asking why or how, which a name never answers ("Why was this short termed organization created?")
 _NOT_NAMING = re.compile(r"(why|how|pourquoi|warum|weshalb|wieso|por que|perche|почему|зачем)\b")
+# A question asking for an explanation or a manner ("Why...", "How does..."; not "how many", which has a kind): no
+# short span answers it. Opening the question, or anywhere in a language that puts it after the subject (Chinese).
+_EXPLAINING = re.compile(r"(why|how|pourquoi|comment|warum|weshalb|wieso|wie|por que|como|perche|come|почему|зачем|как)\b")
+_EXPLAINING_INSIDE = re.compile(r"为什么|为何|怎么|怎样|如何")
 # "What is the name of the gallery devoted to Chinese art?": the thing is what follows "the name of" (any case).
 _NAME_OF = re.compile(
     r"\b(?:name|names|nom|noms|namen?|nombre|nome|название|имя)\s+(?:of|de|du|des|d['’]|der|del|di|della|do|da|dos|das)\s*"
@@ -178,6 +182,7 @@ class AnalysedQuestion:
     clock: bool  # it asks for a time of day (kind 'date'): only a clock time answers it
     year: bool  # it asks for a year (kind 'date'): the year of a date answers it
     naming: bool  # it asks what something is called: a name told after "called", "known as", "appelé"... answers it
+    explains: bool  # it asks why or how (an explanation, a manner): no short span answers it
     thing: tuple[str, ...]  # the thing "which X" asks to pick out, as written ("hotel",), or () when none
     words: frozenset[str]  # folded words, stop words kept
     ignored: frozenset[str]  # words no answer sentence is expected to hold: interrogatives, answer-kind words, hedges
@@ -222,6 +227,7 @@ def analyse_question(text: str, language: Identified | None = None) -> AnalysedQ
         clock=clock,
         year=year,
         naming=kind is None and not _NOT_NAMING.match(folded.strip()) and bool(_NAMING.search(folded)),
+        explains=kind is None and bool(_EXPLAINING.match(folded.strip()) or _EXPLAINING_INSIDE.search(folded)),
         thing=_asked_thing(text, language.language),
         words=frozenset(asked_set),
         ignored=frozenset(ignored),

@@ -14,6 +14,7 @@ import re
 from .facts import DATE, MONEY, NAME, NOUNS_CAPITALISED, NUMBER, TITLE, Fact, find_facts, is_clock_time, is_year, named_by
 from .lexical import WRITTEN_WORD, fold_for, terms, words
 from .question import AnalysedQuestion
+from .reader import SpanReader
 from .types import Citation, Quote, Short
 
 # The kinds of fact that answer each kind of question, the better first.
@@ -52,11 +53,32 @@ _DISTANCE_CHARS = 400  # beyond this a fact is as far from the question's words 
 _NEAR_CHARS = 40  # a question term this close to a fact is told with it
 
 
-def short_answer(question: AnalysedQuestion, quotes: list[Quote], citations: list[Citation], languages: dict[str, str | None]) -> Short | None:
+def short_answer(question: AnalysedQuestion, quotes: list[Quote], citations: list[Citation], languages: dict[str, str | None],
+                 reader: SpanReader | None = None, min_probability: float = 0.1) -> Short | None:
     """The short answer inside the quotes, with the citation it belongs to, or None when none is reliable.
 
-    `languages` maps each cited source to the language its facts are read in (None: English/French rules).
+    `languages` maps each cited source to the language its facts are read in (None: English/French rules). Where
+    the rules find none (no fact of the asked kind, or a question of no such kind) and the question asks for no
+    explanation, `reader` reads the first quote: its span
+    answers when the reader gives it at least `min_probability` and it is not the question's own words.
     """
+    found = _by_rules(question, quotes, citations, languages)
+    if found is not None or reader is None or question.explains or not citations:
+        return found
+    if question.kind is not None and states_asked_kind(question, quotes, citations, languages):
+        return None  # facts of the asked kind that nothing tells apart: the reader would only guess among them
+    citation = citations[0]
+    read = reader.read(question.text, citation.quote)
+    if read is None or read.probability < min_probability:
+        return None
+    said = set(words(citation.quote[read.start : read.end]))
+    if said <= set(question.words) | set(words(question.text)):
+        return None  # "the committee" for "What did the committee adopt?": a span never repeats the question
+    return _short(citation, read.start, read.end)
+
+
+def _by_rules(question: AnalysedQuestion, quotes: list[Quote], citations: list[Citation], languages: dict[str, str | None]) -> Short | None:
+    """The short answer the facts of the asked kind give (qa.facts), or None."""
     kinds = ANSWER_KINDS.get(question.kind or "")
     if not kinds:
         if question.kind is not None:

