@@ -15,6 +15,7 @@ import pstats
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -169,6 +170,11 @@ def main() -> None:
     report_answers(m)
     if args.profile:
         print(m["profile"])
+    # The same questions without the span reader (the short answer from the rules alone), in the same run
+    bot._answer_settings = replace(bot.answer_settings, reader=False)
+    off = measure_answers(bot, questions, profile=False)
+    report_answers(off, " without the span reader")
+    print(f"answer p50 with ÷ without the span reader: {percentile(m['answer'], 50) / percentile(off['answer'], 50):.2f}")
     s = measure_startup(corpus, index, questions[0])
     print("start-up in a fresh process (already-built index):")
     for k, v in s.items():
