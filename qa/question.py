@@ -136,8 +136,8 @@ _GENERIC_THINGS = frozenset(
 _NO_THING = _FOCUS_WORDS | _GENERIC_THINGS
 # Questions asking why or how, which a name never answers ("Why was this short termed organization created?")
 _NOT_NAMING = re.compile(r"(why|how|pourquoi|warum|weshalb|wieso|por que|perche|почему|зачем)\b")
-# A question asking for an explanation or a manner ("Why...", "How does..."; not "how many", which has a kind): no
-# short span answers it. Opening the question, or anywhere in a language that puts it after the subject (Chinese).
+# A question asking for an explanation or a manner ("Why...", "How does..."; not "how many", which has a kind, nor
+# "Wie hieß...", "Comment s'appelait...", which ask for a name): no short span answers it. Opening the question, or anywhere in a language that puts it after the subject (Chinese).
 _EXPLAINING = re.compile(r"(why|how|pourquoi|comment|warum|weshalb|wieso|wie|por que|como|perche|come|почему|зачем|как)\b")
 _EXPLAINING_INSIDE = re.compile(r"为什么|为何|怎么|怎样|如何")
 # "What is the name of the gallery devoted to Chinese art?": the thing is what follows "the name of" (any case).
@@ -221,13 +221,14 @@ def analyse_question(text: str, language: Identified | None = None) -> AnalysedQ
     ignored = (set(words(cue)) & _FOCUS_WORDS) | (asked_set & _HEDGES) | (asked_set & _INTERROGATIVES)
     if cue and not _ENGLISH_FRENCH[kind].search(folded.strip()):
         ignored |= set(words(cue))  # another language's interrogative ("wie viele", "сколько", "多少"): form, not content
+    naming = kind is None and not _NOT_NAMING.match(folded.strip()) and bool(_NAMING.search(folded))
     return AnalysedQuestion(
         text=text,
         kind=kind,
         clock=clock,
         year=year,
-        naming=kind is None and not _NOT_NAMING.match(folded.strip()) and bool(_NAMING.search(folded)),
-        explains=kind is None and bool(_EXPLAINING.match(folded.strip()) or _EXPLAINING_INSIDE.search(folded)),
+        naming=naming,
+        explains=kind is None and not naming and bool(_EXPLAINING.match(folded.strip()) or _EXPLAINING_INSIDE.search(folded)),
         thing=_asked_thing(text, language.language),
         words=frozenset(asked_set),
         ignored=frozenset(ignored),

@@ -59,8 +59,8 @@ def short_answer(question: AnalysedQuestion, quotes: list[Quote], citations: lis
 
     `languages` maps each cited source to the language its facts are read in (None: English/French rules). Where
     the rules find none (no fact of the asked kind, or a question of no such kind) and the question asks for no
-    explanation, `reader` reads the first quote: its span
-    answers when the reader gives it at least `min_probability` and it is not the question's own words.
+    explanation, `reader` reads the first quote: its span answers when the reader gives it at least
+    `min_probability` and it is not the question's own words.
     """
     found = _by_rules(question, quotes, citations, languages)
     if found is not None or reader is None or question.explains or not citations:
@@ -71,8 +71,7 @@ def short_answer(question: AnalysedQuestion, quotes: list[Quote], citations: lis
     read = reader.read(question.text, citation.quote)
     if read is None or read.probability < min_probability:
         return None
-    said = set(words(citation.quote[read.start : read.end]))
-    if said <= set(question.words) | set(words(question.text)):
+    if set(words(citation.quote[read.start : read.end])) <= question.words:
         return None  # "the committee" for "What did the committee adopt?": a span never repeats the question
     return _short(citation, read.start, read.end)
 

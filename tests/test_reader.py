@@ -140,3 +140,16 @@ def test_facts_of_the_asked_kind_that_nothing_tells_apart_are_not_left_to_the_re
     s = "Some 250 representatives of 20 states and 47 delegations attended."
     assert short("Сколько делегаций приняли участие?", s, r, lang="en") is None
     assert r.reads == 0
+
+
+@pytest.mark.parametrize("question, lang, explains", [
+    ("Why did the committee adopt it?", "en", True),
+    ("How does the engine work?", "en", True),
+    ("How many delegations took part?", "en", False),
+    ("Wie hieß das Museum ursprünglich?", "de", False),
+    ("Comment s'appelait le musée ?", "fr", False),
+    ("Почему конференция прошла в Ташкенте?", "ru", True),
+    ("What did the committee adopt?", "en", False),
+])
+def test_what_counts_as_asking_for_an_explanation(question, lang, explains):
+    assert analyse_question(question, Identified(lang, True)).explains is explains
