@@ -171,8 +171,8 @@ def main() -> None:
     if args.profile:
         print(m["profile"])
     # The same questions without the span reader (the short answer from the rules alone), in the same run
-    bot._answer_settings = replace(bot.answer_settings, reader=False)
-    off = measure_answers(bot, questions, profile=False)
+    without = QA(corpus, index, answer=replace(bot.answer_settings, reader=False))
+    off = measure_answers(without, questions, profile=False)
     report_answers(off, " without the span reader")
     print(f"answer p50 with ÷ without the span reader: {percentile(m['answer'], 50) / percentile(off['answer'], 50):.2f}")
     s = measure_startup(corpus, index, questions[0])

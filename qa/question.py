@@ -135,10 +135,13 @@ _GENERIC_THINGS = frozenset(
 )
 _NO_THING = _FOCUS_WORDS | _GENERIC_THINGS
 # Questions asking why or how, which a name never answers ("Why was this short termed organization created?")
-_NOT_NAMING = re.compile(r"(why|how|pourquoi|warum|weshalb|wieso|por que|perche|почему|зачем)\b")
-# A question asking for an explanation or a manner ("Why...", "How does..."; not "how many", which has a kind, nor
-# "Wie hieß...", "Comment s'appelait...", which ask for a name): no short span answers it. Opening the question, or anywhere in a language that puts it after the subject (Chinese).
-_EXPLAINING = re.compile(r"(why|how|pourquoi|comment|warum|weshalb|wieso|wie|por que|como|perche|come|почему|зачем|как)\b")
+_WHY_HOW = "why|how|pourquoi|warum|weshalb|wieso|por que|perche|почему|зачем"
+_NOT_NAMING = re.compile(rf"({_WHY_HOW})\b")
+# A question asking for an explanation or a manner ("Why...", "How does..."; not "how many", which has a kind): no
+# short span answers it. Besides those above, the words for "how" that also open a question asking for a name
+# ("Wie hieß...", "Comment s'appelait...": `naming` decides). Opening the question, or anywhere in a language
+# that puts it after the subject (Chinese).
+_EXPLAINING = re.compile(rf"({_WHY_HOW}|comment|wie|como|come|как)\b")
 _EXPLAINING_INSIDE = re.compile(r"为什么|为何|怎么|怎样|如何")
 # "What is the name of the gallery devoted to Chinese art?": the thing is what follows "the name of" (any case).
 _NAME_OF = re.compile(

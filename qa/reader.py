@@ -182,7 +182,7 @@ class _Head:
     def __init__(self, weights):
         self.w = {k: weights[k].astype(np.float32) for k in weights.files}
         self.layers = sorted({int(k.split(".")[2]) for k in self.w if k.startswith("enc.layers.")})
-        self.heads = int(self.w["heads"][0]) if "heads" in self.w else 4
+        self.heads = int(self.w["heads"][0])
 
     def __call__(self, states: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         w = self.w
