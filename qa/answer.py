@@ -21,7 +21,7 @@ from .retrieval import question_language
 from .scoring import AnswerSettings  # re-exported: the settings are imported from here
 from .facts import NAME, NOUNS_CAPITALISED, find_facts
 from .scoring import Scored, has_case, rules_of, conflicting_value, is_content, partial_match, pronoun_antecedent, score_sentences, window_terms
-from .reader import default_reader
+from .reader import SpanReader, default_reader
 from .span import short_answer, states_asked_kind
 from .types import Answer, Citation, Hit, Quote, quotes_text
 
@@ -46,6 +46,7 @@ def compose_answer(
     citations, quotes = _cite(store, chosen, [s.sid for s in scored], asked.language, settings)
     languages = {c.source: rules_of(store.language_of(c.source)) for c in citations}
     reader = default_reader() if settings.reader else None
+    unread = reader is not None and not asked.explains and no_answer_read(reader, asked, quotes, settings.no_answer_margin)
     short = short_answer(asked, quotes, citations, languages, reader, settings.reader_min_probability)
     conf = confidence(store, asked, scored[0], settings)
     if scored[0].foreign and settings.foreign_agreement:
@@ -64,9 +65,12 @@ def compose_answer(
         # did it open?" over sentences that give its day but no time (a date is often told in words: "at the end of
         # the Middle Ages", "between the wars": no rule for dates)
         conf *= settings.unstated_fact_factor
+    if unread:
+        # "In which hotel did the delegations stay?" over sentences about the delegations that name no hotel
+        conf *= settings.no_answer_factor
     if conf < settings.min_confidence:
         why = f"confidence {conf:.2f} < {settings.min_confidence:.2f}"
-        reason = _refusal(store, asked, scored, why, unstated)
+        reason = _refusal(store, asked, scored, why, unstated, unread)
         if unnamed:
             reason = f"{reason}; no passage names {', '.join(unnamed)}"
         return Answer(question, None, [], hits, conf, _join(note, reason))
@@ -90,13 +94,25 @@ def confidence(store: Store, question: AnalysedQuestion, best: Scored, settings:
     return conf
 
 
-def _refusal(store: Store, asked: AnalysedQuestion, scored: list[Scored], why: str, kind_missing: bool = False) -> str:
-    """Why the answer abstains: what the documents mention but not the kind of fact asked for, when that is so."""
+def no_answer_read(reader: SpanReader, asked: AnalysedQuestion, quotes: list[Quote], margin: float) -> bool:
+    """Whether the reader finds no answer in any of the quotes: it prefers "no answer here" to its best span by more
+    than `margin` in each (False when it cannot tell: unavailable, or a head not trained for it)."""
+    reads = reader.read_many(asked.text, [q.text for q in quotes])
+    return bool(reads) and all(r is not None and r.no_answer is not None and r.no_answer > margin for r in reads)
+
+
+def _refusal(store: Store, asked: AnalysedQuestion, scored: list[Scored], why: str, kind_missing: bool = False,
+             unread: bool = False) -> str:
+    """Why the answer abstains: what the documents mention but not the kind of fact (or the thing) asked for, when
+    that is so."""
     top = scored[:3]
     mentioned = _mentioned(asked, frozenset().union(*(s.covered for s in top)), store.language_of(store.sentences[top[0].sid].source))
     lacking = kind_missing or not any(s.typed >= 1.0 and s.covered for s in top)
     if asked.kind and mentioned and lacking:
         return f"the documents mention {mentioned} but not the {'time of day' if asked.clock else _KIND_NAMES[asked.kind]} asked for ({why})"
+    if unread and mentioned:
+        asked_for = f"the {' '.join(asked.thing)} asked for" if asked.thing else "what was asked"
+        return f"the documents mention {mentioned} but not {asked_for} ({why}; no quote answers it)"
     return f"the documents do not seem to answer this ({why})"
 
 

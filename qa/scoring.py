@@ -68,6 +68,11 @@ class AnswerSettings:
     # held-out articles: spans under 0.1 scored 0.32 F1, over it 0.59).
     reader: bool = True
     reader_min_probability: float = 0.1
+    # The reader also reads every quote for whether it answers at all: when it prefers "no answer here" to its best
+    # span by more than this margin (log-odds) in every quote, the answer keeps this share of its confidence
+    # (not for "why" or "how"; docs/evaluation.md, "Near-topic questions").
+    no_answer_margin: float = 8.0
+    no_answer_factor: float = 0.7
     # Confidence of the best sentence: a mix of its dense similarity and its term coverage ...
     confidence_dense_weight: float = 0.5
     confidence_overlap_weight: float = 0.5
@@ -88,6 +93,7 @@ class AnswerSettings:
         shares = (
             "brief_ratio", "duplicate_word_share", "partial_credit", "antecedent_credit", "context_term_weight",
             "confidence_dense_weight", "confidence_overlap_weight", "unstated_fact_factor", "unnamed_name_factor",
+            "no_answer_factor",
         )
         if not 0 < self.foreign_match_similarity <= 1:
             raise SettingsError(f"foreign_match_similarity must be above 0 and at most 1, got {self.foreign_match_similarity}")

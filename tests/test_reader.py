@@ -4,7 +4,8 @@ import pytest
 
 from qa.language import Identified
 from qa.question import analyse_question
-from qa.reader import Read, SpanReader, _Head, default_reader
+from qa.answer import no_answer_read
+from qa.reader import Read, SpanReader, _Head, _no_answer, default_reader
 from qa.span import short_answer
 from qa.types import Citation, Quote
 
@@ -60,6 +61,52 @@ def test_nothing_to_read_gives_none(reader):
     assert reader.read("  ", "Some text.") is None
 
 
+def test_reading_several_texts_at_once_reads_each_as_alone(reader):
+    question = "Who won Super Bowl 50?"
+    texts = ["The Denver Broncos defeated the Carolina Panthers 24–10 to win Super Bowl 50.",
+             "The game was played on February 7, 2016, at Levi's Stadium in Santa Clara.", "  ",
+             "The Denver Broncos defeated the Carolina Panthers 24–10 to win Super Bowl 50."]
+    together = reader.read_many(question, texts)
+    reader._read.clear()
+    alone = [reader.read(question, t) for t in texts]
+    assert together[2] is None and alone[2] is None and together[0] == together[3]
+    for a, b in zip(together, alone):
+        if a is not None:
+            assert (a.start, a.end) == (b.start, b.end)
+            assert a.probability == pytest.approx(b.probability, abs=1e-3)
+            assert a.no_answer == pytest.approx(b.no_answer, abs=1e-2)
+
+
+@pytest.mark.parametrize(
+    "question, answers, other",
+    [
+        ("Who won Super Bowl 50?", "The Denver Broncos defeated the Carolina Panthers 24–10 to win Super Bowl 50.",
+         "Super Bowl 50 was the first Super Bowl broadcast in 4K by CBS."),
+        ("Quel hôtel a accueilli les délégations ?", "Les délégations ont été logées à l'hôtel Hyatt Regency de Tachkent.",
+         "Les délégations ont adopté une déclaration commune sur la sécurité des frontières."),
+        ("Wann wurde die Universität gegründet?", "Die Universität wurde 1386 gegründet und ist die älteste Deutschlands.",
+         "Die Universität hat heute rund 30.000 Studierende und zwölf Fakultäten."),
+    ],
+)
+def test_the_no_answer_head_tells_a_text_that_answers_from_one_that_does_not(reader, question, answers, other):
+    yes, no = reader.read_many(question, [answers, other])
+    assert yes.no_answer < 0 < no.no_answer
+
+
+def test_without_the_no_answer_head_spans_are_read_and_no_answer_is_none(tmp_path):
+    r = SpanReader(no_answer_file=tmp_path / "none.npz")
+    read = r.read("Who won Super Bowl 50?", "The Denver Broncos defeated the Carolina Panthers 24–10 to win Super Bowl 50.")
+    assert read is not None and read.no_answer is None and read.probability > 0
+
+
+def test_no_answer_is_the_first_tokens_logits_less_the_best_span_within_the_window():
+    valid = np.array([False, False, True, True, True])
+    start = np.array([3.0, 9.0, 1.0, 0.5, 2.0])  # token 1 (the question) is never a span
+    end = np.array([1.0, 9.0, 0.0, 2.5, 1.0])
+    # the best span: start 2, end 3 (1 + 2.5 = 3.5) or start 4, end 4 (2 + 1 = 3); end before start is none
+    assert _no_answer(start, end, valid) == pytest.approx(4.0 - 3.5)
+
+
 def test_a_missing_head_file_makes_the_reader_unavailable_not_an_error(tmp_path):
     r = SpanReader(head_file=tmp_path / "none.npz")
     assert r.read("Who won?", "The Broncos won.") is None
@@ -99,6 +146,32 @@ class FixedReader:
         self.reads += 1
         at = text.find(self.span)
         return Read(at, at + len(self.span), self.probability) if at >= 0 else None
+
+
+class Judging:
+    """Says how much it prefers "no answer" in each text, from a table."""
+
+    def __init__(self, margins):
+        self.margins = margins
+
+    def read_many(self, question, texts):
+        return [None if self.margins[t] == "unread" else Read(0, 1, 0.5, self.margins[t]) for t in texts]
+
+
+@pytest.mark.parametrize(
+    "margins, absent",
+    [
+        ({"a": 6.0, "b": 7.5}, True),  # no quote answers
+        ({"a": 6.0, "b": 1.0}, False),  # the second does
+        ({"a": 6.0, "b": None}, False),  # a head that cannot tell
+        ({"a": 6.0, "b": "unread"}, False),  # nothing read in the second
+    ],
+)
+def test_the_answer_lacks_what_was_asked_only_when_no_quote_answers(margins, absent):
+    asked = analyse_question("Which hotel hosted the delegations?", Identified("en", True))
+    quotes = [Quote(t, (n,)) for n, t in enumerate(margins, 1)]
+    assert no_answer_read(Judging(margins), asked, quotes, 5.0) is absent
+    assert no_answer_read(Judging(margins), asked, [], 5.0) is False
 
 
 def short(question, sentence, reader, lang="en", min_probability=0.1):
