@@ -53,7 +53,7 @@ def instrument(times: dict[str, float]):
     wrap(pipeline, "retrieve", "retrieve")
     wrap(pipeline, "compose_answer", "compose answer")
     wrap(pipeline.QA, "_encode", "encode")
-    wrap(reader.SpanReader, "read", "span reader")  # inside compose answer: the short answer where the rules find none
+    wrap(reader.SpanReader, "read_many", "span reader")  # inside compose answer: whether the quotes answer, and the short answer
 
     def undo():
         for module, name, fn in reversed(originals):
