@@ -47,10 +47,9 @@ def _words(s: str) -> set[str]:
     return {w.lower() for w in re.findall(r"\w{3,}", s)}
 
 
-def examples(folder: Path, lang: str, seed: int = 0) -> list[dict]:
-    rnd = random.Random(seed)
+def _answered(folder: Path, lang: str):
+    """Each answerable question with its source's name, text and sentences (per paragraph)."""
     sentences: dict[str, tuple[str, list]] = {}
-    out = []
     for line in open(folder / "questions.jsonl", encoding="utf-8"):
         q = json.loads(line)
         if not q["answers"]:
@@ -59,7 +58,13 @@ def examples(folder: Path, lang: str, seed: int = 0) -> list[dict]:
         if src not in sentences:
             text = (folder / "corpus" / src).read_text(encoding="utf-8")
             sentences[src] = (text, [split_sentences(text, a, b, lang) for a, b in paragraphs(text)])
-        text, paras = sentences[src]
+        yield (q, src, *sentences[src])
+
+
+def examples(folder: Path, lang: str, seed: int = 0) -> list[dict]:
+    rnd = random.Random(seed)
+    out = []
+    for q, src, text, paras in _answered(folder, lang):
         gold, asked, best = q["answers"][0], _words(q["question"]), None
         for p, para in enumerate(paras):
             for i, (x, y) in enumerate(para):
@@ -86,17 +91,8 @@ def negatives(folder: Path, lang: str, seed: int = 1) -> list[dict]:
     """Texts that do not answer: for each question, the sentence of its source sharing most words with it and
     holding none of its gold answers, and half the time a random such sentence; start = end = -1."""
     rnd = random.Random(seed)
-    sentences: dict[str, tuple[str, list]] = {}
     out = []
-    for line in open(folder / "questions.jsonl", encoding="utf-8"):
-        q = json.loads(line)
-        if not q["answers"]:
-            continue
-        src = q["sources"][0]
-        if src not in sentences:
-            text = (folder / "corpus" / src).read_text(encoding="utf-8")
-            sentences[src] = (text, [split_sentences(text, a, b, lang) for a, b in paragraphs(text)])
-        text, paras = sentences[src]
+    for q, src, text, paras in _answered(folder, lang):
         golds = [g.lower() for g in q["answers"]]
         asked = _words(q["question"])
         found = [(len(asked & _words(text[x:y])) + rnd.random() * 0.1, p, i)
