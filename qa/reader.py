@@ -7,6 +7,8 @@ states of its layers 3, 6, 9 and 12 for every token. A small head, two transform
 it), scores each token of the sentence as the start and the end of the answer; the best pair no
 longer than MAX_TOKENS is the span. It was never trained on English, German or Chinese: the
 encoder is multilingual. The head runs in numpy; its weights ship in the package (reader-head.npz).
+A second head of the same shape (reader-no-answer.npz, trained with texts that do not answer) gives
+`Read.no_answer`: how far it prefers "no answer here" to any span, which tells whether a quote answers at all.
 
 `SpanReader` loads on first use. Where onnxruntime or onnx is missing, or the model cannot be
 converted, it reads nothing (`read` returns None and `unavailable` says why): the short answer's
