@@ -4,7 +4,10 @@ import pytest
 
 from qa.language import Identified
 from qa.question import analyse_question
-from qa.answer import no_answer_read
+from types import SimpleNamespace
+
+from qa.answer import AnswerSettings, no_answer_read, reread
+from qa.scoring import Scored
 from qa.reader import Read, SpanReader, _Head, _no_answer, default_reader
 from qa.span import short_answer
 from qa.types import Citation, Quote
@@ -173,6 +176,38 @@ def test_the_answer_lacks_what_was_asked_only_when_no_quote_answers(margins, abs
     quotes = [Quote(t, (n,)) for n, t in enumerate(margins, 1)]
     assert no_answer_read(Judging(margins), asked, quotes, 5.0) is absent
     assert no_answer_read(Judging(margins), asked, [], 5.0) is False
+
+
+def sentences(*texts):
+    """A store that holds only sentences (what `reread` reads), and the sentences scored in the order given."""
+    store = SimpleNamespace(sentences=[SimpleNamespace(text=t) for t in texts])
+    return store, [Scored(i, 1.0 - 0.05 * i, 0.5, 0.5, frozenset(), 0.0) for i in range(len(texts))]
+
+
+def test_the_reader_moves_up_the_sentence_it_finds_the_answer_in():
+    store, scored = sentences("a", "b", "c", "d")
+    margins = {"a": 6.0, "b": -4.0, "c": None, "d": -20.0}  # d is past the sentences read: it keeps its place
+    asked = analyse_question("Which hotel hosted the delegations?", Identified("en", True))
+    moved = reread(store, Judging(margins), asked, scored, AnswerSettings(reader_rerank=3, reader_rerank_weight=0.04))
+    assert [s.sid for s in moved] == [1, 2, 0, 3]
+    assert moved[0].score == pytest.approx(0.95 + 0.16) and moved[1].score == pytest.approx(0.9)  # c: no head, as scored
+    assert moved[2].score == pytest.approx(1.0 - 0.24) and moved[3] == scored[3]
+    assert reread(store, Judging(margins), asked, scored, AnswerSettings(reader_rerank_weight=0.0)) == scored
+    assert reread(store, Judging(margins), asked, scored, AnswerSettings(reader_rerank=1)) == scored
+
+
+def test_with_the_real_reader_the_sentence_that_answers_goes_first(reader):
+    store, scored = sentences(
+        "The conference opened in Tashkent on Tuesday with 47 delegations.",
+        "The delegations stayed at the Hyatt Regency hotel in the centre of Tashkent.",
+    )
+    asked = analyse_question("Which hotel hosted the delegations?", Identified("en", True))
+    assert [s.sid for s in reread(store, reader, asked, scored, AnswerSettings())] == [1, 0]
+
+
+def test_reread_settings_must_not_be_negative():
+    with pytest.raises(Exception, match="reader_rerank"):
+        AnswerSettings(reader_rerank=-1)
 
 
 def short(question, sentence, reader, lang="en", min_probability=0.1):
