@@ -105,16 +105,22 @@ def reread(store: Store, reader: SpanReader, asked: AnalysedQuestion, scored: li
     """`scored` with its best `reader_rerank` sentences read by the reader: each loses `reader_rerank_weight` × its
     no-answer margin (gains where the reader sees an answer more surely than none), best first again.
 
-    Unchanged when the reader cannot read or has no no-answer head. The sentences come back in the same order as
+    Sentences in another language than the question keep their scores; unchanged when fewer than two are in its
+    language, or the reader cannot read or has no no-answer head. The sentences come back in the same order as
     their scores: ties keep the sentence order.
     """
     top = scored[: settings.reader_rerank]
-    if len(top) < 2 or settings.reader_rerank_weight == 0:
+    # Only sentences in the question's language are read, as for the no-answer check: across languages the head's
+    # margins run higher, and re-reading them cost English over German 0.8 points of containment (false abstention
+    # 0.040 -> 0.066) and English over Chinese 3.6 points of false abstention
+    same = [s.sid for s in top if not s.foreign]
+    if len(same) < 2 or settings.reader_rerank_weight == 0:
         return scored
-    reads = reader.read_many(asked.text, [store.sentences[s.sid].text for s in top])
+    reads = dict(zip(same, reader.read_many(asked.text, [store.sentences[sid].text for sid in same])))
     moved = [
-        replace(s, score=s.score - settings.reader_rerank_weight * r.no_answer) if r is not None and r.no_answer is not None else s
-        for s, r in zip(top, reads)
+        replace(s, score=s.score - settings.reader_rerank_weight * r.no_answer)
+        if (r := reads.get(s.sid)) is not None and r.no_answer is not None else s
+        for s in top
     ]
     return sorted(moved, key=lambda s: (-s.score, s.sid)) + scored[len(top):]
 

@@ -4,6 +4,7 @@ import pytest
 
 from qa.language import Identified
 from qa.question import analyse_question
+from dataclasses import replace
 from types import SimpleNamespace
 
 from qa.answer import AnswerSettings, no_answer_read, reread
@@ -194,6 +195,15 @@ def test_the_reader_moves_up_the_sentence_it_finds_the_answer_in():
     assert moved[2].score == pytest.approx(1.0 - 0.24) and moved[3] == scored[3]
     assert reread(store, Judging(margins), asked, scored, AnswerSettings(reader_rerank_weight=0.0)) == scored
     assert reread(store, Judging(margins), asked, scored, AnswerSettings(reader_rerank=1)) == scored
+
+
+def test_sentences_in_another_language_than_the_question_are_not_reread():
+    store, scored = sentences("a", "b", "c")
+    scored = [scored[0], replace(scored[1], foreign=True), scored[2]]
+    asked = analyse_question("Which hotel hosted the delegations?", Identified("en", True))
+    moved = reread(store, Judging({"a": 6.0, "c": -4.0}), asked, scored, AnswerSettings())
+    assert [s.sid for s in moved] == [2, 1, 0] and moved[1] == scored[1]
+    assert reread(store, Judging({"a": 6.0}), asked, scored[:2], AnswerSettings()) == scored[:2]  # one left to read
 
 
 def test_with_the_real_reader_the_sentence_that_answers_goes_first(reader):
