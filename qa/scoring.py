@@ -73,7 +73,8 @@ class AnswerSettings:
     # (not for "why" or "how"; docs/evaluation.md, "Near-topic questions").
     no_answer_margin: float = 8.0
     no_answer_factor: float = 0.7
-    # Before the quotes are chosen, the reader reads the best `reader_rerank` sentences and each loses
+    # Before the quotes are chosen, the reader reads those of the best `reader_rerank` sentences that are in the
+    # question's language, and each loses
     # `reader_rerank_weight` × its no-answer margin from its score: the sentence it finds an answer in moves up.
     # Offline on the sentences of 250-624 questions a set, the best sentence held the gold 2-5 points more often
     # (n 3-5 and weights 0.02-0.06 alike; docs/evaluation.md, "The reader chooses among the best sentences").
