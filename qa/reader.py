@@ -6,7 +6,8 @@ states of its layers 3, 6, 9 and 12 for every token. A small head, two transform
 256 trained on French questions (PIAF's dev half, 80 % of its articles; tools/train_reader.py makes
 it), scores each token of the sentence as the start and the end of the answer; the best pair no
 longer than MAX_TOKENS is the span. It was never trained on English, German or Chinese: the
-encoder is multilingual. The head runs in numpy; its weights ship in the package (reader-head.npz).
+encoder is multilingual. The head runs inside the encoder's onnxruntime graph (`add_head`), so one pass gives its
+logits for a batch of texts; its weights ship in the package (reader-head.npz).
 A second head of the same shape (reader-no-answer.npz, trained with texts that do not answer) gives
 `Read.no_answer`: how far it prefers "no answer here" to any span, which tells whether a quote answers at all.
 
@@ -98,13 +99,14 @@ class SpanReader:
             for row, (_, (seq, _, _)) in enumerate(encoded):
                 ids[row, : len(seq)] = seq
                 mask[row, : len(seq)] = 1
-            states = np.concatenate(st.session.run(None, {"input_ids": ids, "attention_mask": mask}), -1)
+            outputs = st.session.run(None, {"input_ids": ids, "attention_mask": mask})
+            span, no_answer = outputs[0], (outputs[1] if len(outputs) > 1 else None)
             for row, (text, (seq, offsets, first)) in enumerate(encoded):
-                x = states[row, : len(seq)]
-                valid = np.zeros(len(seq), dtype=bool)
+                n = len(seq)
+                valid = np.zeros(n, dtype=bool)
                 valid[first : first + len(offsets)] = True
-                no_answer = _no_answer(*st.no_answer_head(x), valid) if st.no_answer_head is not None else None
-                known[text] = _best_span(*st.head(x), valid, offsets, first, text, no_answer)
+                margin = _no_answer(no_answer[row, :n, 0], no_answer[row, :n, 1], valid) if no_answer is not None else None
+                known[text] = _best_span(span[row, :n, 0], span[row, :n, 1], valid, offsets, first, text, margin)
         with self._lock:
             for text in todo:
                 self._read[(question, text)] = known.get(text)
@@ -121,24 +123,19 @@ _KEPT = 64  # readings kept
 
 @dataclass
 class _State:
-    session: object
+    session: object  # token ids and mask -> the span head's logits (batch, tokens, 2) [, the no-answer head's]
     tokens: object  # qa.e5_onnx.Tokens
     meta: dict
-    head: "_Head"
-    no_answer_head: "_Head | None"
 
 
-def _load(cache_dir, head_file: Path, no_answer_file: Path | None) -> _State:
+def layer_states_model(folder: Path, meta: dict):
+    """The converted encoder (qa.e5_convert) with the states of LAYERS as its outputs, each (batch, tokens, H)."""
     import onnx
-    import onnxruntime as ort
     from onnx import TensorProto, helper
 
-    from .e5_convert import META_FILE, MODEL_FILE, converted
-    from .e5_onnx import Tokens
+    from .e5_convert import MODEL_FILE
 
-    folder = converted(cache_dir)
     model = onnx.load(str(folder / MODEL_FILE))
-    meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
     # The graph's LayerNormalization nodes in order: the embeddings', then two per layer (attention, output).
     norms = [n for n in model.graph.node if n.op_type == "LayerNormalization"]
     if len(norms) != 1 + 2 * int(meta["NL"]):
@@ -147,12 +144,34 @@ def _load(cache_dir, head_file: Path, no_answer_file: Path | None) -> _State:
     for layer in LAYERS:
         model.graph.output.append(helper.make_tensor_value_info(norms[2 * layer].output[0], TensorProto.FLOAT,
                                                                 ["batch", "tokens", int(meta["H"])]))
+    return model
+
+
+def _load(cache_dir, head_file: Path, no_answer_file: Path | None) -> _State:
+    import onnxruntime as ort
+    from onnx import TensorProto, helper
+
+    from .e5_convert import META_FILE, converted
+    from .e5_onnx import Tokens
+
+    folder = converted(cache_dir)
+    meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+    model = layer_states_model(folder, meta)
+    graph = model.graph
+    states = [o.name for o in graph.output]
+    del graph.output[:]
+    graph.node.append(helper.make_node("Concat", states, ["reader.states"], axis=-1))
+    heads = [("span", np.load(head_file))]
+    if no_answer_file is not None and no_answer_file.exists():
+        heads.append(("no_answer", np.load(no_answer_file)))
+    for name, weights in heads:
+        out = add_head(graph, name, weights, "reader.states", "attention_mask")
+        graph.output.append(helper.make_tensor_value_info(out, TensorProto.FLOAT, ["batch", "tokens", 2]))
     options = ort.SessionOptions()
     options.log_severity_level = 3
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
-    no_answer = _Head(np.load(no_answer_file)) if no_answer_file is not None and no_answer_file.exists() else None
-    return _State(session, Tokens(folder), meta, _Head(np.load(head_file)), no_answer)
+    return _State(session, Tokens(folder), meta)
 
 
 def _encode(st: _State, question: str, text: str) -> tuple[list[int], list[tuple[int, int]], int]:
@@ -216,48 +235,72 @@ def _softmax(x: np.ndarray) -> np.ndarray:
 # ------------------------------------------------------------------------------------------------ the head
 
 
-def _layer_norm(x: np.ndarray, w: np.ndarray, b: np.ndarray, eps: float = 1e-5) -> np.ndarray:
-    mu = x.mean(-1, keepdims=True)
-    var = ((x - mu) ** 2).mean(-1, keepdims=True)
-    return (x - mu) / np.sqrt(var + eps) * w + b
+def add_head(graph, name: str, weights, states: str, mask: str) -> str:
+    """Append a trained head to `graph`, reading the tensor `states` (batch, tokens, features) where `mask`
+    (batch, tokens; 1 for a token, 0 for padding) says which tokens are there; returns the name of its output,
+    the start and end logits of every token (batch, tokens, 2).
 
-
-class _Head:
-    """The trained head in numpy: LayerNorm, a projection, pre-norm transformer layers, start/end logits.
-
-    The weights are torch's (tools/train_reader.py saves its state dict as float16 arrays).
+    The head is what tools/train_reader.py trains (torch's state dict saved as float16 arrays): LayerNorm and a
+    projection, pre-norm transformer layers (ReLU, padding keys masked), a linear layer to two logits. It runs in
+    the encoder's own onnxruntime session: one pass gives both heads' logits for a whole batch.
     """
+    from onnx import helper, numpy_helper
 
-    def __init__(self, weights):
-        self.w = {k: weights[k].astype(np.float32) for k in weights.files}
-        self.layers = sorted({int(k.split(".")[2]) for k in self.w if k.startswith("enc.layers.")})
-        self.heads = int(self.w["heads"][0])
+    w = {k: np.asarray(weights[k], dtype=np.float32) for k in weights.files}
+    layers = sorted({int(k.split(".")[2]) for k in w if k.startswith("enc.layers.")})
+    heads = int(w["heads"][0])
+    width = w["inp.2.weight"].shape[0]
+    if width % heads:
+        raise ValueError(f"{name}: width {width} is not a multiple of {heads} attention heads")
+    nodes = []
 
-    def __call__(self, states: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        w = self.w
-        x = _layer_norm(states.astype(np.float32), w["inp.0.weight"], w["inp.0.bias"])
-        x = x @ w["inp.2.weight"].T + w["inp.2.bias"]
-        for n in self.layers:
-            p = f"enc.layers.{n}."
-            h = _layer_norm(x, w[p + "norm1.weight"], w[p + "norm1.bias"])
-            x = x + self._attention(h, p)
-            h = _layer_norm(x, w[p + "norm2.weight"], w[p + "norm2.bias"])
-            h = np.maximum(h @ w[p + "linear1.weight"].T + w[p + "linear1.bias"], 0)
-            x = x + h @ w[p + "linear2.weight"].T + w[p + "linear2.bias"]
-        logits = x @ w["out.weight"].T + w["out.bias"]
-        return logits[:, 0], logits[:, 1]
+    def const(key: str, value) -> str:
+        t = f"{name}.{key}"
+        graph.initializer.append(numpy_helper.from_array(np.asarray(value), t))
+        return t
 
-    def _attention(self, h: np.ndarray, p: str) -> np.ndarray:
-        w = self.w
-        t, d = h.shape
-        hd = d // self.heads
-        qkv = h @ w[p + "self_attn.in_proj_weight"].T + w[p + "self_attn.in_proj_bias"]
-        q, k, v = (qkv[:, i * d : (i + 1) * d].reshape(t, self.heads, hd).transpose(1, 0, 2) for i in range(3))
-        scores = q @ k.transpose(0, 2, 1) / np.sqrt(hd)
-        scores = np.exp(scores - scores.max(-1, keepdims=True))
-        probs = scores / scores.sum(-1, keepdims=True)
-        ctx = (probs @ v).transpose(1, 0, 2).reshape(t, d)
-        return ctx @ w[p + "self_attn.out_proj.weight"].T + w[p + "self_attn.out_proj.bias"]
+    def node(op: str, inputs: list[str], key: str, **attrs) -> str:
+        out = f"{name}.{key}"
+        nodes.append(helper.make_node(op, inputs, [out], **attrs))
+        return out
+
+    def linear(x: str, key: str, sep: str = ".") -> str:  # torch's Linear: x @ W.T + b
+        y = node("MatMul", [x, const(key + ".wt", np.ascontiguousarray(w[key + sep + "weight"].T))], key + ".mm")
+        return node("Add", [y, const(key + ".b", w[key + sep + "bias"])], key + ".out")
+
+    def norm(x: str, key: str) -> str:
+        return node("LayerNormalization", [x, const(key + ".w", w[key + ".weight"]), const(key + ".b", w[key + ".bias"])],
+                    key + ".out", axis=-1, epsilon=1e-5)
+
+    # padding keys get -1e4 before the softmax (batch, 1, 1, tokens), as the training's key padding mask did
+    m = node("Cast", [mask], "mask.f", to=1)
+    m = node("Sub", [const("one", np.float32(1.0)), m], "mask.inv")
+    m = node("Mul", [m, const("big", np.float32(-1e4))], "mask.neg")
+    bias = node("Unsqueeze", [m, const("axes", np.array([1, 2], dtype=np.int64))], "mask.bias")
+    hd = width // heads
+    split = const("split", np.array([width] * 3, dtype=np.int64))
+    to_heads = const("to_heads", np.array([0, 0, heads, hd], dtype=np.int64))
+    to_width = const("to_width", np.array([0, 0, width], dtype=np.int64))
+    scale = const("scale", np.float32(1.0 / np.sqrt(hd)))
+    x = linear(norm(states, "inp.0"), "inp.2")
+    for n in layers:
+        p = f"enc.layers.{n}."
+        h = norm(x, p + "norm1")
+        qkv = linear(h, p + "self_attn.in_proj", "_")  # torch names it in_proj_weight
+        nodes.append(helper.make_node("Split", [qkv, split], [f"{name}.{p}{c}" for c in "qkv"], axis=-1))
+        q, k, v = (node("Reshape", [f"{name}.{p}{c}", to_heads], p + c + ".heads") for c in "qkv")
+        q = node("Transpose", [q], p + "q.t", perm=[0, 2, 1, 3])
+        k = node("Transpose", [k], p + "k.t", perm=[0, 2, 3, 1])
+        v = node("Transpose", [v], p + "v.t", perm=[0, 2, 1, 3])
+        scores = node("Add", [node("Mul", [node("MatMul", [q, k], p + "qk"), scale], p + "qk.scaled"), bias], p + "scores")
+        ctx = node("MatMul", [node("Softmax", [scores], p + "probs", axis=-1), v], p + "ctx")
+        ctx = node("Reshape", [node("Transpose", [ctx], p + "ctx.t", perm=[0, 2, 1, 3]), to_width], p + "ctx.flat")
+        x = node("Add", [x, linear(ctx, p + "self_attn.out_proj")], p + "res1")
+        h = node("Relu", [linear(norm(x, p + "norm2"), p + "linear1")], p + "relu")
+        x = node("Add", [x, linear(h, p + "linear2")], p + "res2")
+    out = linear(x, "out")
+    graph.node.extend(nodes)
+    return out
 
 
 _default: SpanReader | None = None

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 from qa.answer import AnswerSettings, no_answer_read, reread
 from qa.scoring import Scored
-from qa.reader import Read, SpanReader, _Head, _no_answer, default_reader
+from qa.reader import Read, SpanReader, _no_answer, add_head, default_reader
 from qa.span import short_answer
 from qa.types import Citation, Quote
 
@@ -118,8 +118,10 @@ def test_a_missing_head_file_makes_the_reader_unavailable_not_an_error(tmp_path)
     assert r.unavailable and "none.npz" in r.unavailable
 
 
-def test_the_numpy_head_computes_what_torch_does(tmp_path):
+def test_the_head_in_the_graph_computes_what_torch_does_for_a_padded_batch(tmp_path):
     torch = pytest.importorskip("torch")
+    ort = pytest.importorskip("onnxruntime")
+    from onnx import TensorProto, helper
     from torch import nn
 
     torch.manual_seed(0)
@@ -133,12 +135,24 @@ def test_the_numpy_head_computes_what_torch_does(tmp_path):
             self.out = nn.Linear(32, 2)
 
     model = Head().eval()
-    x = np.random.default_rng(0).normal(size=(9, 48)).astype(np.float32)
+    rng = np.random.default_rng(0)
+    rows = [rng.normal(size=(n, 48)).astype(np.float32) for n in (9, 4)]  # two texts, the second padded to 9 tokens
     with torch.no_grad():
-        want = model.out(model.enc(model.inp(torch.from_numpy(x)[None])))[0].numpy()
+        want = [model.out(model.enc(model.inp(torch.from_numpy(x)[None])))[0].numpy() for x in rows]
     np.savez(tmp_path / "h.npz", heads=np.array([4]), **{k: v.numpy() for k, v in model.state_dict().items()})
-    start, end = _Head(np.load(tmp_path / "h.npz"))(x)
-    assert np.allclose(start, want[:, 0], atol=1e-4) and np.allclose(end, want[:, 1], atol=1e-4)
+    graph = helper.make_graph([], "head", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["b", "t", 48]),
+                                           helper.make_tensor_value_info("mask", TensorProto.INT64, ["b", "t"])], [])
+    out = add_head(graph, "span", np.load(tmp_path / "h.npz"), "x", "mask")
+    graph.output.append(helper.make_tensor_value_info(out, TensorProto.FLOAT, ["b", "t", 2]))
+    onnx_model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    session = ort.InferenceSession(onnx_model.SerializeToString(), providers=["CPUExecutionProvider"])
+    x = np.zeros((2, 9, 48), np.float32)
+    mask = np.zeros((2, 9), np.int64)
+    for i, r in enumerate(rows):
+        x[i, : len(r)], mask[i, : len(r)] = r, 1
+    got = session.run(None, {"x": x, "mask": mask})[0]
+    for i, r in enumerate(rows):
+        assert np.allclose(got[i, : len(r)], want[i], atol=1e-4)
 
 
 class FixedReader:

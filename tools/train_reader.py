@@ -36,7 +36,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from qa.chunking import paragraphs, split_sentences  # noqa: E402
-from qa.reader import LAYERS, SpanReader, _encode  # noqa: E402
+from qa.reader import LAYERS, SpanReader, _encode, layer_states_model  # noqa: E402
 
 
 def held_out(source: str) -> bool:
@@ -115,14 +115,21 @@ def negatives(folder: Path, lang: str, seed: int = 1) -> list[dict]:
 def states(reader: SpanReader, data: list[dict], no_answer: bool = False) -> list[dict]:
     """Each example's layer states (float16), which tokens may be read, and the gold's first and last token
     (0 and 0, the sequence's first token, for a text that does not answer)."""
+    import onnxruntime as ort
+
+    from qa.e5_convert import converted
+
     st = reader.state
     if st is None:
         raise SystemExit(f"the reader cannot load: {reader.unavailable}")
+    # the reader's own session ends in its heads: the states they read come from the encoder alone
+    session = ort.InferenceSession(layer_states_model(converted(reader.cache_dir), st.meta).SerializeToString(),
+                                   providers=["CPUExecutionProvider"])
     out = []
     for e in data:
         seq, offsets, first = _encode(st, e["question"], e["context"])
         ids = np.asarray([seq], dtype=np.int64)
-        x = np.concatenate(st.session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)}), -1)[0]
+        x = np.concatenate(session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)}), -1)[0]
         if e["start"] < 0:
             s_tok = e_tok = 0
         else:
