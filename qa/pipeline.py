@@ -23,6 +23,7 @@ from .language import UNDETERMINED, identify
 from .errors import ModelError, QuestionError, SettingsError
 from .index import IndexSettings, ProgressFn, Store, UpdateReport, backend_for, load_current, open_index, read_manifest
 from .retrieval import RetrievalSettings, question_language, retrieve
+from .reader import default_reader
 from .saved_settings import saved_threshold, with_threshold
 from .types import Answer, Citation, Hit
 
@@ -239,12 +240,14 @@ class QA:
         return RayEmbedder(embedder, make, self.ray_address, self.ray_workers)
 
     def warm_up(self) -> None:
-        """Open the index and load the model, the language identifier and the documents' CLDR names now, so that
-        the first question does not wait for them."""
+        """Open the index and load the model, the language identifier, the documents' CLDR names and the span reader
+        now, so that the first question does not wait for them."""
         store = self.store
         self._encode("warm up")
         identify("warm up")
         facts.warm_up(set(store.languages.values()) - {UNDETERMINED})
+        if self.answer_settings.reader:
+            default_reader().state  # its graph is built and its session made on first use: 2-4 s
 
     @property
     def store(self) -> Store:

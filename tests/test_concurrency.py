@@ -8,6 +8,7 @@ from pathlib import Path
 
 from qa import QA
 from qa.embedding import HashingEmbedder
+from qa.reader import default_reader
 
 SEEDS = Path(__file__).resolve().parent.parent / "corpus"
 # Seconds to wait for threads to make progress or finish: generous for a loaded 2-core machine running the
@@ -226,4 +227,5 @@ def test_warm_up_loads_the_model_and_opens_the_index_before_the_first_question(t
     assert emb._model is None and bot._store is None  # the constructor is cheap
     bot.warm_up()
     assert emb._model is not None and bot._store is not None
+    assert default_reader()._loaded and default_reader().state is not None  # the span reader's session too
     assert not bot.last_update.touched
