@@ -53,7 +53,7 @@ def compose_answer(
     # languages it refused English questions over German articles 0.106 of the time instead of 0.040
     unread = (reader is not None and not asked.explains and all(store.language_of(c.source) == asked.language for c in citations)
               and no_answer_read(reader, asked, quotes, settings.no_answer_margin))
-    short = short_answer(asked, quotes, citations, languages, reader, settings.reader_min_probability)
+    short = short_answer(asked, quotes, citations, languages, reader, settings.reader_min_probability, settings.reader_chooses)
     conf = confidence(store, asked, scored[0], settings)
     if scored[0].foreign and settings.foreign_agreement:
         # No word of the question can be looked for in a sentence of another language: that the passage and the

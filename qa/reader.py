@@ -51,6 +51,9 @@ class Read:
     no_answer: float | None = None
 
 
+_Tokens = tuple  # a text's tokens' start probabilities, end probabilities and (start, end) offsets in the text
+
+
 class SpanReader:
     """Reads a question with a text and returns the span of the text that answers it."""
 
@@ -63,7 +66,8 @@ class SpanReader:
         self._state = None
         self._loaded = False
         self._lock = threading.Lock()
-        self._read: dict[tuple[str, str], Read | None] = {}  # the last readings: an answer reads its quotes once
+        # the last readings, with each text token's start and end probabilities: an answer reads its quotes once
+        self._read: dict[tuple[str, str], tuple[Read | None, _Tokens | None]] = {}
 
     @property
     def state(self):
@@ -82,6 +86,26 @@ class SpanReader:
     def read(self, question: str, text: str) -> Read | None:
         """The span of `text` that answers `question`, or None when the reader is unavailable or the text empty."""
         return self.read_many(question, [text])[0]
+
+    def span_probabilities(self, question: str, text: str, spans: list[tuple[int, int]]) -> list[float] | None:
+        """How likely the reader finds each span [start, end) of `text` to be the answer (its start token's start
+        probability × its end token's end probability, as `Read.probability`); None when nothing is read.
+
+        This lets the reader choose among candidates found otherwise (qa.span's facts) even where its own best span
+        is longer or elsewhere."""
+        self.read(question, text)
+        with self._lock:
+            tokens = self._read.get((question, text), (None, None))[1]
+        if tokens is None:
+            return None
+        starts, ends, offsets = tokens
+        found = []
+        for a, b in spans:
+            i = next((n for n, (_, e) in enumerate(offsets) if e > a), None)  # the token the span starts in
+            j = next((n for n in range(len(offsets) - 1, -1, -1) if offsets[n][0] < b), None)  # the one it ends in
+            ok = i is not None and j is not None and i <= j < i + MAX_TOKENS
+            found.append(float(starts[i] * ends[j]) if ok else 0.0)
+        return found
 
     def read_many(self, question: str, texts: list[str]) -> list[Read | None]:
         """`read` for each of `texts`, with one pass of the encoder over all of them (the last readings are kept)."""
@@ -106,13 +130,17 @@ class SpanReader:
                 valid = np.zeros(n, dtype=bool)
                 valid[first : first + len(offsets)] = True
                 margin = _no_answer(no_answer[row, :n, 0], no_answer[row, :n, 1], valid) if no_answer is not None else None
-                known[text] = _best_span(span[row, :n, 0], span[row, :n, 1], valid, offsets, first, text, margin)
+                starts = _softmax(np.where(valid, span[row, :n, 0], -np.inf))
+                ends = _softmax(np.where(valid, span[row, :n, 1], -np.inf))
+                end = first + len(offsets)
+                known[text] = (_best_span(starts, ends, offsets, first, text, margin),
+                               (starts[first:end], ends[first:end], offsets))
         with self._lock:
             for text in todo:
-                self._read[(question, text)] = known.get(text)
+                self._read[(question, text)] = known.get(text, (None, None))
             while len(self._read) > _KEPT:
                 self._read.pop(next(iter(self._read)))
-        return [known.get(t) for t in texts]
+        return [known.get(t, (None, None))[0] for t in texts]
 
 
 _KEPT = 64  # readings kept
@@ -202,10 +230,9 @@ def _encode(st: _State, question: str, text: str) -> tuple[list[int], list[tuple
     return seq, offsets, len(q) + 2 + lead
 
 
-def _best_span(start_logits: np.ndarray, end_logits: np.ndarray, valid: np.ndarray, offsets: list[tuple[int, int]],
-               first: int, text: str, no_answer: float | None = None) -> Read | None:
-    ps = _softmax(np.where(valid, start_logits, -np.inf))
-    pe = _softmax(np.where(valid, end_logits, -np.inf))
+def _best_span(ps: np.ndarray, pe: np.ndarray, offsets: list[tuple[int, int]], first: int, text: str,
+               no_answer: float | None = None) -> Read | None:
+    """The likeliest span from each token's start and end probabilities (0 outside the text)."""
     # every pair start <= end < start + MAX_TOKENS at once: rows start, columns end
     pairs = np.triu(np.tril(np.outer(ps, pe), MAX_TOKENS - 1))
     i, j = (int(x) for x in np.unravel_index(int(np.argmax(pairs)), pairs.shape))

@@ -68,6 +68,10 @@ class AnswerSettings:
     # held-out articles: spans under 0.1 scored 0.32 F1, over it 0.59).
     reader: bool = True
     reader_min_probability: float = 0.1
+    # Where the rules find several facts of the asked kind in a quote ("Tom Hale", "Jane Morrow" for "Who played the
+    # detective's sister?"), the one the reader gives most probability is the short answer, when it gives one at least
+    # qa.span.CHOOSE_PROBABILITY (XQuAD-en span F1 0.493 -> 0.510, docs/evaluation.md, "The reader chooses among facts").
+    reader_chooses: bool = True
     # The reader also reads every quote for whether it answers at all: when it prefers "no answer here" to its best
     # span by more than this margin (log-odds) in every quote, the answer keeps this share of its confidence
     # (not for "why" or "how"; docs/evaluation.md, "Near-topic questions").

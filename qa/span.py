@@ -51,18 +51,21 @@ _NAMING_CUE = re.compile(
 )
 _DISTANCE_CHARS = 400  # beyond this a fact is as far from the question's words as can be
 _NEAR_CHARS = 40  # a question term this close to a fact is told with it
+CHOOSE_PROBABILITY = 0.05  # the reader chooses among the facts when it gives one at least this (start × end)
 
 
 def short_answer(question: AnalysedQuestion, quotes: list[Quote], citations: list[Citation], languages: dict[str, str | None],
-                 reader: SpanReader | None = None, min_probability: float = 0.1) -> Short | None:
+                 reader: SpanReader | None = None, min_probability: float = 0.1, reader_chooses: bool = True) -> Short | None:
     """The short answer inside the quotes, with the citation it belongs to, or None when none is reliable.
 
     `languages` maps each cited source to the language its facts are read in (None: English/French rules). Where
     the rules find none (no fact of the asked kind, or a question of no such kind) and the question asks for no
     explanation, `reader` reads the first quote: its span answers when the reader gives it at least
-    `min_probability` and it is not the question's own words.
+    `min_probability` and it is not the question's own words. Where the rules find several facts of the asked kind
+    in a quote, the one the reader gives most probability wins (`reader_chooses`) when it gives one at least
+    CHOOSE_PROBABILITY; else the rules' own choice.
     """
-    found = _by_rules(question, quotes, citations, languages)
+    found = _by_rules(question, quotes, citations, languages, reader if reader_chooses else None)
     if found is not None or reader is None or question.explains or not citations:
         return found
     if question.kind is not None and states_asked_kind(question, quotes, citations, languages):
@@ -76,8 +79,10 @@ def short_answer(question: AnalysedQuestion, quotes: list[Quote], citations: lis
     return _short(citation, read.start, read.end)
 
 
-def _by_rules(question: AnalysedQuestion, quotes: list[Quote], citations: list[Citation], languages: dict[str, str | None]) -> Short | None:
-    """The short answer the facts of the asked kind give (qa.facts), or None."""
+def _by_rules(question: AnalysedQuestion, quotes: list[Quote], citations: list[Citation], languages: dict[str, str | None],
+              reader: SpanReader | None = None) -> Short | None:
+    """The short answer the facts of the asked kind give (qa.facts), or None; among several, the one `reader` weighs
+    most when it is sure enough of one."""
     kinds = ANSWER_KINDS.get(question.kind or "")
     if not kinds:
         if question.kind is not None:
@@ -96,6 +101,13 @@ def _by_rules(question: AnalysedQuestion, quotes: list[Quote], citations: list[C
         # none of the question's words in the sentence (another language, a paraphrase): nothing tells
         # "250 representatives" from "47 delegations"
         return None
+    if reader is not None and len({f.text for f in facts}) > 1:
+        # "Who played the detective's sister?" over "The detective was played by Tom Hale, while his sister was played
+        # by Jane Morrow": the rules see two names, Tom Hale nearest "played"; the reader, reading the question with
+        # the sentence, weighs each as the answer
+        weights = reader.span_probabilities(question.text, text, [(f.start, f.end) for f in facts])
+        if weights and max(weights) >= CHOOSE_PROBABILITY:
+            facts = [f for f, w in zip(facts, weights) if w == max(weights)]
     fact = min(facts, key=lambda f: (kinds.index(f.kind), _person_preference(question, f), _place_preference(question, f, text),
                                      *_closeness(question, f, by_term, anchors), f.start))
     start, end = fact.start, fact.end

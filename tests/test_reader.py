@@ -10,7 +10,7 @@ from types import SimpleNamespace
 from qa.answer import AnswerSettings, no_answer_read, reread
 from qa.scoring import Scored
 from qa.reader import Read, SpanReader, _no_answer, add_head, default_reader
-from qa.span import short_answer
+from qa.span import CHOOSE_PROBABILITY, short_answer
 from qa.types import Citation, Quote
 
 
@@ -111,10 +111,25 @@ def test_no_answer_is_the_first_tokens_logits_less_the_best_span_within_the_wind
     assert _no_answer(start, end, valid) == pytest.approx(4.0 - 3.5)
 
 
+def test_the_reader_weighs_spans_it_did_not_choose_itself(reader):
+    question = "Who played the detective's sister?"
+    text = "The detective was played by Tom Hale, while his sister was played by Jane Morrow, a former actress."
+    spans = [(text.index(n), text.index(n) + len(n)) for n in ("Tom Hale", "Jane Morrow", "Hale, while his sister was")]
+    tom, jane, odd = reader.span_probabilities(question, text, spans)
+    assert 0 <= odd < tom < jane <= 1
+    read = reader.read(question, text)
+    assert reader.span_probabilities(question, text, [(read.start, read.end)]) == [pytest.approx(read.probability, rel=1e-6)]
+    # a span inside a token counts as that token; one past the text, or ending before it starts, as nothing
+    assert reader.span_probabilities(question, text, [(spans[1][0] + 1, spans[1][1] - 1)])[0] == pytest.approx(jane)
+    assert reader.span_probabilities(question, text, [(len(text) + 5, len(text) + 9), spans[1][::-1]]) == [0.0, 0.0]
+    assert reader.span_probabilities("   ", text, spans) is None
+
+
 def test_a_missing_head_file_makes_the_reader_unavailable_not_an_error(tmp_path):
     r = SpanReader(head_file=tmp_path / "none.npz")
     with pytest.warns(RuntimeWarning, match="span reader is unavailable"):
         assert r.read("Who won?", "The Broncos won.") is None
+    assert r.span_probabilities("Who won?", "The Broncos won.", [(4, 11)]) is None
     assert r.unavailable and "none.npz" in r.unavailable
 
 
@@ -156,7 +171,8 @@ def test_the_head_in_the_graph_computes_what_torch_does_for_a_padded_batch(tmp_p
 
 
 class FixedReader:
-    """Gives the span of a fixed string in the text, at a fixed probability; counts its reads."""
+    """Gives the span of a fixed string in the text, at a fixed probability (and that probability to the spans
+    inside it, a tenth of it to the others); counts its reads."""
 
     def __init__(self, span: str, probability: float = 0.5):
         self.span, self.probability, self.reads = span, probability, 0
@@ -165,6 +181,12 @@ class FixedReader:
         self.reads += 1
         at = text.find(self.span)
         return Read(at, at + len(self.span), self.probability) if at >= 0 else None
+
+    def span_probabilities(self, question, text, spans):
+        self.reads += 1
+        at = text.find(self.span)
+        inside = lambda a, b: at >= 0 and at <= a and b <= at + len(self.span)
+        return [self.probability if inside(a, b) else self.probability / 10 for a, b in spans]
 
 
 class Judging:
@@ -234,10 +256,10 @@ def test_reread_settings_must_not_be_negative():
         AnswerSettings(reader_rerank=-1)
 
 
-def short(question, sentence, reader, lang="en", min_probability=0.1):
+def short(question, sentence, reader, lang="en", min_probability=0.1, reader_chooses=True):
     citations = [Citation(1, "doc.txt", 100, 100 + len(sentence), 1, sentence)]
     asked = analyse_question(question, Identified(lang, True))
-    return short_answer(asked, [Quote(sentence, (1,))], citations, {"doc.txt": lang}, reader, min_probability)
+    return short_answer(asked, [Quote(sentence, (1,))], citations, {"doc.txt": lang}, reader, min_probability, reader_chooses)
 
 
 def test_the_reader_answers_where_the_rules_find_nothing_with_offsets_in_the_file():
@@ -251,6 +273,29 @@ def test_the_rules_come_first_and_the_reader_is_not_asked():
     r = FixedReader("The conference")
     assert short("How many delegations took part?", "The conference gathered 47 delegations.", r).text == "47"
     assert r.reads == 0
+
+
+ANTHEM = "Lady Gaga sang the national anthem, while Academy Award winner Marlee Matlin signed it."
+
+
+def test_among_several_facts_of_the_asked_kind_the_reader_chooses():
+    assert short("Who sang the national anthem?", ANTHEM, FixedReader("Marlee Matlin")).text == "Marlee Matlin"
+    r = FixedReader("Marlee Matlin")
+    assert short("Who sang the national anthem?", ANTHEM, r, reader_chooses=False).text == "Lady Gaga"  # the rules' choice
+    assert r.reads == 0
+
+
+def test_where_the_reader_weighs_the_facts_alike_the_rules_choose():
+    r = FixedReader("signed it")  # on no name: every name a tenth
+    assert short("Who sang the national anthem?", ANTHEM, r).text == "Lady Gaga" and r.reads == 1
+    unsure = FixedReader("Marlee Matlin", 0.9 * CHOOSE_PROBABILITY)
+    assert short("Who sang the national anthem?", ANTHEM, unsure).text == "Lady Gaga" and unsure.reads == 1
+
+
+def test_with_the_real_reader_the_name_the_question_asks_for_wins(reader):
+    s = "The detective was played by Tom Hale, while his sister was played by Jane Morrow, a former actress."
+    assert short("Who played the detective's sister?", s, None).text == "Tom Hale"  # the rules: nearest "played"
+    assert short("Who played the detective's sister?", s, reader).text == "Jane Morrow"
 
 
 @pytest.mark.parametrize("question", ["Why did the committee adopt it?", "How does the committee decide?",
