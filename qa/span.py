@@ -106,8 +106,8 @@ def _by_rules(question: AnalysedQuestion, quotes: list[Quote], citations: list[C
         # by Jane Morrow": the rules see two names, Tom Hale nearest "played"; the reader, reading the question with
         # the sentence, weighs each as the answer
         weights = reader.span_probabilities(question.text, text, [(f.start, f.end) for f in facts])
-        if weights and max(weights) >= CHOOSE_PROBABILITY:
-            facts = [f for f, w in zip(facts, weights) if w == max(weights)]
+        if weights and (best := max(weights)) >= CHOOSE_PROBABILITY:
+            facts = [f for f, w in zip(facts, weights) if w == best]
     fact = min(facts, key=lambda f: (kinds.index(f.kind), _person_preference(question, f), _place_preference(question, f, text),
                                      *_closeness(question, f, by_term, anchors), f.start))
     start, end = fact.start, fact.end
