@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.lexical import fold, fold_for, has_stemmer, segment, stopwords, stopwords_for, terms, words
+from qa.lexical import fold, fold_for, has_stemmer, seams, segment, stopwords, stopwords_for, terms, words
 
 
 @pytest.mark.parametrize(
@@ -75,6 +75,28 @@ def test_chinese_question_and_passage_share_terms():
     question = terms("塔什干会议共有多少个代表团参加？", "zh")
     passage = terms("共有二十个代表团参加了塔什干会议。", "zh")
     assert {"代表", "表团", "塔什", "会议"} <= set(question) & set(passage)
+
+
+def test_bigrams_that_straddle_two_words_are_seams():
+    question = terms("黑豹队的防守丢了多少分？", "zh")
+    known = set(terms("黑豹队的防守只丢了308分，排名第六。", "zh"))
+    assert {"防守", "丢了"} <= known and "守丢" in question
+    # 守丢 joins 防守 and 丢了, which passages hold; 了多 follows 丢了 (多少, a stop word, left the list)
+    assert seams(question, known) == {"守丢", "了多"}
+
+
+def test_an_unknown_word_is_no_seam():
+    # 酒店 is in no passage, and neither are the bigrams around it: the word is missing, not a seam
+    question = terms("代表团住在哪家酒店？", "zh")
+    known = set(terms("代表团住在塔什干。", "zh"))
+    assert "酒店" in question and "酒店" not in seams(question, known)
+
+
+def test_seams_are_bigrams_of_scripts_without_spaces_only():
+    question = terms("Wie viele Punkte gab die Verteidigung ab?", "de")
+    assert seams(question, {"punkt"}) == set()
+    thai = words("ผู้แทน", "th")  # ผู้แ, แท, ทน: แท joins the two bigrams passages hold, letters with their marks
+    assert seams(thai, {"ผู้แ", "ทน"}) == {"แท"}
 
 
 def test_thai_bigrams_keep_marks_on_their_letters():

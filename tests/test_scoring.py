@@ -4,7 +4,7 @@ import pytest
 from qa import QA, AnswerSettings
 from qa.embedding import HashingEmbedder
 from qa.question import analyse_question
-from qa.scoring import candidates, conflicting_value, is_content, is_heading, overlap, type_match
+from qa.scoring import candidates, conflicting_value, is_content, is_heading, overlap, question_terms, type_match
 
 
 def one_file_bot(tmp_path, text: str, **answer) -> QA:
@@ -175,3 +175,14 @@ def test_type_match_names_only_where_the_script_has_capitals():
     # a Latin acronym inside Chinese text is not a name; Chinese names have no capitals to be seen by
     assert type_match("person", "该活动由NFL主办，并在加州举行。", {"who"}) == 0.0
     assert type_match("person", "ألقى الكلمة وزير الخارجية.", set()) == 0.0
+
+
+def test_a_chinese_question_is_not_held_to_its_seam_bigrams(tmp_path):
+    # 守丢 (the seam of 防守 and 丢了) is in no sentence: counted, it would lower every Chinese sentence's overlap alike
+    bot = one_file_bot(tmp_path, "黑豹队的防守只丢了308分，排名联盟第六。\n\n野马队的进攻在第四节得到了十一分。\n")
+    asked = analyse_question("黑豹队的防守丢了多少分？")
+    weights = question_terms(bot.store, asked, None, bot.answer_settings)
+    assert "守丢" in asked.terms and "守丢" not in weights and {"防守", "丢了"} <= set(weights)
+    c = candidates(bot.store, asked, bot.embedder.embed_query(asked.text), bot.retrieve(asked.text, k=5), bot.answer_settings)
+    best = max(range(len(c.sids)), key=lambda i: c.overlap[i])
+    assert bot.store.sentences[c.sids[best]].text.startswith("黑豹队的防守") and c.overlap[best] > 0.8
