@@ -104,6 +104,20 @@ _HEDGES = frozenset(
 _INTERROGATIVES = frozenset(
     "combien quel quelle quels quelles lequel laquelle lesquels lesquelles pourquoi comment quand quoi whose".split()
 )
+# Interrogatives of other languages their stop-word lists miss (bm25s's): the question's form, not its content
+# ("Warum verließ Tesla Edison?"). Ignored in questions of that language only: "quando" or "come" are words elsewhere.
+_INTERROGATIVES_OF = {
+    lang: frozenset(fold(words_).split())
+    for lang, words_ in {
+        "de": "wer wen wem wessen wann warum weshalb wieso weswegen wofür wozu worauf woran womit wodurch worüber wovon "
+              "woher wohin worin",
+        "es": "cuáles cuánto cuánta cuántos cuántas adónde",
+        "it": "cosa quali quando",
+        "pt": "quais onde porque quanto quanta quantos quantas",
+        "nl": "wanneer waar waarom welke welk hoeveel waardoor waarmee waarvoor",
+        "ru": "почему какое какие сколько чей откуда",
+    }.items()
+}
 # A question that asks for a year ("What year did Tesla die?", "En quelle année ...", "In welchem Jahr ...", "В каком
 # году ..."): of a date, the year answers it.
 _YEAR_ASKED = re.compile(
@@ -222,6 +236,7 @@ def analyse_question(text: str, language: Identified | None = None) -> AnalysedQ
     asked = words(text)
     asked_set = set(asked)
     ignored = (set(words(cue)) & _FOCUS_WORDS) | (asked_set & _HEDGES) | (asked_set & _INTERROGATIVES)
+    ignored |= asked_set & _INTERROGATIVES_OF.get(language.language, frozenset())
     if cue and not _ENGLISH_FRENCH[kind].search(folded.strip()):
         ignored |= set(words(cue))  # another language's interrogative ("wie viele", "сколько", "多少"): form, not content
     naming = kind is None and not _NOT_NAMING.match(folded.strip()) and bool(_NAMING.search(folded))

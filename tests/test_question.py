@@ -2,6 +2,7 @@
 import pytest
 
 from qa.question import analyse_question
+from qa.language import Identified
 
 
 @pytest.mark.parametrize(
@@ -57,6 +58,28 @@ def test_question_type(question, kind):
 )
 def test_words_naming_the_kind_of_answer_are_not_terms_to_match(question, ignored):
     assert analyse_question(question).ignored == ignored
+
+
+@pytest.mark.parametrize(
+    "question, language, interrogative, term",
+    [
+        ("Warum verließ Tesla die Firma von Edison?", "de", "warum", "tesla"),
+        ("Wofür wurde das Preisgeld verwendet?", "de", "wofur", "preisgeld"),
+        ("Waarom verliet Tesla het bedrijf van Edison?", "nl", "waarom", "tesla"),
+        ("Почему Тесла ушёл из компании Эдисона?", "ru", "почему", "тесл"),
+        ("¿Cuántos delegados asistieron a la conferencia?", "es", "cuantos", "deleg"),
+    ],
+)
+def test_interrogatives_the_stop_words_miss_are_not_terms_to_match(question, language, interrogative, term):
+    q = analyse_question(question, Identified(language, 0.99))
+    assert q.language == language and interrogative in q.ignored
+    assert term in q.terms and not any(t.startswith(interrogative[:4]) for t in q.terms)
+
+
+def test_another_languages_interrogative_stays_a_word():
+    # "quando" asks "when" in Italian; in a question in another language it is whatever it says there
+    q = analyse_question("Who wrote the song Quando Quando Quando?", Identified("en", 0.99))
+    assert "quando" not in q.ignored and "quando" in q.terms
 
 
 @pytest.mark.parametrize(
