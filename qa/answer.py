@@ -15,7 +15,7 @@ import numpy as np
 
 from .formats import locate
 from .index import Store
-from .lexical import fold, terms, word_count, words
+from .lexical import covered_stretches, fold, terms, word_count, words, written_parts
 from .language import Identified
 from .question import AnalysedQuestion, analyse_question, named_value
 from .retrieval import question_language
@@ -200,7 +200,11 @@ _KIND_NAMES = {"money": "amount", "number": "number", "date": "date", "person": 
 def _mentioned(question: AnalysedQuestion, covered: frozenset[str], lang: str) -> str:
     """The question's words that the best sentence holds, as the question wrote them ("Securex exhibition")."""
     rules = rules_of(lang)
-    said = [m.group() for m in re.finditer(r"[^\W_][\w'’-]*", question.text) if set(terms(m.group(), rules)) & covered]
+    said = []
+    for m in re.finditer(r"[^\W_][\w'’-]*", question.text):
+        for part, spaceless in written_parts(m.group()):
+            # a run without spaces is one "word" of the whole clause: only its stretches of covered bigrams were said
+            said += covered_stretches(part, covered) if spaceless else [part] if set(terms(part, rules)) & covered else []
     return " ".join(dict.fromkeys(said))
 
 

@@ -145,6 +145,40 @@ def _bigrams(run: str) -> list[str]:
     return ["".join(chars)] if len(chars) < 2 else [chars[i] + chars[i + 1] for i in range(len(chars) - 1)]
 
 
+def written_parts(word: str) -> list[tuple[str, bool]]:
+    """A written word cut where runs of a script without spaces begin and end, each part with whether it is one
+    ("iPhone手机" -> ("iPhone", False), ("手机", True))."""
+    parts: list[tuple[str, bool]] = []
+    last = 0
+    for m in _SPACELESS.finditer(word):
+        if m.start() > last:
+            parts.append((word[last : m.start()], False))
+        parts.append((m.group(), True))
+        last = m.end()
+    if last < len(word):
+        parts.append((word[last:], False))
+    return parts
+
+
+def covered_stretches(run: str, covered: Container[str]) -> list[str]:
+    """The stretches of a run of a script written without spaces whose every bigram is in `covered`, as written:
+    "東京タワー" of "東京タワーの入場料はいくらですか" when 東京, 京タ, タワ and ワー are."""
+    chars = _characters(run)
+    if len(chars) < 2:
+        return [run] if run in covered else []
+    out: list[str] = []
+    start = None
+    for i in range(len(chars) - 1):
+        if chars[i] + chars[i + 1] in covered:
+            start = i if start is None else start
+        elif start is not None:
+            out.append("".join(chars[start : i + 1]))
+            start = None
+    if start is not None:
+        out.append("".join(chars[start:]))
+    return out
+
+
 def seams(term_list: Sequence[str], known: Container[str]) -> set[str]:
     """The bigrams of a text's terms (in their order) that most likely straddle two words of a script written
     without spaces: no passage holds them (not in `known`), and a bigram beside them that passages hold shares

@@ -185,6 +185,14 @@ def test_a_number_question_whose_sentences_state_none_is_refused_naming_what_the
     assert quoted.text is not None and quoted.confidence == pytest.approx(2 * ans.confidence)
 
 
+def test_a_refusal_in_a_script_without_spaces_names_the_words_found_not_the_whole_question(tmp_path):
+    text = "東京タワーは1958年に完成した電波塔である。\n設計は内藤多仲が担当した。\n"
+    ans = one_file_bot(tmp_path, text, min_confidence=0.99).answer("東京タワーの入場料はいくらですか？")
+    assert ans.text is None
+    # the question is one run of letters: what the sentences hold of it is 東京タワー, not the run
+    assert re.search(r"the documents mention 東京タワー but not the amount asked for", ans.reason), ans.reason
+
+
 def test_a_time_of_day_question_whose_sentences_give_only_the_day_is_refused(tmp_path):
     text = "The Lindow harvest festival opened on 4 September in the market square.\nThe festival of Lindow lasted three days.\n"
     asked = "At what time did the Lindow harvest festival open on 4 September?"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.lexical import fold, fold_for, has_stemmer, seams, segment, stopwords, stopwords_for, terms, words
+from qa.lexical import covered_stretches, fold, fold_for, has_stemmer, seams, segment, written_parts, stopwords, stopwords_for, terms, words
 
 
 @pytest.mark.parametrize(
@@ -97,6 +97,21 @@ def test_seams_are_bigrams_of_scripts_without_spaces_only():
     assert seams(question, {"punkt"}) == set()
     thai = words("ผู้แทน", "th")  # ผู้แ, แท, ทน: แท joins the two bigrams passages hold, letters with their marks
     assert seams(thai, {"ผู้แ", "ทน"}) == {"แท"}
+
+
+def test_covered_stretches_of_a_run_without_spaces():
+    run = "東京タワーの入場料はいくらですか"
+    assert covered_stretches(run, {"東京", "京タ", "タワ", "ワー", "入場", "場料"}) == ["東京タワー", "入場料"]
+    assert covered_stretches(run, {"東京", "ワー"}) == ["東京", "ワー"]
+    assert covered_stretches(run, set()) == []
+    assert covered_stretches("球", {"球"}) == ["球"]
+    assert covered_stretches("ผู้แทน", {"ผู้แ", "แท"}) == ["ผู้แท"]  # letters keep their marks
+
+
+def test_written_parts_cut_where_a_script_without_spaces_begins_and_ends():
+    assert written_parts("iPhone手机") == [("iPhone", False), ("手机", True)]
+    assert written_parts("第50届") == [("第", True), ("50", False), ("届", True)]
+    assert written_parts("Tashkent") == [("Tashkent", False)]
 
 
 def test_thai_bigrams_keep_marks_on_their_letters():
