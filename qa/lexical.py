@@ -160,6 +160,17 @@ def written_parts(word: str) -> list[tuple[str, bool]]:
     return parts
 
 
+def stretches(word: str, longest: int = 12) -> set[str]:
+    """Every stretch of up to `longest` characters of the runs of a script written without spaces in a word: the
+    words such a run may hold, since no space marks where they end ("第33届" holds 第, 届, ...)."""
+    out: set[str] = set()
+    for part, spaceless in written_parts(word):
+        if spaceless:
+            chars = _characters(part)
+            out.update("".join(chars[i:j]) for i in range(len(chars)) for j in range(i + 1, min(len(chars), i + longest) + 1))
+    return out
+
+
 def covered_stretches(run: str, covered: Container[str]) -> list[str]:
     """The stretches of a run of a script written without spaces whose every bigram is in `covered`, as written:
     "東京タワー" of "東京タワーの入場料はいくらですか" when 東京, 京タ, タワ and ワー are."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .facts import NOUNS_CAPITALISED
 from .language import UNDETERMINED, Identified, identify
-from .lexical import WRITTEN_WORD, fold, stopwords, stopwords_for, terms, words
+from .lexical import WRITTEN_WORD, fold, stopwords, stopwords_for, stretches, terms, words
 
 NUMBER_WORDS = frozenset(
     "one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty hundred thousand million "
@@ -201,7 +201,7 @@ class AnalysedQuestion:
     naming: bool  # it asks what something is called: a name told after "called", "known as", "appelé"... answers it
     explains: bool  # it asks why or how (an explanation, a manner): no short span answers it
     thing: tuple[str, ...]  # the thing "which X" asks to pick out, as written ("hotel",), or () when none
-    words: frozenset[str]  # folded words, stop words kept
+    words: frozenset[str]  # folded words, stop words kept; in a script without spaces every stretch of its runs
     ignored: frozenset[str]  # words no answer sentence is expected to hold: interrogatives, answer-kind words, hedges
     terms: tuple[str, ...]  # content terms a sentence should hold (the ignored words left out)
     counted: frozenset[str]  # what a "how many X" question counts: the term of X's first word
@@ -248,7 +248,7 @@ def analyse_question(text: str, language: Identified | None = None) -> AnalysedQ
         naming=naming,
         explains=kind is None and not naming and bool(_EXPLAINING.match(folded.strip()) or _EXPLAINING_INSIDE.search(folded)),
         thing=_asked_thing(text, language.language),
-        words=frozenset(asked_set),
+        words=frozenset(asked_set.union(*map(stretches, asked))),
         ignored=frozenset(ignored),
         terms=_content_terms(text, frozenset(ignored), language.language),
         counted=frozenset(_counted_terms(folded)),

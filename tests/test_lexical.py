@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.lexical import covered_stretches, fold, fold_for, has_stemmer, seams, segment, written_parts, stopwords, stopwords_for, terms, words
+from qa.lexical import covered_stretches, fold, fold_for, has_stemmer, seams, segment, stretches, written_parts, stopwords, stopwords_for, terms, words
 
 
 @pytest.mark.parametrize(
@@ -106,6 +106,13 @@ def test_covered_stretches_of_a_run_without_spaces():
     assert covered_stretches(run, set()) == []
     assert covered_stretches("球", {"球"}) == ["球"]
     assert covered_stretches("ผู้แทน", {"ผู้แ", "แท"}) == ["ผู้แท"]  # letters keep their marks
+
+
+def test_stretches_are_every_word_a_run_without_spaces_may_hold():
+    assert stretches("第33届") == {"第", "届"}
+    assert stretches("超级碗") == {"超", "级", "碗", "超级", "级碗", "超级碗"}
+    assert stretches("Tashkent") == set()
+    assert max(map(len, stretches("一" * 40, longest=12))) == 12
 
 
 def test_written_parts_cut_where_a_script_without_spaces_begins_and_ends():

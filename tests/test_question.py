@@ -167,3 +167,9 @@ def test_a_question_is_read_once_into_a_record():
     assert "journalist" in q.terms and not any(t.startswith("rough") for t in q.terms)
     assert q.language == "en"
     assert analyse_question("Combien de délégations ont participé ?").language == "fr"
+
+
+def test_a_question_in_a_script_without_spaces_writes_every_stretch_of_its_runs():
+    q = analyse_question("约翰·埃尔维参加第 33 届超级碗时多大？", Identified("zh", 0.99))
+    assert {"33", "届", "超级碗", "埃尔维"} <= q.words and "33 届" not in q.words
+    assert analyse_question("How old was Elway?").words == {"how", "old", "was", "elway"}

@@ -269,6 +269,12 @@ def test_the_reader_answers_where_the_rules_find_nothing_with_offsets_in_the_fil
     assert found.citation == 1 and found.source == "doc.txt"
 
 
+def test_a_reader_span_that_the_question_writes_is_no_answer_in_a_script_without_spaces_too():
+    s = "東京タワーは1958年に完成した電波塔である。"
+    assert short("東京タワーを設計したのは誰ですか？", s, FixedReader("東京タワー"), lang="ja") is None
+    assert short("東京タワーは何ですか？", s, FixedReader("電波塔"), lang="ja").text == "電波塔"
+
+
 def test_the_rules_come_first_and_the_reader_is_not_asked():
     r = FixedReader("The conference")
     assert short("How many delegations took part?", "The conference gathered 47 delegations.", r).text == "47"

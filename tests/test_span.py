@@ -77,6 +77,12 @@ def test_never_what_the_question_names_and_nearest_its_words():
     assert short("Who founded the Tashkent Institute?", "The Tashkent Institute was founded in 1990.") is None
 
 
+def test_never_what_a_question_in_a_script_without_spaces_names():
+    # the question writes 第 33 届 and 2000 年 inside runs of characters: they are its words all the same
+    assert short("埃尔维参加第 33 届超级碗时多大？", "埃尔维在第 33 届超级碗时年满 38 岁。", lang="zh").text == "38 岁"
+    assert short("华沙在 2000 年之前是什么时候夺得冠军的？", "华沙在 2000 年之前的 1946 年夺得冠军。", lang="zh").text == "1946 年"
+
+
 def test_the_name_told_with_most_of_the_question_wins_over_the_one_nearest_a_single_word():
     # "épousa" stands just before Sir William Boleyn; "roi", "Henri" and "VIII" all stand by Anne Boleyn
     sentence = ("Elle épousa Sir William Boleyn et était la grand-mère paternelle d'Anne Boleyn, "
