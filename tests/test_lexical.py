@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from qa.lexical import covered_stretches, fold, fold_for, has_stemmer, seams, segment, stretches, written_parts, stopwords, stopwords_for, terms, words
+from qa.lexical import (
+    covered_stretches, fold, fold_for, has_stemmer, seams, segment, stopwords, stopwords_for, stretches, terms, words,
+    written_parts,
+)
 
 
 @pytest.mark.parametrize(
