@@ -203,8 +203,11 @@ def _mentioned(question: AnalysedQuestion, covered: frozenset[str], lang: str) -
     said = []
     for m in re.finditer(r"[^\W_][\w'’-]*", question.text):
         for part, spaceless in written_parts(m.group()):
-            # a run without spaces is one "word" of the whole clause: only its stretches of covered bigrams were said
-            said += covered_stretches(part, covered) if spaceless else [part] if set(terms(part, rules)) & covered else []
+            if spaceless:
+                # a run without spaces is one "word" of the whole clause: only its stretches of covered bigrams were said
+                said += covered_stretches(part, covered)
+            elif set(terms(part, rules)) & covered:
+                said.append(part)
     return " ".join(dict.fromkeys(said))
 
 

@@ -227,16 +227,7 @@ def _split_token(token: str, lang: str | None) -> list[str]:
     """A `\\w+` token cut where it holds spaceless-script runs (e.g. 'iphone手机' -> 'iphone', '手机')."""
     if not _SPACELESS.search(token):
         return [token]
-    out: list[str] = []
-    last = 0
-    for m in _SPACELESS.finditer(token):
-        if m.start() > last:
-            out.append(token[last : m.start()])
-        out += segment(m.group(), lang)
-        last = m.end()
-    if last < len(token):
-        out.append(token[last:])
-    return out
+    return [w for part, spaceless in written_parts(token) for w in (segment(part, lang) if spaceless else [part])]
 
 
 _LETTER_WORD = re.compile(r"[^\W\d_]{2,}")

@@ -196,14 +196,14 @@ def question_terms(
     """IDF weights of the question's terms by the rules of `lang` (its own language when None), with the
     conversation's terms (if any) at a lower weight."""
     lang = lang or question.language
-    weights = idf_weights(store, _words_of(store, question.terms_in(lang)))
+    weights = idf_weights(store, _without_seams(store, question.terms_in(lang)))
     if context:
-        for t, w in idf_weights(store, _words_of(store, terms(context, rules_of(lang)))).items():
+        for t, w in idf_weights(store, _without_seams(store, terms(context, rules_of(lang)))).items():
             weights.setdefault(t, settings.context_term_weight * w)
     return weights
 
 
-def _words_of(store: Store, term_list: list[str] | tuple[str, ...]) -> list[str]:
+def _without_seams(store: Store, term_list: list[str] | tuple[str, ...]) -> list[str]:
     """The terms less the bigrams that straddle two words of a script written without spaces (`lexical.seams`):
     no sentence can hold them, and they would count against every sentence of that script alike."""
     straddling = seams(term_list, store.bm25.vocab_dict)
