@@ -47,6 +47,11 @@ _SOUTHEAST = r"\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff"  # Thai, Lao, Burmese, K
 _SPACELESS = re.compile(f"[{_HAN}{_KANA}{_SOUTHEAST}]+")
 
 
+def in_spaceless_script(char: str) -> bool:
+    """Whether a character is of a script written without spaces between words (Chinese, Japanese, Thai...)."""
+    return bool(_SPACELESS.match(char))
+
+
 def fold(text: str) -> str:
     """Case- and accent-folded text: 'Délégations' -> 'delegations'."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())

@@ -10,9 +10,10 @@ words, where nothing tells them apart.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from .facts import DATE, MONEY, NAME, NOUNS_CAPITALISED, NUMBER, TITLE, Fact, find_facts, is_clock_time, is_year, named_by
-from .lexical import WRITTEN_WORD, fold_for, terms, words
+from .lexical import WRITTEN_WORD, fold_for, in_spaceless_script, terms, words
 from .question import AnalysedQuestion
 from .reader import SpanReader
 from .types import Citation, Quote, Short
@@ -121,8 +122,120 @@ def _by_rules(question: AnalysedQuestion, quotes: list[Quote], citations: list[C
 
 
 def _short(citation: Citation, start: int, end: int) -> Short:
-    """The span [start, end) of a citation's quote, with its offsets in the file."""
+    """The span [start, end) of a citation's quote, made of whole words (`whole_words`) and its brackets and quotation
+    marks made whole (`balanced`), with its offsets in the file."""
+    tidy = balanced(citation.quote, *whole_words(citation.quote, start, end))
+    if tidy[0] < tidy[1]:  # nothing left but marks: the span as found
+        start, end = tidy
     return Short(citation.quote[start:end], citation.source, citation.start + start, citation.start + end, citation.number)
+
+
+def whole_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """[start, end) of `text` widened to whole words where it starts or ends inside one: "dritt" in "drittgrößte",
+    "techniker" in "Apothekentechniker" (the reader reads word pieces, a fact may stop short of an ending). In a script
+    written without spaces every character is a word's edge."""
+    while 0 < start < end and _inside_word(text[start - 1], text[start]):
+        start -= 1
+    while start < end < len(text) and _inside_word(text[end - 1], text[end]):
+        end += 1
+    return start, end
+
+
+def _inside_word(before: str, after: str) -> bool:
+    return all((c.isalnum() or unicodedata.category(c).startswith("M")) and not in_spaceless_script(c) for c in (before, after))
+
+
+# Marks that open and close: brackets (a span starting inside one drops what is left of it) and quotation marks (a
+# span starting inside one takes it whole). "“" closes „ in German and opens in English; ' is an apostrophe too.
+_BRACKETS = {"(": ")", "[": "]", "{": "}", "（": "）", "【": "】", "〔": "〕"}
+_QUOTES = {"«": "»", "“": "”", "„": "“", "‹": "›", "「": "」", "『": "』", "《": "》", "〈": "〉"}
+_CLOSERS = {c: o for o, c in (_BRACKETS | _QUOTES).items() if c != "“"}
+_QUOTE_CLOSERS = frozenset(_QUOTES.values())
+_REACH = 40  # chars: how far beyond a span its other mark is looked for
+
+
+def balanced(text: str, start: int, end: int) -> tuple[int, int]:
+    """[start, end) of `text` with no mark left open or closed alone: `American Medical Association (AMA` takes its
+    ")", `ENR) is a trade magazine` starts after the ")" (what is left of a bracket), `kickback" payments` takes its
+    opening '"'. A mark whose other half is not within _REACH chars is left out of the span instead."""
+    for _ in range(4):  # a mark taken in may bring in another one; four is more than any span needs
+        lone = _lone_mark(text, start, end)
+        if lone is None:
+            return start, end
+        at, mark, opens = lone
+        other = _other_half(text, start, end, at, mark, opens)
+        if opens:
+            if other is not None:
+                end = other + 1
+            elif at > start:
+                end = at
+            else:
+                start = at + 1
+        elif other is not None and (mark == '"' or mark in _QUOTE_CLOSERS):
+            start = other
+        elif at + 1 < end and text[at + 1 : end].strip():
+            start = at + 1
+        else:
+            end = at
+        start, end = _stripped(text, start, end)
+        if start >= end:
+            return start, start
+    return start, end
+
+
+def _lone_mark(text: str, start: int, end: int) -> tuple[int, str, bool] | None:
+    """The first mark of text[start:end] whose other half is outside it: (its index, the mark, whether it opens)."""
+    stack: list[tuple[int, str]] = []
+    straight: list[int] = []
+    for i in range(start, end):
+        c = text[i]
+        if c == "“" and (stack and stack[-1][1] == "„" or not stack and _after_german_opening(text, start)):
+            if stack:
+                stack.pop()
+                continue
+            return i, c, False
+        if c in _BRACKETS or c in _QUOTES:
+            stack.append((i, c))
+        elif c in _CLOSERS:
+            if stack and stack[-1][1] == _CLOSERS[c]:
+                stack.pop()
+            else:
+                return i, c, False
+        elif c == '"':
+            straight.append(i)
+    if stack:
+        return stack[0][0], stack[0][1], True
+    if len(straight) % 2:
+        i = straight[0] if len(straight) == 1 else straight[-1]
+        opens = (i == start or not text[i - 1].isalnum()) and i + 1 < end and text[i + 1].isalnum()
+        return i, '"', opens
+    return None
+
+
+def _after_german_opening(text: str, start: int) -> bool:
+    """Whether a „ before `start` (within _REACH) is still open there: a "“" in the span then closes it."""
+    before = text[max(0, start - _REACH) : start]
+    return before.rfind("„") > before.rfind("“")
+
+
+def _other_half(text: str, start: int, end: int, at: int, mark: str, opens: bool) -> int | None:
+    """Where the other half of the lone mark at `at` stands outside [start, end), within _REACH chars, or None."""
+    if opens:
+        closer = '"' if mark == '"' else (_BRACKETS | _QUOTES)[mark]
+        found = text.find(closer, end, end + _REACH)
+        return found if found >= 0 else None
+    opener = '"' if mark == '"' else ("„" if mark == "“" else _CLOSERS[mark])
+    found = text.rfind(opener, max(0, start - _REACH), start)
+    return found if found >= 0 else None
+
+
+def _stripped(text: str, start: int, end: int) -> tuple[int, int]:
+    """[start, end) without the spaces and the commas, semicolons and colons at its ends."""
+    while start < end and (text[start].isspace() or text[start] in ",;:"):
+        start += 1
+    while end > start and (text[end - 1].isspace() or text[end - 1] in ",;:"):
+        end -= 1
+    return start, end
 
 
 def states_asked_kind(question: AnalysedQuestion, quotes: list[Quote], citations: list[Citation],

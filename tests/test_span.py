@@ -3,7 +3,8 @@ import pytest
 
 from qa.language import Identified
 from qa.question import analyse_question
-from qa.span import short_answer
+from qa.reader import Read
+from qa.span import balanced, short_answer, whole_words
 from qa.types import Citation, Quote
 
 
@@ -163,3 +164,67 @@ def test_no_span_when_nothing_in_the_sentence_tells_the_candidates_apart():
     # an ambiguous later quote does not take the first quote's answer away
     found = short("How many delegations took part?", "In all 47 delegations took part.", "About 250 came from 20 states.")
     assert (found.text, found.citation) == ("47", 1)
+
+
+@pytest.mark.parametrize(
+    "sentence, span, expected",
+    [
+        # a bracket or a quotation mark left open takes its other half
+        ("Members of the American Medical Association (AMA) met.", "American Medical Association (AMA", "American Medical Association (AMA)"),
+        ('Tesla became the archetypal "mad scientist" in popular culture.', 'archetypal "mad scientist', 'archetypal "mad scientist"'),
+        ("Il arrive à la « sixième heure de la nuit » enfin.", "la « sixième heure de la nuit", "la « sixième heure de la nuit »"),
+        ("波兰联合工人党 (PZPR) 统治了波兰。", "波兰联合工人党 (PZPR", "波兰联合工人党 (PZPR)"),
+        ("他写了《终结战争的机器》一书。", "《终结战争的机器", "《终结战争的机器》"),
+        # a quotation mark closed alone takes its opening one; „…“ is German
+        ('He may not give them "kickback" payments.', 'kickback" payments', '"kickback" payments'),
+        ("Die „White Flight“-Welle erreichte die Stadt.", "White Flight“-Welle", "„White Flight“-Welle"),
+        # a span that starts inside a bracket drops what is left of it
+        ("The Engineering News-Record (ENR) is a trade magazine.", "ENR) is a trade magazine", "is a trade magazine"),
+        # a mark whose other half is far away is left out
+        ("The cells (see the long account of what goes on in the many parts of such a cell) work.", "cells (see the", "cells"),
+        ('He said "no', '"no', "no"),
+        # whole marks and apostrophes stay as they are
+        ("The American Medical Association (AMA) met.", "American Medical Association (AMA)", "American Medical Association (AMA)"),
+        ("It is the Lord's Enclosure in the east.", "Lord's Enclosure", "Lord's Enclosure"),
+        ("Sie sahen „Soap“ und „Benson“.", "„Soap“ und „Benson“", "„Soap“ und „Benson“"),
+    ],
+)
+def test_a_span_leaves_no_bracket_or_quotation_mark_alone(sentence, span, expected):
+    start = sentence.index(span)
+    a, b = balanced(sentence, start, start + len(span))
+    assert sentence[a:b] == expected
+
+
+def test_the_readers_span_is_shown_with_its_brackets_whole():
+    sentence = "The award went to the American Medical Association (AMA) last year."
+    cut = "American Medical Association (AMA"
+
+    class Reader:  # the reader's span as the head gave it, ")" left out
+        def read(self, question, text):
+            at = text.index(cut)
+            return Read(at, at + len(cut), 0.9)
+
+    citation = Citation(1, "doc1.txt", 100, 100 + len(sentence), 1, sentence)
+    asked = analyse_question("What got the award?", Identified("en", True))
+    found = short_answer(asked, [Quote(sentence, (1,))], [citation], {"doc1.txt": "en"}, reader=Reader())
+    assert found is not None and found.text == "American Medical Association (AMA)"
+    assert sentence[found.start - 100 : found.end - 100] == found.text
+
+
+@pytest.mark.parametrize(
+    "sentence, span, expected",
+    [
+        ("Er ist der drittgrößte Flughafen.", "dritt", "drittgrößte"),
+        ("Ein Apothekentechniker, der sich qualifiziert hat.", "techniker", "Apothekentechniker"),
+        ("They generally serve as pastors in local congregations.", "pastor", "pastors"),
+        ("नई दिल्ली भारत की राजधानी है।", "दिल्", "दिल्ली"),  # a vowel sign is part of its word
+        ("القاهرة هي عاصمة مصر.", "عاصم", "عاصمة"),
+        ("特斯拉的专利恢复了。", "特斯拉", "特斯拉"),  # no spaces: every character is a word's edge
+        ("ジョン・エルウェイがクォーターバックだった。", "エルウェイ", "エルウェイ"),
+        ("The 17th conference met.", "17th", "17th"),
+    ],
+)
+def test_a_span_is_made_of_whole_words(sentence, span, expected):
+    start = sentence.index(span)
+    a, b = whole_words(sentence, start, start + len(span))
+    assert sentence[a:b] == expected
