@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import threading
 import warnings
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -194,7 +193,7 @@ def _load(cache_dir, head_file: Path, no_answer_file: Path | None) -> _State:
     if no_answer_file is not None and no_answer_file.exists():
         heads.append(("no_answer", np.load(no_answer_file)))
     for name, weights in heads:
-        out = add_heads(graph, name, weights, "reader.states", "attention_mask")
+        out = add_head(graph, name, weights, "reader.states", "attention_mask")
         graph.output.append(helper.make_tensor_value_info(out, TensorProto.FLOAT, ["batch", "tokens", 2]))
     options = ort.SessionOptions()
     options.log_severity_level = 3
@@ -263,22 +262,7 @@ def _softmax(x: np.ndarray) -> np.ndarray:
 # ------------------------------------------------------------------------------------------------ the head
 
 
-def add_heads(graph, name: str, weights: Mapping[str, np.ndarray], states: str, mask: str) -> str:
-    """Append the head `weights` hold to `graph` (`add_head`), or, when they hold several (keys "m0/...", "m1/..."
-    for heads trained alike from other seeds), each of them and the mean of their logits; returns its output's name.
-    Two heads averaged read gold sentences better than either alone (token F1 on XQuAD-en 0.493 and 0.470, averaged 0.498)."""
-    from onnx import helper
-
-    members = sorted({k.split("/", 1)[0] for k in weights if "/" in k})
-    if not members:
-        return add_head(graph, name, weights, states, mask)
-    outs = [add_head(graph, f"{name}.{m}", {k.split("/", 1)[1]: v for k, v in weights.items() if k.startswith(m + "/")}, states, mask)
-            for m in members]
-    graph.node.append(helper.make_node("Mean", outs, [f"{name}.mean"]))
-    return f"{name}.mean"
-
-
-def add_head(graph, name: str, weights: Mapping[str, np.ndarray], states: str, mask: str) -> str:
+def add_head(graph, name: str, weights, states: str, mask: str) -> str:
     """Append a trained head to `graph`, reading the tensor `states` (batch, tokens, features) where `mask`
     (batch, tokens; 1 for a token, 0 for padding) says which tokens are there; returns the name of its output,
     the start and end logits of every token (batch, tokens, 2).
@@ -289,7 +273,7 @@ def add_head(graph, name: str, weights: Mapping[str, np.ndarray], states: str, m
     """
     from onnx import helper, numpy_helper
 
-    w = {k: np.asarray(v, dtype=np.float32) for k, v in weights.items()}
+    w = {k: np.asarray(weights[k], dtype=np.float32) for k in weights.files}
     layers = sorted({int(k.split(".")[2]) for k in w if k.startswith("enc.layers.")})
     heads = int(w["heads"][0])
     width = w["inp.2.weight"].shape[0]

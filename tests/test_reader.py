@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 from qa.answer import AnswerSettings, no_answer_read, reread
 from qa.scoring import Scored
-from qa.reader import Read, SpanReader, _no_answer, add_heads, default_reader
+from qa.reader import Read, SpanReader, _no_answer, add_head, default_reader
 from qa.span import CHOOSE_PROBABILITY, short_answer
 from qa.types import Citation, Quote
 
@@ -133,12 +133,15 @@ def test_a_missing_head_file_makes_the_reader_unavailable_not_an_error(tmp_path)
     assert r.unavailable and "none.npz" in r.unavailable
 
 
-def _torch_heads(count: int):
-    """`count` heads of the layout tools/train_reader.py trains, small, from different seeds."""
-    import torch
+def test_the_head_in_the_graph_computes_what_torch_does_for_a_padded_batch(tmp_path):
+    torch = pytest.importorskip("torch")
+    ort = pytest.importorskip("onnxruntime")
+    from onnx import TensorProto, helper
     from torch import nn
 
-    class Head(nn.Module):
+    torch.manual_seed(0)
+
+    class Head(nn.Module):  # the layout tools/train_reader.py trains
         def __init__(self):
             super().__init__()
             self.inp = nn.Sequential(nn.LayerNorm(48), nn.Dropout(0.1), nn.Linear(48, 32))
@@ -146,78 +149,25 @@ def _torch_heads(count: int):
             self.enc = nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
             self.out = nn.Linear(32, 2)
 
-    models = []
-    for seed in range(count):
-        torch.manual_seed(seed)
-        models.append(Head().eval())
-    return models
-
-
-def _run_in_graph(weights, rows):
-    """The logits add_heads' graph gives for `rows` (texts of different lengths, padded into one batch)."""
-    import onnxruntime as ort
-    from onnx import TensorProto, helper
-
-    graph = helper.make_graph([], "head", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["b", "t", 48]),
-                                           helper.make_tensor_value_info("mask", TensorProto.INT64, ["b", "t"])], [])
-    out = add_heads(graph, "span", weights, "x", "mask")
-    graph.output.append(helper.make_tensor_value_info(out, TensorProto.FLOAT, ["b", "t", 2]))
-    onnx_model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    session = ort.InferenceSession(onnx_model.SerializeToString(), providers=["CPUExecutionProvider"])
-    width = max(len(r) for r in rows)
-    x = np.zeros((len(rows), width, 48), np.float32)
-    mask = np.zeros((len(rows), width), np.int64)
-    for i, r in enumerate(rows):
-        x[i, : len(r)], mask[i, : len(r)] = r, 1
-    return session.run(None, {"x": x, "mask": mask})[0]
-
-
-@pytest.mark.parametrize("count", [1, 3])
-def test_the_heads_in_the_graph_compute_what_torch_does_for_a_padded_batch(tmp_path, count):
-    torch = pytest.importorskip("torch")
-    pytest.importorskip("onnxruntime")
-
-    models = _torch_heads(count)
+    model = Head().eval()
     rng = np.random.default_rng(0)
     rows = [rng.normal(size=(n, 48)).astype(np.float32) for n in (9, 4)]  # two texts, the second padded to 9 tokens
     with torch.no_grad():
-        want = [np.mean([m.out(m.enc(m.inp(torch.from_numpy(x)[None])))[0].numpy() for m in models], axis=0) for x in rows]
-    if count == 1:  # one head: its keys as torch names them
-        np.savez(tmp_path / "h.npz", heads=np.array([4]), **{k: v.numpy() for k, v in models[0].state_dict().items()})
-    else:  # several: each one's keys under "m0/", "m1/"..., and their logits averaged
-        np.savez(tmp_path / "h.npz", **{f"m{i}/{k}": v for i, m in enumerate(models)
-                                        for k, v in [("heads", np.array([4])), *((k, v.numpy()) for k, v in m.state_dict().items())]})
-    got = _run_in_graph(np.load(tmp_path / "h.npz"), rows)
+        want = [model.out(model.enc(model.inp(torch.from_numpy(x)[None])))[0].numpy() for x in rows]
+    np.savez(tmp_path / "h.npz", heads=np.array([4]), **{k: v.numpy() for k, v in model.state_dict().items()})
+    graph = helper.make_graph([], "head", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["b", "t", 48]),
+                                           helper.make_tensor_value_info("mask", TensorProto.INT64, ["b", "t"])], [])
+    out = add_head(graph, "span", np.load(tmp_path / "h.npz"), "x", "mask")
+    graph.output.append(helper.make_tensor_value_info(out, TensorProto.FLOAT, ["b", "t", 2]))
+    onnx_model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    session = ort.InferenceSession(onnx_model.SerializeToString(), providers=["CPUExecutionProvider"])
+    x = np.zeros((2, 9, 48), np.float32)
+    mask = np.zeros((2, 9), np.int64)
+    for i, r in enumerate(rows):
+        x[i, : len(r)], mask[i, : len(r)] = r, 1
+    got = session.run(None, {"x": x, "mask": mask})[0]
     for i, r in enumerate(rows):
         assert np.allclose(got[i, : len(r)], want[i], atol=1e-4)
-    if count > 1:  # and the mean is not any one head's
-        with torch.no_grad():
-            first = models[0].out(models[0].enc(models[0].inp(torch.from_numpy(rows[0])[None])))[0].numpy()
-        assert not np.allclose(got[0, :9], first, atol=1e-3)
-
-
-def test_heads_joined_by_the_training_tool_read_as_their_mean(tmp_path):
-    torch = pytest.importorskip("torch")
-    pytest.importorskip("onnxruntime")
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    models = _torch_heads(3)
-    files = []
-    for i, m in enumerate(models):
-        files.append(tmp_path / f"h{i}.npz")
-        np.savez(files[-1], heads=np.array([4]), **{k: v.numpy() for k, v in m.state_dict().items()})
-    tool = Path(__file__).resolve().parents[1] / "tools" / "train_reader.py"
-    # two joined, then that file joined with a third: members are kept, not nested
-    for out, parts in ((tmp_path / "two.npz", files[:2]), (tmp_path / "three.npz", [tmp_path / "two.npz", files[2]])):
-        subprocess.run([sys.executable, str(tool), "--join", *map(str, parts), "--out", str(out)], check=True, capture_output=True)
-    joined = np.load(tmp_path / "three.npz")
-    assert sorted({k.split("/")[0] for k in joined}) == ["m0", "m1", "m2"]
-    rows = [np.random.default_rng(1).normal(size=(6, 48)).astype(np.float32)]
-    with torch.no_grad():
-        want = np.mean([m.out(m.enc(m.inp(torch.from_numpy(rows[0])[None])))[0].numpy() for m in models], axis=0)
-    assert np.allclose(_run_in_graph(joined, rows)[0], want, atol=1e-4)
 
 
 class FixedReader:

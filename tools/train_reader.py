@@ -2,10 +2,6 @@
 
     .venv/bin/python tools/train_reader.py ../shared/data/piaf-fr-dev --lang fr --out qa/reader-head.npz
     .venv/bin/python tools/train_reader.py ../shared/data/piaf-fr-dev --lang fr --no-answer --out qa/reader-no-answer.npz
-    .venv/bin/python tools/train_reader.py --join A.npz B.npz C.npz --out qa/reader-head.npz
-
-`--seed N` trains the same head from other initial weights and batch order; `--join` writes several heads into one
-file whose logits are their mean (qa.reader.add_heads): heads from three seeds read better together than any alone.
 
 It trains on PIAF's dev half, 80 % of its articles (those whose name's md5 is not 0 mod 5; the other 20 %
 are held out to choose the probability threshold and to report PIAF's span figures). XQuAD was never
@@ -200,37 +196,15 @@ def train(items: list[dict], epochs: int, width: int = 256, layers: int = 2, lr:
     return model
 
 
-def join(heads: list[Path]) -> dict[str, np.ndarray]:
-    """Several heads' weights as one file's: each head's keys under "m0/", "m1/"... (a head already joined keeps its
-    members)."""
-    out: dict[str, np.ndarray] = {}
-    for path in heads:
-        weights = dict(np.load(path))
-        members = sorted({k.split("/", 1)[0] for k in weights if "/" in k}) or [None]
-        for m in members:
-            prefix = f"m{len({k.split('/', 1)[0] for k in out})}/"
-            out.update({prefix + (k.split("/", 1)[1] if m else k): v for k, v in weights.items() if m is None or k.startswith(m + "/")})
-    return out
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("folder", type=Path, nargs="?", help="a QA set: questions.jsonl and corpus/")
-    ap.add_argument("--lang", help="the documents' language (sentence rules)")
+    ap.add_argument("folder", type=Path, help="a QA set: questions.jsonl and corpus/")
+    ap.add_argument("--lang", required=True, help="the documents' language (sentence rules)")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--no-answer", action="store_true", help="train the no-answer head (with texts that do not answer)")
     ap.add_argument("--seed", type=int, default=0, help="the head's initial weights and batch order")
-    ap.add_argument("--join", type=Path, nargs="+", metavar="HEAD.npz",
-                    help="write these trained heads into --out as one, whose logits are their mean (qa.reader.add_heads)")
     args = ap.parse_args()
-    if args.join:
-        joined = join(args.join)
-        np.savez(args.out, **joined)
-        print(f"wrote {args.out}: {len({k.split('/', 1)[0] for k in joined})} heads")
-        return
-    if args.folder is None or not args.lang:
-        ap.error("a QA set and --lang are needed to train")
     data = examples(args.folder, args.lang) + (negatives(args.folder, args.lang) if args.no_answer else [])
     data = [e for e in data if not held_out(e["source"])]
     print(f"{len(data)} training examples (layers {LAYERS})", flush=True)
