@@ -125,7 +125,7 @@ def _short(citation: Citation, start: int, end: int) -> Short:
     """The span [start, end) of a citation's quote, made of whole words (`whole_words`) and its brackets and quotation
     marks made whole (`balanced`), with its offsets in the file."""
     tidy = balanced(citation.quote, *whole_words(citation.quote, start, end))
-    if tidy[0] < tidy[1]:  # nothing left but marks: the span as found
+    if tidy[0] < tidy[1]:  # else nothing but marks was left: the span stays as found
         start, end = tidy
     return Short(citation.quote[start:end], citation.source, citation.start + start, citation.start + end, citation.number)
 
@@ -146,7 +146,8 @@ def _inside_word(before: str, after: str) -> bool:
 
 
 # Marks that open and close: brackets (a span starting inside one drops what is left of it) and quotation marks (a
-# span starting inside one takes it whole). "“" closes „ in German and opens in English; ' is an apostrophe too.
+# span starting inside one takes it whole). "“" closes „ in German and opens in English. Single quotes are not looked
+# at: ' and ’ are apostrophes too.
 _BRACKETS = {"(": ")", "[": "]", "{": "}", "（": "）", "【": "】", "〔": "〕"}
 _QUOTES = {"«": "»", "“": "”", "„": "“", "‹": "›", "「": "」", "『": "』", "《": "》", "〈": "〉"}
 _CLOSERS = {c: o for o, c in (_BRACKETS | _QUOTES).items() if c != "“"}
@@ -189,10 +190,10 @@ def _lone_mark(text: str, start: int, end: int) -> tuple[int, str, bool] | None:
     straight: list[int] = []
     for i in range(start, end):
         c = text[i]
-        if c == "“" and (stack and stack[-1][1] == "„" or not stack and _after_german_opening(text, start)):
-            if stack:
-                stack.pop()
-                continue
+        if c == "“" and stack and stack[-1][1] == "„":  # German „…“
+            stack.pop()
+            continue
+        if c == "“" and not stack and _after_german_opening(text, start):
             return i, c, False
         if c in _BRACKETS or c in _QUOTES:
             stack.append((i, c))
