@@ -132,8 +132,8 @@ def _short(citation: Citation, start: int, end: int) -> Short:
 
 def whole_words(text: str, start: int, end: int) -> tuple[int, int]:
     """[start, end) of `text` widened to whole words where it starts or ends inside one: "dritt" in "drittgrößte",
-    "techniker" in "Apothekentechniker" (the reader reads word pieces, a fact may stop short of an ending). In a script
-    written without spaces every character is a word's edge."""
+    "techniker" in "Apothekentechniker" (the reader reads word pieces). In a script written without spaces every
+    character is a word's edge."""
     while 0 < start < end and _inside_word(text[start - 1], text[start]):
         start -= 1
     while start < end < len(text) and _inside_word(text[end - 1], text[end]):
