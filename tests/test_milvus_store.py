@@ -169,6 +169,27 @@ def test_milvus_s_own_bm25_finds_the_passage_of_a_word(corpus, tmp_path, lite_db
     assert store.manifest["store"]["lexical"] == "milvus"
 
 
+def test_an_index_file_left_half_written_is_made_anew_from_the_rows(corpus, tmp_path):
+    # Milvus Lite writes each segment's index file in place, when a collection is loaded: a process killed while
+    # it writes one leaves a file no load can read again ("No data left in file"). Here the files are cut short.
+    db = tmp_path / "cut.db"
+    location = f"milvus://{db}"
+    QA(corpus, tmp_path / "idx", model=HashingEmbedder(), store=location).refresh()
+    disconnect(parse_location(location))
+    index_files = sorted(db.rglob("*.idx"))
+    assert index_files
+    for f in index_files:
+        f.write_bytes(f.read_bytes()[:7])
+    try:
+        bot = QA(corpus, tmp_path / "idx", model=HashingEmbedder(), store=location)
+        assert bot.use_existing()
+        assert "yellow" in bot.answer("What colour are bananas?").text
+        assert all(f.stat().st_size > 7 for f in db.rglob("*.idx"))  # made anew
+        assert not bot.refresh().changed  # nothing to embed again
+    finally:
+        disconnect(parse_location(location))
+
+
 # --- in other processes: a kill in the middle of a write, a database held by another process ---
 
 WRITER = r"""

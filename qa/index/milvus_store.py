@@ -518,7 +518,37 @@ class MilvusBackend:
                 f"the collection {name} in Milvus at {self.where.uri} holds vectors of dimension {got}, the index's model "
                 f"gives {dim}: it belongs to another index; name another collection (?collection=NAME) or rebuild"
             )
-        _call(self.where, f"load {name}", "load_collection", name)  # a restarted Milvus holds it released
+        try:
+            _call(self.where, f"load {name}", "load_collection", name)  # a restarted Milvus holds it released
+        except StoreUnreachableError:
+            # Milvus Lite writes a segment's index file in place: a process killed while it wrote one leaves a file that
+            # no load can read again ("No data left in file"). An index is made from the collection's rows: make it anew.
+            if not self._reindexed(name):
+                raise
+            _call(self.where, f"load {name}", "load_collection", name)
+
+    def _reindexed(self, name: str) -> bool:
+        """Whether the collection's indexes could be dropped and made again from its rows, with the same settings."""
+        from pymilvus import MilvusClient
+
+        meta = {"index_type", "metric_type", "field_name", "index_name", "total_rows", "indexed_rows", "pending_index_rows", "state"}
+        try:
+            client = connect(self.where)
+            described = [client.describe_index(name, index) for index in client.list_indexes(name)]
+            client.release_collection(name)
+            params = MilvusClient.prepare_index_params()
+            for d in described:
+                try:
+                    client.drop_index(name, d["index_name"])
+                except Exception:
+                    pass  # Milvus Lite drops every index of a collection with its first
+                params.add_index(field_name=d["field_name"], index_type=d["index_type"], metric_type=d["metric_type"],
+                                 params=d.get("params") or {k: v for k, v in d.items() if k not in meta and k != "params"})
+            client.create_index(name, params, sync=False)
+            return True
+        except Exception:
+            _forget(self.where)
+            return False
 
     def _live_rows(self, name: str, rows_of: dict, code: dict, links: list[str], below: int):
         """The keys of the rows the manifest names (by file and tag), ascending; their file codes (`code`) and
