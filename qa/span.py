@@ -150,7 +150,8 @@ def _inside_word(before: str, after: str) -> bool:
 # at: ' and ’ are apostrophes too.
 _BRACKETS = {"(": ")", "[": "]", "{": "}", "（": "）", "【": "】", "〔": "〕"}
 _QUOTES = {"«": "»", "“": "”", "„": "“", "‹": "›", "「": "」", "『": "』", "《": "》", "〈": "〉"}
-_CLOSERS = {c: o for o, c in (_BRACKETS | _QUOTES).items() if c != "“"}
+_PAIRS = _BRACKETS | _QUOTES
+_CLOSERS = {c: o for o, c in _PAIRS.items() if c != "“"}
 _QUOTE_CLOSERS = frozenset(_QUOTES.values())
 _REACH = 40  # chars: how far beyond a span its other mark is looked for
 
@@ -195,7 +196,7 @@ def _lone_mark(text: str, start: int, end: int) -> tuple[int, str, bool] | None:
             continue
         if c == "“" and not stack and _after_german_opening(text, start):
             return i, c, False
-        if c in _BRACKETS or c in _QUOTES:
+        if c in _PAIRS:
             stack.append((i, c))
         elif c in _CLOSERS:
             if stack and stack[-1][1] == _CLOSERS[c]:
@@ -222,7 +223,7 @@ def _after_german_opening(text: str, start: int) -> bool:
 def _other_half(text: str, start: int, end: int, at: int, mark: str, opens: bool) -> int | None:
     """Where the other half of the lone mark at `at` stands outside [start, end), within _REACH chars, or None."""
     if opens:
-        closer = '"' if mark == '"' else (_BRACKETS | _QUOTES)[mark]
+        closer = '"' if mark == '"' else _PAIRS[mark]
         found = text.find(closer, end, end + _REACH)
         return found if found >= 0 else None
     opener = '"' if mark == '"' else ("„" if mark == "“" else _CLOSERS[mark])

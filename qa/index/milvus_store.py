@@ -532,7 +532,8 @@ class MilvusBackend:
         """Whether the collection's indexes could be dropped and made again from its rows, with the same settings."""
         from pymilvus import MilvusClient
 
-        meta = {"index_type", "metric_type", "field_name", "index_name", "total_rows", "indexed_rows", "pending_index_rows", "state"}
+        meta = {"index_type", "metric_type", "field_name", "index_name", "total_rows", "indexed_rows", "pending_index_rows", "state",
+                "params"}
         try:
             client = connect(self.where)
             described = [client.describe_index(name, index) for index in client.list_indexes(name)]
@@ -544,7 +545,7 @@ class MilvusBackend:
                 except Exception:
                     pass  # Milvus Lite drops every index of a collection with its first
                 params.add_index(field_name=d["field_name"], index_type=d["index_type"], metric_type=d["metric_type"],
-                                 params=d.get("params") or {k: v for k, v in d.items() if k not in meta and k != "params"})
+                                 params=d.get("params") or {k: v for k, v in d.items() if k not in meta})
             client.create_index(name, params, sync=False)
             return True
         except Exception:
