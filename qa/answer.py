@@ -8,6 +8,7 @@ numbers and names) is cited once with all of its files.
 """
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import replace
 
@@ -16,7 +17,7 @@ import numpy as np
 from .formats import locate
 from .index import Store
 from .lexical import covered_stretches, fold, terms, word_count, words, written_parts
-from .language import Identified
+from .language import Identified, scripts
 from .question import AnalysedQuestion, analyse_question, named_value
 from .retrieval import question_language
 from .scoring import AnswerSettings  # re-exported: the settings are imported from here
@@ -61,6 +62,9 @@ def compose_answer(
         conf *= _agreement(store, hits[: settings.passages], scored[0].sid)
     same_language = [h for h in hits[: settings.passages] if store.language_of(h.source) == asked.language]
     unnamed = unnamed_names(asked, same_language) + unnamed_values(asked, same_language)
+    if not unnamed and scored[0].foreign and settings.foreign_names:
+        # "Qui est le père de Jean Riolan le Jeune ?" over English articles that never write Riolan, even nearly
+        unnamed = unwritten_names(asked, hits[: settings.passages])
     if unnamed:
         # "Who won the battle of Bannockburn?" over passages in its language that never name Bannockburn;
         # "Which city will host the eleventh conference?" over passages that name no eleventh anything
@@ -155,20 +159,52 @@ def unnamed_names(question: AnalysedQuestion, hits: list[Hit]) -> list[str]:
     "Black Death", "Schwarzer Tod"), and English questions over German articles were refused 0.13 of the time
     instead of 0.05 with every passage counted.
     """
-    if not has_case(question.text) or question.language in NOUNS_CAPITALISED:
-        return []  # no capitals to see a name by, or every noun has one (German)
+    names = _names(question)
     texts = [h.text for h in hits if has_case(h.text)]
-    if not texts:
+    if not names or not texts:
         return []  # passages in Chinese, Arabic, Thai...: a Latin name would be transliterated
     heads = {w[:_NAME_HEAD] for t in texts for w in words(t)}
-    missing = []
+    return [name for name, parts in names if not any(w[:_NAME_HEAD] in heads for w in parts)]
+
+
+def unwritten_names(question: AnalysedQuestion, hits: list[Hit]) -> list[str]:
+    """The names the question writes when not one of them is written, even nearly, in any of `hits` in the names'
+    script: a question about something else, where the answer is in another language than the question.
+
+    Across languages names are translated ("Poland", "Polen"; "Rhine", "Rhein"), so a word of a name counts as
+    written where a passage has a word sharing its first four letters or spelled nearly alike (difflib's ratio at
+    least `_NEAR_SPELLING`), and a single name written is enough: an English question about "Luther" and "the
+    Christian Nobility" is about the German article that names Luther. Names in another script than the passages
+    ("Ташкент" over English) cannot be looked for.
+    """
+    names = _names(question)
+    if not names:
+        return []
+    vocabulary: dict[str, set[str]] = {}  # script -> the words of the passages mostly in it
+    for h in hits:
+        script = next(iter(scripts(h.text)), None)
+        if script is not None:
+            vocabulary.setdefault(script, set()).update(words(h.text))
+    checked = [(name, parts, vocabulary[s]) for name, parts in names if (s := next(iter(scripts(name)), None)) in vocabulary]
+    if not checked:
+        return []
+    for _, parts, vocab in checked:
+        heads = {w[:_NAME_HEAD] for w in vocab}
+        if any(w[:_NAME_HEAD] in heads or difflib.get_close_matches(w, vocab, n=1, cutoff=_NEAR_SPELLING) for w in parts):
+            return []
+    return [name for name, _, _ in checked]
+
+
+def _names(question: AnalysedQuestion) -> list[tuple[str, list[str]]]:
+    """The names the question writes, each with its words of at least `_NAME_HEAD` letters (folded); none where
+    capitals cannot tell a name (no case, or every noun has one: German)."""
+    if not has_case(question.text) or question.language in NOUNS_CAPITALISED:
+        return []
+    found = []
     for fact in find_facts(question.text, rules_of(question.language)):
-        if fact.kind != NAME:
-            continue
-        parts = [w for w in words(fact.text) if len(w) >= _NAME_HEAD]
-        if parts and not any(w[:_NAME_HEAD] in heads for w in parts):
-            missing.append(fact.text)
-    return missing
+        if fact.kind == NAME and (parts := [w for w in words(fact.text) if len(w) >= _NAME_HEAD]):
+            found.append((fact.text, parts))
+    return found
 
 
 def unnamed_values(question: AnalysedQuestion, hits: list[Hit]) -> list[str]:
@@ -194,6 +230,7 @@ def unnamed_values(question: AnalysedQuestion, hits: list[Hit]) -> list[str]:
 
 
 _NAME_HEAD = 4
+_NEAR_SPELLING = 0.7  # near: "Warsaw", "Warschau" 0.71; "Poland", "Polen" 0.73; "Rhine", "Rhein" 0.8. Not: "Germany", "Deutschland"
 _KIND_NAMES = {"money": "amount", "number": "number", "date": "date", "person": "person", "place": "place"}
 
 

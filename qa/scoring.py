@@ -63,6 +63,10 @@ class AnswerSettings:
     # An answer in another language than the question is judged by vectors alone: its confidence is multiplied by
     # how far the passage and the sentence searches agree on its passage (`Hit.agreement`; 1 when both put it first).
     foreign_agreement: bool = True
+    # ... and when none of the names the question writes is written, even nearly, in the passages read (any language
+    # in the names' script), it keeps `unnamed_name_factor` of its confidence (docs/evaluation.md, "Answers in
+    # another language").
+    foreign_names: bool = True
     # The short answer where the rules for names, amounts and dates find none (not for "why" or "how"): the span the
     # reader (qa.reader) gives in the first quote, when it gives it at least this probability (chosen on PIAF's
     # held-out articles: spans under 0.1 scored 0.32 F1, over it 0.59).

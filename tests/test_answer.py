@@ -241,3 +241,32 @@ def test_a_year_or_rank_no_passage_in_its_language_names_lowers_confidence(tmp_p
     assert bot.answer(asked_text).confidence == pytest.approx(0.6 * plain.answer(asked_text).confidence)
     refused = one_file_bot(tmp_path / "c", text, min_confidence=0.99).answer(asked_text)
     assert refused.text is None and refused.reason.endswith("no passage names eleventh")
+
+
+@pytest.mark.parametrize(
+    "question, lang, passages, missing",
+    [
+        # a French question about someone no English passage writes, even nearly
+        ("Qui est le père de Jean Riolan le Jeune ?", "fr", ["René de Laudonnière founded Fort Caroline in 1564."], ["Jean Riolan le Jeune"]),
+        ("Qui est le père de Jean Riolan le Jeune ?", "fr", ["Jean Ribault charted the St. Johns River."], []),  # a word of it
+        # names are translated: a near spelling counts as written ("Poland", "Polen" 0.73)
+        ("What is the basic unit of territorial division in Poland?", "en", ["Die Gemeinde ist die Grundeinheit in Polen."], []),
+        ("Who fought at the Rhine?", "en", ["Am Rhein kämpften die Römer."], []),
+        # one of the names written is enough: the question is about what the passages discuss
+        ("When did Luther write On the Babylonian Captivity?", "en", ["Luther schrieb 1520 drei Schriften."], []),
+        # names in another script than the passages cannot be looked for; nor can German nouns be told from names
+        ("Что сказал Ташкентский губернатор?", "ru", ["The governor of Tashkent spoke first."], []),
+        ("Wann wurde die Schlacht von Bannockburn geschlagen?", "de", ["The Scots won at Stirling Bridge."], []),
+        # passages without case (Chinese): a Latin name would be transliterated
+        ("Who is Jean Riolan?", "en", ["让·里奥兰是一位医生。"], []),
+    ],
+)
+def test_names_a_question_writes_are_looked_for_in_passages_of_any_language_by_near_spelling(question, lang, passages, missing):
+    from types import SimpleNamespace
+
+    from qa.answer import unwritten_names
+    from qa.language import Identified
+    from qa.question import analyse_question
+
+    asked = analyse_question(question, Identified(lang, True))
+    assert unwritten_names(asked, [SimpleNamespace(text=t) for t in passages]) == missing

@@ -56,3 +56,23 @@ def test_an_answer_in_another_language_is_trusted_as_far_as_both_dense_searches_
     assert holding and 0.0 < holding[0].agreement <= 1.0
     assert judged.confidence == pytest.approx(blind.confidence * holding[0].agreement)
     assert store.language_of(cited.source) in ("en", "fr")
+
+
+def test_a_question_naming_what_no_report_writes_in_any_language_is_refused_naming_it(seed_qa_multilingual):
+    from dataclasses import replace
+
+    from qa import QA
+
+    base = seed_qa_multilingual
+
+    def bot(**settings) -> QA:
+        return QA(base.corpus_dir, base.index_dir, model=base.embedder, answer=replace(base.answer_settings, **settings))
+
+    question = "¿Cuántos delegados envió Transnistria a la conferencia?"  # no report is in Spanish; none names it
+    refused = base.answer(question)
+    assert refused.text is None and refused.reason.endswith("no passage names Transnistria")
+    blind = bot(foreign_names=False, min_confidence=0.0).answer(question)
+    assert blind.text is not None  # the English sentence about the delegations, trusted for its similarity alone
+    assert bot(min_confidence=0.0).answer(question).confidence == pytest.approx(0.6 * blind.confidence)
+    # a name the reports write, even in another spelling, lets the answer stand
+    assert base.answer("¿Cuántas delegaciones participaron en las conferencias de Taskent?").text is not None
