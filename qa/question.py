@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .facts import NOUNS_CAPITALISED
 from .language import UNDETERMINED, Identified, identify
-from .lexical import WRITTEN_WORD, fold, stopwords, stopwords_for, stretches, terms, words
+from .lexical import WRITTEN_WORD, fold, in_spaceless_script, stopwords, stopwords_for, stretches, terms, words
 
 NUMBER_WORDS = frozenset(
     "one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty hundred thousand million "
@@ -174,7 +174,6 @@ _COUNTED = re.compile(r"\b(?:how many|how much|combien d(?:e|es|u)?)\s+(.*)")
 
 # A question opening with one of these asks what it asks there (English and French); a kind cue further on is a clause.
 _LEADING_INTERROGATIVE = re.compile(r"(what|which|why|whom|whose|que|quoi|pourquoi|comment|quel|quelle|quels|quelles)\b")
-_SPACELESS_LETTER = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
 YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})\b")
 ORDINAL = re.compile(r"(\d+)(?:st|nd|rd|th|e|er|eme|re|ere)")  # "17th", "4e": a rank, not a date
 _RANK_WORDS = {
@@ -263,7 +262,7 @@ def _content_terms(text: str, ignored: frozenset[str], lang: str) -> tuple[str, 
     written without spaces, the character pairs that hold part of one)."""
     lang = lang if lang != UNDETERMINED else None
     dropped = set(terms(" ".join(ignored), lang)) if ignored else set()
-    glyphs = {c for w in ignored for c in w if _SPACELESS_LETTER.match(c)}
+    glyphs = {c for w in ignored for c in w if in_spaceless_script(c)}
     return tuple(t for t in terms(text, lang) if t not in dropped and not (glyphs and glyphs & set(t)))
 
 
