@@ -228,3 +228,41 @@ def test_a_span_is_made_of_whole_words(sentence, span, expected):
     start = sentence.index(span)
     a, b = whole_words(sentence, start, start + len(span))
     assert sentence[a:b] == expected
+
+
+class Weighing:
+    """A reader whose own best span is `best` (probability 0.4), and which gives every candidate span `weight`."""
+
+    def __init__(self, best: str, weight: float):
+        self.best, self.weight = best, weight
+
+    def read(self, question, text):
+        at = text.index(self.best)
+        return Read(at, at + len(self.best), 0.4)
+
+    def span_probabilities(self, question, text, spans):
+        return [self.weight] * len(spans)
+
+
+SECRETARY = ("At the opening, Secretary of the Security Council under the President of the Republic of Uzbekistan "
+             "Viktor Makhmudov read the Address of the President.")
+
+
+@pytest.mark.parametrize(
+    "reader, expected",
+    [
+        # a run of capitals holds two names; the reader, sure of neither whole run, is sure of a name inside one
+        (Weighing("Viktor Makhmudov", 0.001), "Viktor Makhmudov"),
+        # the reader sure of none: the rules' own choice, whole
+        (None, "Security Council"),
+        # the reader's span outside every name, or the question's own words: the rules' choice
+        (Weighing("read the Address", 0.001), "Security Council"),
+        (Weighing("Secretary", 0.001), "Security Council"),
+    ],
+)
+def test_the_reader_finds_the_name_inside_a_run_of_capitals(reader, expected):
+    citation = Citation(1, "doc1.txt", 100, 100 + len(SECRETARY), 1, SECRETARY)
+    asked = analyse_question("Who was the Secretary that read the President's address?", Identified("en", True))
+    found = short_answer(asked, [Quote(SECRETARY, (1,))], [citation], {"doc1.txt": "en"}, reader=reader)
+    assert found is not None and found.text == expected
+    assert SECRETARY[found.start - 100 : found.end - 100] == expected
