@@ -103,7 +103,6 @@ def _by_rules(question: AnalysedQuestion, quotes: list[Quote], citations: list[C
         # none of the question's words in the sentence (another language, a paraphrase): nothing tells
         # "250 representatives" from "47 delegations"
         return None
-    inside = None
     if reader is not None and len({f.text for f in facts}) > 1:
         # "Who played the detective's sister?" over "The detective was played by Tom Hale, while his sister was played
         # by Jane Morrow": the rules see two names, Tom Hale nearest "played"; the reader, reading the question with
@@ -112,13 +111,11 @@ def _by_rules(question: AnalysedQuestion, quotes: list[Quote], citations: list[C
         if weights and (best := max(weights)) >= CHOOSE_PROBABILITY:
             facts = [f for f, w in zip(facts, weights) if w == best]
         elif (inside := _read_inside(reader, question, text, facts)) is not None:
-            facts = [inside[0]]
+            # "Who read the address?" over "...the Security Council under the President of the Republic of Uzbekistan
+            # Viktor Makhmudov read the Address...": a run of capitals holds two names; the reader's span inside it
+            return _short(citation, *inside)
     fact = min(facts, key=lambda f: (kinds.index(f.kind), _person_preference(question, f), _place_preference(question, f, text),
                                      *_closeness(question, f, by_term, anchors), f.start))
-    if inside is not None:
-        # "Who read the address?" over "...the Security Council under the President of the Republic of Uzbekistan Viktor
-        # Makhmudov read the Address...": a run of capitalised words holds more than one name; the reader's span inside it
-        return _short(citation, *inside[1])
     start, end = fact.start, fact.end
     if question.kind == "person":
         start, end = _with_coordinated(citation.quote, fact, languages.get(citation.source))
@@ -129,18 +126,15 @@ def _by_rules(question: AnalysedQuestion, quotes: list[Quote], citations: list[C
     return _short(citation, start, end)
 
 
-def _read_inside(reader: SpanReader, question: AnalysedQuestion, text: str, facts: list[Fact]) -> tuple[Fact, tuple[int, int]] | None:
-    """The name fact that holds the reader's own best span, with that span, when the reader gives the span at least
-    CHOOSE_PROBABILITY and it is a strict part of the fact (the fact's bounds are a run of capitals)."""
+def _read_inside(reader: SpanReader, question: AnalysedQuestion, text: str, facts: list[Fact]) -> tuple[int, int] | None:
+    """The reader's own best span, when it gives it at least CHOOSE_PROBABILITY and the span is a strict part of one of
+    the name facts (whose bounds are a run of capitals) and not only the question's words; else None."""
     read = reader.read(question.text, text)
-    if read is None or read.probability < CHOOSE_PROBABILITY:
+    if read is None or read.probability < CHOOSE_PROBABILITY or set(words(text[read.start : read.end])) <= question.words:
         return None
-    for f in facts:
-        if f.kind == NAME and f.start <= read.start and read.end <= f.end and (read.start, read.end) != (f.start, f.end):
-            if set(words(text[read.start : read.end])) <= question.words:
-                return None
-            return f, (read.start, read.end)
-    return None
+    inside = any(f.kind == NAME and f.start <= read.start and read.end <= f.end and (read.start, read.end) != (f.start, f.end)
+                 for f in facts)
+    return (read.start, read.end) if inside else None
 
 
 def _short(citation: Citation, start: int, end: int) -> Short:
