@@ -185,12 +185,12 @@ def unwritten_names(question: AnalysedQuestion, hits: list[Hit]) -> list[str]:
         script = next(iter(scripts(h.text)), None)
         if script is not None:
             vocabulary.setdefault(script, set()).update(words(h.text))
-    checked = [(name, parts, vocabulary[s]) for name, parts in names if (s := next(iter(scripts(name)), None)) in vocabulary]
+    heads = {script: {w[:_NAME_HEAD] for w in vocab} for script, vocab in vocabulary.items()}
+    checked = [(name, parts, s) for name, parts in names if (s := next(iter(scripts(name)), None)) in vocabulary]
     if not checked:
         return []
-    for _, parts, vocab in checked:
-        heads = {w[:_NAME_HEAD] for w in vocab}
-        if any(w[:_NAME_HEAD] in heads or difflib.get_close_matches(w, vocab, n=1, cutoff=_NEAR_SPELLING) for w in parts):
+    for _, parts, s in checked:
+        if any(w[:_NAME_HEAD] in heads[s] or difflib.get_close_matches(w, vocabulary[s], n=1, cutoff=_NEAR_SPELLING) for w in parts):
             return []
     return [name for name, _, _ in checked]
 

@@ -76,8 +76,8 @@ def short_answer(question: AnalysedQuestion, quotes: list[Quote], citations: lis
     read = reader.read(question.text, citation.quote)
     if read is None or read.probability < min_probability:
         return None
-    if set(words(citation.quote[read.start : read.end])) <= question.words:
-        return None  # "the committee" for "What did the committee adopt?": a span never repeats the question
+    if _repeats_question(question, citation.quote[read.start : read.end]):
+        return None  # "the committee" for "What did the committee adopt?"
     return _short(citation, read.start, read.end)
 
 
@@ -130,11 +130,16 @@ def _read_inside(reader: SpanReader, question: AnalysedQuestion, text: str, fact
     """The reader's own best span, when it gives it at least CHOOSE_PROBABILITY and the span is a strict part of one of
     the name facts (whose bounds are a run of capitals) and not only the question's words; else None."""
     read = reader.read(question.text, text)
-    if read is None or read.probability < CHOOSE_PROBABILITY or set(words(text[read.start : read.end])) <= question.words:
+    if read is None or read.probability < CHOOSE_PROBABILITY or _repeats_question(question, text[read.start : read.end]):
         return None
     inside = any(f.kind == NAME and f.start <= read.start and read.end <= f.end and (read.start, read.end) != (f.start, f.end)
                  for f in facts)
     return (read.start, read.end) if inside else None
+
+
+def _repeats_question(question: AnalysedQuestion, span: str) -> bool:
+    """Whether a span holds nothing but the question's own words: a span never repeats the question."""
+    return set(words(span)) <= question.words
 
 
 def _short(citation: Citation, start: int, end: int) -> Short:
