@@ -42,6 +42,10 @@ class RetrievalSettings:
     lexical_share: float | None = None  # None: by the model, `LEXICAL_SHARE`
     sentence_share: float = 0.5
     rrf_k: float = 60.0
+    # Where the documents are in several languages, the dense searches compare passages of each language with the
+    # question less its nearness to that language at large (`Store.language_offsets`): English questions over Chinese
+    # and French articles found the Chinese one that answers first for 0.34 of them raw, 0.64 evened out
+    even_languages: bool = True
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -55,15 +59,35 @@ class RetrievalSettings:
                 raise SettingsError(f"{name} must be between 0 and 1, got {getattr(self, name)}")
 
 
-def dense_passages(store: Store, qvec: np.ndarray, depth: int) -> list[tuple[int, float]]:
-    """(passage id, cosine) of the nearest passages."""
-    return store.search.dense("passages", qvec, depth)
+# Where the documents are in several languages, each dense search looks this many times deeper before it evens out
+# the languages (`Store.language_offsets`): a passage far down the raw ranking is not worth the reading
+LANGUAGE_WIDENING = 2
 
 
-def dense_sentences(store: Store, qvec: np.ndarray, depth: int) -> list[tuple[int, float]]:
-    """(passage id, cosine of its best sentence) for the passages holding the nearest sentences."""
+def _evened(store: Store, found: list[tuple[int, float]], pid_of: Callable[[int], int], offsets: dict[str, float],
+            depth: int) -> list[tuple[int, float]]:
+    """`found` (record id, cosine) with each record's language offset taken off its cosine, best first, `depth` kept."""
+    moved = [(i, float(s) - offsets.get(store.language_of(store.passage_source(pid_of(i))), 0.0)) for i, s in found]
+    moved.sort(key=lambda item: (-item[1], item[0]))
+    return moved[:depth]
+
+
+def dense_passages(store: Store, qvec: np.ndarray, depth: int, offsets: dict[str, float] | None = None) -> list[tuple[int, float]]:
+    """(passage id, cosine) of the nearest passages; with language `offsets` (`Store.language_offsets`), each
+    cosine less its language's offset."""
+    if not offsets:
+        return store.search.dense("passages", qvec, depth)
+    return _evened(store, store.search.dense("passages", qvec, depth * LANGUAGE_WIDENING), int, offsets, depth)
+
+
+def dense_sentences(store: Store, qvec: np.ndarray, depth: int, offsets: dict[str, float] | None = None) -> list[tuple[int, float]]:
+    """(passage id, cosine of its best sentence) for the passages holding the nearest sentences; with language
+    `offsets`, each cosine less its language's offset."""
+    found = store.search.dense("sentences", qvec, depth * 2 * (LANGUAGE_WIDENING if offsets else 1))
+    if offsets:
+        found = _evened(store, found, store.passage_of, offsets, depth * 2)
     best: dict[int, float] = {}
-    for i, s in store.search.dense("sentences", qvec, depth * 2):
+    for i, s in found:
         pid = store.passage_of(i)  # not store.sentences[i]: a store fetching records would read a hundred
         if pid not in best:
             best[pid] = float(s)
@@ -170,8 +194,9 @@ def retrieve(
     lists: dict[str, list[tuple[int, float]]] = {}
     asked = language or question_language(store, question)
     if settings.method in ("hybrid", "dense"):
-        lists["dense"] = dense_passages(store, qvec, settings.depth)
-        lists["sentence"] = dense_sentences(store, qvec, settings.depth)
+        offsets = store.language_offsets(qvec, asked.language if asked.sure else None) if settings.even_languages else {}
+        lists["dense"] = dense_passages(store, qvec, settings.depth, offsets)
+        lists["sentence"] = dense_sentences(store, qvec, settings.depth, offsets)
     if settings.method in ("hybrid", "lexical"):
         lists["lexical"] = lexical_passages(store, question, settings.depth, asked.language)
     foreign = _foreign(store, asked, {pid for ranked in lists.values() for pid, _ in ranked})

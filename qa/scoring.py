@@ -43,6 +43,9 @@ class AnswerSettings:
     overlap_weight: float = 0.6
     context_weight: float = 0.3
     passage_dense_weight: float = 1.0  # the calibrated dense similarity of the sentence's passage to the question
+    # Where the documents are in several languages, each sentence's and passage's dense similarity is calibrated
+    # against its own language's background level (as RetrievalSettings.even_languages does for the searches)
+    even_languages: bool = True
     window_weight: float = 0.6
     bigram_weight: float = 0.3
     type_weight: float = 0.5  # holds the amount, number or date asked for (reliably seen: digits, months, currencies)
@@ -313,7 +316,7 @@ def dense_background(store: Store, qvec: np.ndarray) -> float:
 def calibrated(cosines: np.ndarray, background: float) -> np.ndarray:
     """Cosines rescaled so that the background level is 0 and identity 1: comparable across models, whose
     cosines sit in bands of their own (all-MiniLM-L6-v2 near 0, multilingual-e5 near 0.8)."""
-    return np.clip((cosines - background) / max(1e-6, 1.0 - background), 0.0, 1.0).astype(np.float32)
+    return np.clip((cosines - background) / np.maximum(1e-6, 1.0 - background), 0.0, 1.0).astype(np.float32)
 
 
 def _gather(
@@ -384,12 +387,16 @@ def candidates(
     bigrams = [_pair_share(list(qterms_of(lang)), tl) for tl, lang in zip(term_lists, langs)]
     windows = [overlap(qterms_of(lang), window_terms(store, sid, terms_of), credit)[0] for sid, lang in zip(sids, langs)]
     background = dense_background(store, qvec)
+    # Where the documents are in several languages, each is measured against its own background level: the
+    # question sits nearer to text in its own language, or one near it, whatever the text says (Store.language_offsets)
+    offsets = store.language_offsets(qvec, question.language if question.language_sure else None) if settings.even_languages else {}
     cosines = np.asarray(store.sentence_vectors[sids]) @ qvec if sids else np.zeros(0, np.float32)
-    dense = calibrated(cosines, background)
+    dense = calibrated(cosines, np.array([background + offsets.get(lang, 0.0) for lang in langs], dtype=np.float32))
     # The passage, read whole by the model, tells which part of the documents the question is about; its
     # sentences share that evidence (the answering sentence often names the topic only through its passage).
     pids = sorted({passage_of[sid] for sid in sids})
-    by_passage = dict(zip(pids, calibrated(np.asarray(store.passage_vectors[pids]) @ qvec, background))) if pids else {}
+    levels = np.array([background + offsets.get(store.language_of(store.passage_source(pid)), 0.0) for pid in pids], dtype=np.float32)
+    by_passage = dict(zip(pids, calibrated(np.asarray(store.passage_vectors[pids]) @ qvec, levels))) if pids else {}
     foreign = np.array(
         [store.multilingual and question.language_sure and lang not in (question.language, UNDETERMINED) for lang in langs],
         dtype=bool,

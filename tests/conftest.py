@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+from qa.embedding import HashingEmbedder  # noqa: E402 (after the offline switches)
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "corpus"
@@ -99,6 +103,41 @@ def fruit_corpus(tmp_path: Path) -> Path:
     (root / "beta.txt").write_text("The beta file talks about bananas. Bananas are yellow.\n")
     (root / "gamma.md").write_text("# Gamma\n\nThe gamma file talks about cherries. Cherries grow on trees.\n")
     return root
+
+
+class LatinLeaning(HashingEmbedder):
+    """A fake multilingual model with a real one's lean: text in Latin letters shares one direction, so an English
+    question sits nearer any French text than any Chinese text, whatever they say (its words hashed as usual)."""
+
+    def __init__(self):
+        super().__init__()
+        self.name = "hashing-multilingual-latin-leaning"
+
+    @property
+    def dim(self) -> int:
+        return super().dim + 1
+
+    def embed_batch(self, texts):
+        words = super().embed_batch(texts)
+        latin = [len(re.findall(r"[A-Za-zÀ-ÿ]", t)) / max(1, len(re.findall(r"\w", t))) for t in texts]
+        out = np.hstack([words, np.array(latin, dtype=np.float32)[:, None]])
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+def mixed_store(tmp_path, embedder=None):
+    """Twenty-five French sentences about Lyon's streets and twenty-five Chinese ones about bridges, one of which
+    (in zh-oil.txt) answers "When did the OPEC embargo begin in 1973?" by its number and name alone."""
+    root = tmp_path / "corpus"
+    root.mkdir()
+    streets = [f"La rue numéro {i} de Lyon est bordée d'arbres anciens et de petites boutiques." for i in range(25)]
+    (root / "fr-rues.txt").write_text("\n\n".join(" ".join(streets[i:i + 5]) for i in range(0, 25, 5)) + "\n")
+    bridges = [f"第{i}座桥位于城市的东边，是很久以前建成的。" for i in range(24)]
+    (root / "zh-bridges.txt").write_text("\n\n".join("".join(bridges[i:i + 6]) for i in range(0, 24, 6)) + "\n")
+    (root / "zh-oil.txt").write_text("石油危机始于 1973 年，OPEC 宣布了禁运。\n")
+    from qa.index import open_index
+
+    store, _ = open_index(root, tmp_path / "idx", embedder or LatinLeaning())
+    return store
 
 
 def sources(store) -> list[str]:

@@ -1,5 +1,6 @@
 import pytest
 
+from conftest import LatinLeaning, mixed_store
 from qa.embedding import HashingEmbedder
 from qa.errors import SettingsError
 from qa.index import open_index
@@ -132,3 +133,39 @@ def test_question_language_prefers_the_documents_languages_and_knows_when_it_is_
     assert question_language(store, "DELEGATIONS etaient").language == "fr"  # Basque to the model alone
     assert question_language(store, "2024").language == store.main_language  # no letters: the corpus's language
     assert not question_language(store, "2024").sure
+
+
+def test_language_offsets_only_for_a_question_in_none_of_several_languages(tmp_path):
+    mixed = mixed_store(tmp_path)
+    assert set(mixed.corpus_languages) == {"zh", "fr"}
+    q = "When did the OPEC embargo begin in 1973?"
+    qvec = LatinLeaning().embed_query(q)
+    offsets = mixed.language_offsets(qvec, "en")
+    assert set(offsets) == {"fr", "zh"} and offsets["fr"] > 0.1 > offsets["zh"]  # the lean, measured
+    assert mixed.language_offsets(qvec, "fr") == {}  # asked in a language of the documents: looked for as it is
+    assert mixed.language_offsets(qvec, None) == {}  # language not surely known
+
+
+def test_language_offsets_need_documents_in_several_languages_and_a_multilingual_model(store, tmp_path):
+    qvec = HashingEmbedder().embed_query("zebras")
+    assert store.language_offsets(qvec, "ru") == {}  # HashingEmbedder reads no language in particular
+    one = tmp_path / "one"
+    one.mkdir()
+    (one / "fr.txt").write_text(" ".join(f"La rue numéro {i} de Lyon est bordée d'arbres." for i in range(30)) + "\n")
+    s, _ = open_index(one, tmp_path / "one-idx", LatinLeaning())
+    assert s.corpus_languages == ("fr",) and s.language_offsets(LatinLeaning().embed_query("zebras"), "en") == {}
+
+
+def test_a_question_in_a_third_language_finds_the_answer_in_a_language_far_from_its_own(tmp_path):
+    mixed = mixed_store(tmp_path)
+    q = "When did the OPEC embargo begin in 1973?"
+    qvec = LatinLeaning().embed_query(q)
+    for method in ("dense", "hybrid"):
+        raw = retrieve(mixed, q, qvec, 3, RetrievalSettings(method=method, even_languages=False))
+        evened = retrieve(mixed, q, qvec, 3, RetrievalSettings(method=method))
+        assert raw[0].source == "fr-rues.txt"  # the lean beats the words
+        assert evened[0].source == "zh-oil.txt"
+    raw_list = dense_passages(mixed, qvec, 3)
+    evened_list = dense_passages(mixed, qvec, 3, mixed.language_offsets(qvec, "en"))
+    assert mixed.passages[raw_list[0][0]].source == "fr-rues.txt"
+    assert mixed.passages[evened_list[0][0]].source == "zh-oil.txt" and len(evened_list) == 3

@@ -186,3 +186,31 @@ def test_a_chinese_question_is_not_held_to_its_seam_bigrams(tmp_path):
     c = candidates(bot.store, asked, bot.embedder.embed_query(asked.text), bot.retrieve(asked.text, k=5), bot.answer_settings)
     best = max(range(len(c.sids)), key=lambda i: c.overlap[i])
     assert bot.store.sentences[c.sids[best]].text.startswith("黑豹队的防守") and c.overlap[best] > 0.8
+
+
+def test_a_sentence_in_a_language_far_from_the_questions_is_measured_against_its_own_languages_background(tmp_path):
+    import numpy as np
+
+    from conftest import LatinLeaning, mixed_store
+    from qa.retrieval import RetrievalSettings, question_language, retrieve
+    from qa.scoring import calibrated, dense_background, score_sentences
+
+    store = mixed_store(tmp_path)
+    question = "When did the OPEC embargo begin in 1973?"
+    qvec = LatinLeaning().embed_query(question)
+    language = question_language(store, question)
+    assert language.language == "en" and language.sure
+    asked = analyse_question(question, language)
+    hits = retrieve(store, question, qvec, 5, RetrievalSettings(), language)
+    oil = next(sid for sid in range(len(store.sentences)) if "OPEC" in store.sentences[sid].text)
+    even = {s.sid: s for s in score_sentences(store, asked, qvec, hits, AnswerSettings())}
+    raw = {s.sid: s for s in score_sentences(store, asked, qvec, hits, AnswerSettings(even_languages=False))}
+    cosine = float(store.sentence_vectors[oil] @ qvec)
+    background = dense_background(store, qvec)
+    assert raw[oil].dense == pytest.approx(float(calibrated(np.array([cosine]), background)[0]), abs=1e-6)
+    level = background + store.language_offsets(qvec, "en")["zh"]
+    assert even[oil].dense == pytest.approx(float(calibrated(np.array([cosine]), level)[0]), abs=1e-6)
+    assert even[oil].dense > raw[oil].dense  # Chinese sits below the documents' mixed background for an English question
+    best_even = max(even.values(), key=lambda s: s.score)
+    best_raw = max(raw.values(), key=lambda s: s.score)
+    assert best_even.sid == oil and best_raw.sid != oil

@@ -17,7 +17,7 @@ from qa import QA
 from qa.embedding import HashingEmbedder
 from qa.index import load_store, open_index, read_manifest
 from qa.lexical import terms
-from conftest import fruit_corpus, sources
+from conftest import LatinLeaning, fruit_corpus, mixed_store, sources
 
 SERVER = os.environ.get("QA_MILVUS_URI")
 _names = itertools.count()
@@ -249,3 +249,17 @@ def test_the_ranges_tell_each_sentences_passage_and_records_read_in_one_go_are_t
     assert store.sentences_at(ids) == [store.sentences[i] for i in ids]
     assert store.passages_at([1, 0]) == [store.passages[1], store.passages[0]]
     assert [store.passage_source(i) for i in range(len(store.passages))] == [p.source for p in store.passages]
+
+
+def test_documents_in_several_languages_are_evened_out_alike_in_every_store(tmp_path, location):
+    """Each language's background level (read from the store's own records) and the evened searches are the same on
+    every store: an English question finds the Chinese passage that answers it, not the French ones its model leans to."""
+    store = mixed_store(tmp_path)  # FAISS files: the reference
+    other, _ = open_index(tmp_path / "corpus", tmp_path / "other", LatinLeaning(), store=location)
+    question = "When did the OPEC embargo begin in 1973?"
+    qvec = LatinLeaning().embed_query(question)
+    ref, got = store.language_offsets(qvec, "en"), other.language_offsets(qvec, "en")
+    assert got.keys() == ref.keys() == {"fr", "zh"}
+    assert [got[k] for k in sorted(got)] == pytest.approx([ref[k] for k in sorted(ref)], abs=1e-5)
+    hits = QA(tmp_path / "corpus", tmp_path / "other", model=LatinLeaning(), store=location).retrieve(question, k=3)
+    assert hits[0].source == "zh-oil.txt"
