@@ -259,6 +259,10 @@ def test_a_year_or_rank_no_passage_in_its_language_names_lowers_confidence(tmp_p
         ("Wann wurde die Schlacht von Bannockburn geschlagen?", "de", ["The Scots won at Stirling Bridge."], []),
         # passages without case (Chinese): a Latin name would be transliterated
         ("Who is Jean Riolan?", "en", ["让·里奥兰是一位医生。"], []),
+        # an answer in Chinese, beside French passages that never write the name: they say nothing of the Chinese ones
+        ("Where did Tesla live for much of his life?", "en", ["特斯拉一生大部分时间住在纽约。", "La rue de Lyon est bordée d'arbres."], []),
+        # ... while an answer in Latin letters is checked against the Latin passages, whatever other scripts are read
+        ("Who is Jean Riolan?", "en", ["René de Laudonnière founded Fort Caroline.", "让·里奥兰是一位医生。"], ["Jean Riolan"]),
     ],
 )
 def test_names_a_question_writes_are_looked_for_in_passages_of_any_language_by_near_spelling(question, lang, passages, missing):
@@ -269,4 +273,5 @@ def test_names_a_question_writes_are_looked_for_in_passages_of_any_language_by_n
     from qa.question import analyse_question
 
     asked = analyse_question(question, Identified(lang, True))
-    assert unwritten_names(asked, [SimpleNamespace(text=t) for t in passages]) == missing
+    # the answer is the first passage's sentence
+    assert unwritten_names(asked, [SimpleNamespace(text=t) for t in passages], passages[0]) == missing
