@@ -1,0 +1,34 @@
+"""tools/mixed_corpora.py: the mixed-language sets of docs/evaluation.md, made from a dev-data folder."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def dev_set(root: Path, name: str, files: dict[str, str], questions: list[dict]) -> None:
+    (root / name / "corpus").mkdir(parents=True)
+    for f, text in files.items():
+        (root / name / "corpus" / f).write_text(text, encoding="utf-8")
+    (root / name / "questions.jsonl").write_text("".join(json.dumps(q, ensure_ascii=False) + "\n" for q in questions), encoding="utf-8")
+
+
+def test_mixed_corpora_join_the_articles_and_give_third_language_questions_the_gold_of_the_same_id(tmp_path):
+    data = tmp_path / "data"
+    dev_set(data, "xquad-zh-dev", {"tesla.txt": "特斯拉住在纽约。"}, [])
+    dev_set(data, "xquad-en-dev", {"tesla.txt": "Tesla lived in New York."},
+            [{"id": "q1", "question": "Where did Tesla live?", "answers": ["New York"], "sources": ["tesla.txt"]}])
+    dev_set(data, "xquad-de-dev", {"tesla.txt": "Tesla lebte in New York."},
+            [{"id": "q1", "question": "Wo lebte Tesla?", "answers": ["New York (de)"], "sources": ["tesla.txt"]},
+             {"id": "q9", "question": "Eine Frage ohne englisches Gegenstück?", "answers": ["x"], "sources": ["tesla.txt"]}])
+    dev_set(data, "piaf-fr-dev", {"lyon.txt": "Lyon est une ville.", "tesla.txt": "Un autre Tesla."}, [])
+    out = tmp_path / "mixed"
+    run = subprocess.run([sys.executable, str(ROOT / "tools" / "mixed_corpora.py"), str(data), str(out)],
+                         capture_output=True, text=True, check=True)
+    assert "qa eval" in run.stdout
+    assert sorted(p.name for p in (out / "zh-fr" / "corpus").iterdir()) == ["lyon.txt", "tesla.txt"]
+    assert (out / "zh-fr" / "corpus" / "tesla.txt").read_text(encoding="utf-8") == "特斯拉住在纽约。"  # the first set's
+    assert (out / "en-fr" / "corpus" / "tesla.txt").read_text(encoding="utf-8") == "Tesla lived in New York."
+    rows = [json.loads(line) for line in (out / "en-fr" / "de-questions.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert rows == [{"id": "q1", "question": "Wo lebte Tesla?", "answers": ["New York"], "sources": ["tesla.txt"]}]
