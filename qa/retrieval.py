@@ -166,13 +166,20 @@ def fuse(
     return fused
 
 
-def dense_agreement(lists: dict[str, list[tuple[int, float]]]) -> Callable[[int], float]:
+def dense_agreement(lists: dict[str, list[tuple[int, float]]], group: Callable[[int], str] | None = None) -> Callable[[int], float]:
     """A passage's agreement between the dense ranked lists (`Hit.agreement`): the mean of its min-max scaled
-    scores, 0 in a list that misses it; 1.0 for every passage when there is no dense list."""
-    scaled = [dict(zip((pid for pid, _ in ranked), _normalised(name, ranked))) for name, ranked in lists.items() if ranked]
-    if not scaled:
+    scores, 0 in a list that misses it; 1.0 for every passage when there is no dense list. With `group` (a passage's
+    language), each list is scaled within each group apart: how far the searches agree on it among its group's."""
+    parts = [
+        [(pid, sc) for pid, sc in ranked if group is None or group(pid) == g]
+        for ranked in lists.values() if ranked
+        for g in ([None] if group is None else dict.fromkeys(group(pid) for pid, _ in ranked))
+    ]
+    scaled = [dict(zip((pid for pid, _ in part), _normalised("dense", part))) for part in parts]
+    n = sum(1 for ranked in lists.values() if ranked)
+    if not n:
         return lambda pid: 1.0
-    return lambda pid: sum(s.get(pid, 0.0) for s in scaled) / len(scaled)
+    return lambda pid: sum(s.get(pid, 0.0) for s in scaled) / n
 
 
 def _foreign(store: Store, asked: Identified, candidates: set[int]) -> set[int]:
@@ -193,6 +200,7 @@ def retrieve(
     """
     lists: dict[str, list[tuple[int, float]]] = {}
     asked = language or question_language(store, question)
+    offsets: dict[str, float] = {}
     if settings.method in ("hybrid", "dense"):
         offsets = store.language_offsets(qvec, asked.language if asked.sure else None) if settings.even_languages else {}
         lists["dense"] = dense_passages(store, qvec, settings.depth, offsets)
@@ -204,7 +212,8 @@ def retrieve(
     ranks = {
         name: {pid: (rank, score) for rank, (pid, score) in enumerate(ranked, 1)} for name, ranked in lists.items()
     }
-    agreement = dense_agreement({name: lists[name] for name in ("dense", "sentence") if name in lists})
+    language_of = (lambda pid: store.language_of(store.passage_source(pid))) if offsets else None
+    agreement = dense_agreement({name: lists[name] for name in ("dense", "sentence") if name in lists}, language_of)
     order = sorted(fused, key=lambda pid: (-fused[pid], pid))[:k]
 
     hits = []

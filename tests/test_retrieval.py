@@ -70,6 +70,19 @@ def test_dense_agreement_by_hand():
     assert dense_agreement({})(1) == 1.0 and dense_agreement({"dense": []})(1) == 1.0  # no dense search: no say
 
 
+def test_dense_agreement_within_each_language():
+    from qa.retrieval import dense_agreement
+
+    # passages 1 and 2 in Chinese, 7 and 8 in French: a French passage heads the sentence list
+    lists = {"dense": [(1, 0.9), (7, 0.85), (2, 0.5), (8, 0.4)], "sentence": [(8, 0.95), (1, 0.8), (7, 0.7), (2, 0.6)]}
+    language = {1: "zh", 2: "zh", 7: "fr", 8: "fr"}.get
+    assert dense_agreement(lists)(1) < 1.0  # among all, the sentence search puts passage 8 first
+    grouped = dense_agreement(lists, language)
+    assert grouped(1) == 1.0  # first of both searches among the Chinese passages
+    assert grouped(7) == pytest.approx(0.5) and grouped(8) == pytest.approx(0.5)  # first of one, last of the other
+    assert dense_agreement({"dense": [(1, 0.9)], "sentence": []}, language)(1) == 1.0
+
+
 def test_bm25_weighs_less_under_a_model_that_reads_many_languages():
     # passage 1: first by both dense lists, missed by BM25; passage 2: BM25's best, weak by meaning
     lists = {"dense": [(1, 0.9), (2, 0.5), (3, 0.4)], "sentence": [(1, 0.8), (2, 0.5), (3, 0.4)], "lexical": [(2, 9.0), (3, 8.0)]}
