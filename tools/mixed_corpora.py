@@ -5,6 +5,9 @@
 writes
 - OUT/zh-fr/corpus: XQuAD-zh's 24 Chinese articles and PIAF's 240 French ones. English questions
   (`xquad-zh-dev/cross-en.jsonl`, gold in Chinese) are asked in a third language;
+- OUT/zh-half-fr/corpus: every other one of XQuAD-zh's articles (by name, the first, third...) and PIAF's, and
+  OUT/zh-half-fr/answerable.jsonl / unanswerable.jsonl: the English questions about the articles kept and about
+  those left out (questions of another corpus, in a third language);
 - OUT/en-fr/corpus: XQuAD-en's 24 English articles and PIAF's 240 French ones, and
   OUT/en-fr/de-questions.jsonl: XQuAD-de's questions with XQuAD-en's gold answers (the same ids), asked in a
   third language; PIAF's own questions are asked there in a language of the documents.
@@ -32,6 +35,16 @@ def copy_corpora(out: Path, *corpora: Path) -> int:
     return n
 
 
+def split_by_source(questions: Path, kept: set[str], answerable: Path, unanswerable: Path) -> tuple[int, int]:
+    """Write the `questions` whose first source is in `kept` to `answerable`, the others to `unanswerable`."""
+    rows = [line for line in questions.read_text(encoding="utf-8").splitlines() if line.strip()]
+    yes = [r for r in rows if json.loads(r)["sources"][0] in kept]
+    no = [r for r in rows if json.loads(r)["sources"][0] not in kept]
+    answerable.write_text("".join(r + "\n" for r in yes), encoding="utf-8")
+    unanswerable.write_text("".join(r + "\n" for r in no), encoding="utf-8")
+    return len(yes), len(no)
+
+
 def questions_with_answers_of(questions: Path, answers: Path, out: Path) -> int:
     """Write `questions` with the gold answers and sources of the question of the same id in `answers`."""
     gold = {q["id"]: q for q in map(json.loads, answers.read_text(encoding="utf-8").splitlines()) if q}
@@ -52,13 +65,23 @@ def main() -> None:
     args = parser.parse_args()
     d, out = args.data, args.out
     zh_fr = copy_corpora(out / "zh-fr" / "corpus", d / "xquad-zh-dev" / "corpus", d / "piaf-fr-dev" / "corpus")
+    half = out / "zh-half-fr"
+    kept = sorted(f.name for f in (d / "xquad-zh-dev" / "corpus").iterdir() if f.is_file())[::2]
+    (half / "zh").mkdir(parents=True, exist_ok=True)
+    for name in kept:
+        shutil.copy2(d / "xquad-zh-dev" / "corpus" / name, half / "zh" / name)
+    zh_half = copy_corpora(half / "corpus", half / "zh", d / "piaf-fr-dev" / "corpus")
+    shutil.rmtree(half / "zh")
+    yes, no = split_by_source(d / "xquad-zh-dev" / "cross-en.jsonl", set(kept), half / "answerable.jsonl",
+                              half / "unanswerable.jsonl")
     en_fr = copy_corpora(out / "en-fr" / "corpus", d / "xquad-en-dev" / "corpus", d / "piaf-fr-dev" / "corpus")
     de = questions_with_answers_of(d / "xquad-de-dev" / "questions.jsonl", d / "xquad-en-dev" / "questions.jsonl",
                                    out / "en-fr" / "de-questions.jsonl")
-    print(f"{out / 'zh-fr' / 'corpus'}: {zh_fr} files; {out / 'en-fr' / 'corpus'}: {en_fr} files; "
-          f"{out / 'en-fr' / 'de-questions.jsonl'}: {de} questions")
+    print(f"{out / 'zh-fr' / 'corpus'}: {zh_fr} files; {half / 'corpus'}: {zh_half} files, {yes} + {no} questions; "
+          f"{out / 'en-fr' / 'corpus'}: {en_fr} files; {out / 'en-fr' / 'de-questions.jsonl'}: {de} questions")
     print(f"qa eval {d}/xquad-zh-dev/cross-en.jsonl --corpus {out}/zh-fr/corpus --index {out}/zh-fr/idx "
           "--unanswerable tests/data/seeds_qa.jsonl")
+    print(f"qa eval {half}/answerable.jsonl --corpus {half}/corpus --index {half}/idx --unanswerable {half}/unanswerable.jsonl")
     print(f"qa eval {out}/en-fr/de-questions.jsonl --corpus {out}/en-fr/corpus --index {out}/en-fr/idx")
     print(f"qa eval {d}/piaf-fr-dev/questions.jsonl --corpus {out}/en-fr/corpus --index {out}/en-fr/idx --sample 624")
 
