@@ -44,7 +44,7 @@ class RetrievalSettings:
     rrf_k: float = 60.0
     # Where the documents are in several languages, the dense searches compare passages of each language with the
     # question less its nearness to that language at large (`Store.language_offsets`): English questions over Chinese
-    # and French articles found the Chinese one that answers first for 0.34 of them raw, 0.64 evened out
+    # and French articles found the Chinese one that answers first for 0.43 of them raw, 0.71 evened out
     even_languages: bool = True
 
     def __post_init__(self) -> None:

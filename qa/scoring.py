@@ -313,9 +313,10 @@ def dense_background(store: Store, qvec: np.ndarray) -> float:
     return float(np.mean(sample @ qvec)) if len(sample) else 0.0
 
 
-def calibrated(cosines: np.ndarray, background: float) -> np.ndarray:
+def calibrated(cosines: np.ndarray, background: float | np.ndarray) -> np.ndarray:
     """Cosines rescaled so that the background level is 0 and identity 1: comparable across models, whose
-    cosines sit in bands of their own (all-MiniLM-L6-v2 near 0, multilingual-e5 near 0.8)."""
+    cosines sit in bands of their own (all-MiniLM-L6-v2 near 0, multilingual-e5 near 0.8). `background` is one level
+    for all, or one per cosine."""
     return np.clip((cosines - background) / np.maximum(1e-6, 1.0 - background), 0.0, 1.0).astype(np.float32)
 
 

@@ -163,7 +163,7 @@ class Store:
 
         A multilingual model puts a question nearer to text in a language near its own, whatever the text says:
         English questions over Chinese and French articles found a French passage first for 0.61 of them, and the
-        Chinese article that answers first for 0.34 (docs/evaluation.md, "Documents in several languages"). Taking
+        Chinese article that answers first for 0.43 (docs/evaluation.md, "Documents in several languages"). Taking
         each passage's offset off its cosine compares the languages on the same footing. {} when the documents are
         in one language, and when the question is in one of theirs or `language` is None (not surely identified):
         a question asked in a language of the documents looks first in that language, and evening them out there
