@@ -212,7 +212,9 @@ def retrieve(
     ranks = {
         name: {pid: (rank, score) for rank, (pid, score) in enumerate(ranked, 1)} for name, ranked in lists.items()
     }
-    language_of = (lambda pid: store.language_of(store.passage_source(pid))) if offsets else None
+    # Among documents in several languages, the agreement on a passage is measured among its own language's: a French
+    # sentence heading the sentence list says nothing of a Chinese answer, whatever the question's language
+    language_of = (lambda pid: store.language_of(store.passage_source(pid))) if store.several_languages else None
     agreement = dense_agreement({name: lists[name] for name in ("dense", "sentence") if name in lists}, language_of)
     order = sorted(fused, key=lambda pid: (-fused[pid], pid))[:k]
 

@@ -275,3 +275,20 @@ def test_names_a_question_writes_are_looked_for_in_passages_of_any_language_by_n
     asked = analyse_question(question, Identified(lang, True))
     # the answer is the first passage's sentence
     assert unwritten_names(asked, [SimpleNamespace(text=t) for t in passages], passages[0]) == missing
+
+
+def test_an_answer_in_another_language_is_not_judged_by_the_passages_read_in_the_questions(tmp_path):
+    # An English question over Chinese and French articles and one English file about something else: the Chinese
+    # sentence answers, and the English passage read beside it, which names neither OPEC nor 1973, says nothing of it
+    from conftest import LatinLeaning, mixed_store
+
+    mixed_store(tmp_path)
+    (tmp_path / "corpus" / "en-river.txt").write_text("Rivers flow north through the quiet valley.\n")
+    question = "When did the OPEC embargo begin in 1973?"
+    bots = {factor: QA(tmp_path / "corpus", tmp_path / f"idx-{factor}", model=LatinLeaning(),
+                       answer=AnswerSettings(min_confidence=0.0, unnamed_name_factor=factor)) for factor in (0.6, 1.0)}
+    assert "en" in bots[0.6].store.corpus_languages
+    ans = bots[0.6].answer(question)
+    assert ans.citations[0].source == "zh-oil.txt" and "en-river.txt" in {h.source for h in ans.hits}
+    assert "no passage names" not in (ans.reason or "")
+    assert ans.confidence == pytest.approx(bots[1.0].answer(question).confidence)

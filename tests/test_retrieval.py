@@ -182,3 +182,24 @@ def test_a_question_in_a_third_language_finds_the_answer_in_a_language_far_from_
     evened_list = dense_passages(mixed, qvec, 3, mixed.language_offsets(qvec, "en"))
     assert mixed.passages[raw_list[0][0]].source == "fr-rues.txt"
     assert mixed.passages[evened_list[0][0]].source == "zh-oil.txt" and len(evened_list) == 3
+
+
+def test_among_documents_in_several_languages_agreement_is_measured_within_a_passages_language(tmp_path):
+    # English is one of the documents' languages here, so the question is searched as it is (no offsets); still, a
+    # Chinese passage's agreement is measured among the Chinese passages: the French ones the model leans to say
+    # nothing of it
+    from qa.retrieval import dense_agreement, dense_sentences
+
+    mixed_store(tmp_path)  # the Chinese and French files
+    root = tmp_path / "corpus"
+    rivers = [f"River number {i} flows north through the quiet valley." for i in range(25)]
+    (root / "en-rivers.txt").write_text("\n\n".join(" ".join(rivers[i:i + 5]) for i in range(0, 25, 5)) + "\n")
+    mixed, _ = open_index(root, tmp_path / "idx-en", LatinLeaning())
+    question = "When did the OPEC embargo begin in 1973?"
+    qvec = LatinLeaning().embed_query(question)
+    assert mixed.several_languages and mixed.language_offsets(qvec, "en") == {}
+    lists = {"dense": dense_passages(mixed, qvec, 50), "sentence": dense_sentences(mixed, qvec, 50)}
+    within = dense_agreement(lists, lambda pid: mixed.language_of(mixed.passage_source(pid)))
+    oil = next(h for h in retrieve(mixed, question, qvec, 50) if h.source == "zh-oil.txt")
+    assert oil.agreement == pytest.approx(within(oil.passage_id))
+    assert oil.agreement > dense_agreement(lists)(oil.passage_id)  # among all, the lean to Latin letters drags it down

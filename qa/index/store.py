@@ -157,6 +157,12 @@ class Store:
         }
         return means if len(means) >= 2 else {}
 
+    @property
+    def several_languages(self) -> bool:
+        """Whether a multilingual index holds documents in two or more languages, each with a background level of its
+        own (`MIN_LANGUAGE_SAMPLE` background sentences or more)."""
+        return bool(self._language_means)
+
     def language_offsets(self, qvec: np.ndarray, language: str | None) -> dict[str, float]:
         """How much nearer the question vector `qvec` sits to each language of the documents than to the documents
         at large: its mean cosine to that language's background sentences less its mean cosine to all of them.
