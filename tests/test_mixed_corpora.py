@@ -26,8 +26,11 @@ def test_mixed_corpora_join_the_articles_and_give_third_language_questions_the_g
             [{"id": "q1", "question": "Wo lebte Tesla?", "answers": ["New York (de)"], "sources": ["tesla.txt"]},
              {"id": "q9", "question": "Eine Frage ohne englisches Gegenstück?", "answers": ["x"], "sources": ["tesla.txt"]}])
     dev_set(data, "piaf-fr-dev", {"lyon.txt": "Lyon est une ville.", "tesla.txt": "Un autre Tesla."}, [])
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    (seeds / "report.txt").write_text("The conference gathered 47 delegations.", encoding="utf-8")
     out = tmp_path / "mixed"
-    run = subprocess.run([sys.executable, str(ROOT / "tools" / "mixed_corpora.py"), str(data), str(out)],
+    run = subprocess.run([sys.executable, str(ROOT / "tools" / "mixed_corpora.py"), str(data), str(out), "--seeds", str(seeds)],
                          capture_output=True, text=True, check=True)
     assert "qa eval" in run.stdout
     assert sorted(p.name for p in (out / "zh-fr" / "corpus").iterdir()) == ["edison.txt", "lyon.txt", "tesla.txt"]
@@ -37,6 +40,10 @@ def test_mixed_corpora_join_the_articles_and_give_third_language_questions_the_g
     assert [json.loads(x)["id"] for x in (out / "zh-half-fr" / "answerable.jsonl").read_text(encoding="utf-8").splitlines()] == ["q2"]
     assert [json.loads(x)["id"] for x in (out / "zh-half-fr" / "unanswerable.jsonl").read_text(encoding="utf-8").splitlines()] == ["q1"]
     assert (out / "zh-fr" / "corpus" / "tesla.txt").read_text(encoding="utf-8") == "特斯拉住在纽约。"  # the first set's
+    assert sorted(p.name for p in (out / "zh-en" / "corpus").iterdir()) == ["edison.txt", "report.txt", "tesla.txt"]
+    assert sorted(p.name for p in (out / "zh-half-en" / "corpus").iterdir()) == ["edison.txt", "report.txt"]
+    assert (out / "zh-half-en" / "unanswerable.jsonl").read_text(encoding="utf-8") == (out / "zh-half-fr" / "unanswerable.jsonl").read_text(encoding="utf-8")
+    assert not (out / "zh-kept").exists()
     assert (out / "en-fr" / "corpus" / "tesla.txt").read_text(encoding="utf-8") == "Tesla lived in New York."
     rows = [json.loads(line) for line in (out / "en-fr" / "de-questions.jsonl").read_text(encoding="utf-8").splitlines()]
     assert rows == [{"id": "q1", "question": "Wo lebte Tesla?", "answers": ["New York"], "sources": ["tesla.txt"]}]

@@ -8,6 +8,9 @@ writes
 - OUT/zh-half-fr/corpus: every other one of XQuAD-zh's articles (by name, the first, third...) and PIAF's, and
   OUT/zh-half-fr/answerable.jsonl / unanswerable.jsonl: the English questions about the articles kept and about
   those left out (questions of another corpus, in a third language);
+- OUT/zh-en/corpus and OUT/zh-half-en/corpus: the same Chinese articles (all, or every other one) with the seed
+  reports (the repository's corpus/: four English, one French), asked the same English questions: a question in a
+  language of the documents whose answer is in another;
 - OUT/en-fr/corpus: XQuAD-en's 24 English articles and PIAF's 240 French ones, and
   OUT/en-fr/de-questions.jsonl: XQuAD-de's questions with XQuAD-en's gold answers (the same ids), asked in a
   third language; PIAF's own questions are asked there in a language of the documents.
@@ -62,26 +65,35 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("data", type=Path, help="the dev sets' folder (../shared/data)")
     parser.add_argument("out", type=Path)
+    parser.add_argument("--seeds", type=Path, default=Path(__file__).resolve().parent.parent / "corpus",
+                        help="the seed reports (default: the repository's corpus/)")
     args = parser.parse_args()
     d, out = args.data, args.out
     zh_fr = copy_corpora(out / "zh-fr" / "corpus", d / "xquad-zh-dev" / "corpus", d / "piaf-fr-dev" / "corpus")
-    half = out / "zh-half-fr"
     kept = sorted(f.name for f in (d / "xquad-zh-dev" / "corpus").iterdir() if f.is_file())[::2]
-    (half / "zh").mkdir(parents=True, exist_ok=True)
+    (out / "zh-kept").mkdir(parents=True, exist_ok=True)
     for name in kept:
-        shutil.copy2(d / "xquad-zh-dev" / "corpus" / name, half / "zh" / name)
-    zh_half = copy_corpora(half / "corpus", half / "zh", d / "piaf-fr-dev" / "corpus")
-    shutil.rmtree(half / "zh")
-    yes, no = split_by_source(d / "xquad-zh-dev" / "cross-en.jsonl", set(kept), half / "answerable.jsonl",
-                              half / "unanswerable.jsonl")
+        shutil.copy2(d / "xquad-zh-dev" / "corpus" / name, out / "zh-kept" / name)
+    zh_en = copy_corpora(out / "zh-en" / "corpus", d / "xquad-zh-dev" / "corpus", args.seeds)
+    halves = {}
+    for half, other in (("zh-half-fr", d / "piaf-fr-dev" / "corpus"), ("zh-half-en", args.seeds)):
+        halves[half] = copy_corpora(out / half / "corpus", out / "zh-kept", other)
+        yes, no = split_by_source(d / "xquad-zh-dev" / "cross-en.jsonl", set(kept), out / half / "answerable.jsonl",
+                                  out / half / "unanswerable.jsonl")
+    shutil.rmtree(out / "zh-kept")
     en_fr = copy_corpora(out / "en-fr" / "corpus", d / "xquad-en-dev" / "corpus", d / "piaf-fr-dev" / "corpus")
     de = questions_with_answers_of(d / "xquad-de-dev" / "questions.jsonl", d / "xquad-en-dev" / "questions.jsonl",
                                    out / "en-fr" / "de-questions.jsonl")
-    print(f"{out / 'zh-fr' / 'corpus'}: {zh_fr} files; {half / 'corpus'}: {zh_half} files, {yes} + {no} questions; "
-          f"{out / 'en-fr' / 'corpus'}: {en_fr} files; {out / 'en-fr' / 'de-questions.jsonl'}: {de} questions")
+    print(f"{out / 'zh-fr' / 'corpus'}: {zh_fr} files; {out / 'zh-en' / 'corpus'}: {zh_en} files; "
+          + "; ".join(f"{out / h / 'corpus'}: {n} files" for h, n in halves.items())
+          + f", {yes} + {no} questions; {out / 'en-fr' / 'corpus'}: {en_fr} files; "
+          f"{out / 'en-fr' / 'de-questions.jsonl'}: {de} questions")
     print(f"qa eval {d}/xquad-zh-dev/cross-en.jsonl --corpus {out}/zh-fr/corpus --index {out}/zh-fr/idx "
           "--unanswerable tests/data/seeds_qa.jsonl")
-    print(f"qa eval {half}/answerable.jsonl --corpus {half}/corpus --index {half}/idx --unanswerable {half}/unanswerable.jsonl")
+    for name in ("zh-half-fr", "zh-half-en"):
+        h = out / name
+        print(f"qa eval {h}/answerable.jsonl --corpus {h}/corpus --index {h}/idx --unanswerable {h}/unanswerable.jsonl")
+    print(f"qa eval {d}/xquad-zh-dev/cross-en.jsonl --corpus {out}/zh-en/corpus --index {out}/zh-en/idx")
     print(f"qa eval {out}/en-fr/de-questions.jsonl --corpus {out}/en-fr/corpus --index {out}/en-fr/idx")
     print(f"qa eval {d}/piaf-fr-dev/questions.jsonl --corpus {out}/en-fr/corpus --index {out}/en-fr/idx --sample 624")
 
