@@ -43,8 +43,8 @@ class AnswerSettings:
     overlap_weight: float = 0.6
     context_weight: float = 0.3
     passage_dense_weight: float = 1.0  # the calibrated dense similarity of the sentence's passage to the question
-    # Where the documents are in several languages, each sentence's and passage's dense similarity is calibrated
-    # against its own language's background level (as RetrievalSettings.even_languages does for the searches)
+    # Where the documents are in several languages, the dense similarity of each sentence and passage in another
+    # language than the question is calibrated against its own language's background level (Store.language_offsets)
     even_languages: bool = True
     window_weight: float = 0.6
     bigram_weight: float = 0.3
@@ -388,9 +388,11 @@ def candidates(
     bigrams = [_pair_share(list(qterms_of(lang)), tl) for tl, lang in zip(term_lists, langs)]
     windows = [overlap(qterms_of(lang), window_terms(store, sid, terms_of), credit)[0] for sid, lang in zip(sids, langs)]
     background = dense_background(store, qvec)
-    # Where the documents are in several languages, each is measured against its own background level: the
-    # question sits nearer to text in its own language, or one near it, whatever the text says (Store.language_offsets)
-    offsets = store.language_offsets(qvec, question.language if question.language_sure else None) if settings.even_languages else {}
+    # Where the documents are in several languages, each sentence in another language than the question is measured
+    # against its own language's background level: the question sits nearer to text in a language near its own,
+    # whatever the text says (Store.language_offsets). Sentences in the question's language keep the documents' level.
+    offsets = store.language_offsets(qvec) if settings.even_languages and question.language_sure else {}
+    offsets.pop(question.language, None)
     cosines = np.asarray(store.sentence_vectors[sids]) @ qvec if sids else np.zeros(0, np.float32)
     dense = calibrated(cosines, np.array([background + offsets.get(lang, 0.0) for lang in langs], dtype=np.float32))
     # The passage, read whole by the model, tells which part of the documents the question is about; its

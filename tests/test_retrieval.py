@@ -148,25 +148,32 @@ def test_question_language_prefers_the_documents_languages_and_knows_when_it_is_
     assert not question_language(store, "2024").sure
 
 
-def test_language_offsets_only_for_a_question_in_none_of_several_languages(tmp_path):
+def test_language_offsets_measure_the_lean_and_even_out_only_a_question_in_none_of_the_languages(tmp_path):
+    from qa.language import Identified
+
     mixed = mixed_store(tmp_path)
-    assert set(mixed.corpus_languages) == {"zh", "fr"}
+    assert set(mixed.corpus_languages) == {"zh", "fr"} and mixed.several_languages
     q = "When did the OPEC embargo begin in 1973?"
     qvec = LatinLeaning().embed_query(q)
-    offsets = mixed.language_offsets(qvec, "en")
+    offsets = mixed.language_offsets(qvec)
     assert set(offsets) == {"fr", "zh"} and offsets["fr"] > 0.1 > offsets["zh"]  # the lean, measured
-    assert mixed.language_offsets(qvec, "fr") == {}  # asked in a language of the documents: looked for as it is
-    assert mixed.language_offsets(qvec, None) == {}  # language not surely known
+
+    def first(language):
+        return retrieve(mixed, q, qvec, 1, RetrievalSettings(method="dense"), language)[0].source
+
+    assert first(Identified("en", 0.9)) == "zh-oil.txt"  # evened out
+    assert first(Identified("fr", 0.9)) == "fr-rues.txt"  # asked in a language of the documents: looked for as it is
+    assert first(Identified("en", 0.2)) == "fr-rues.txt"  # language not surely known
 
 
 def test_language_offsets_need_documents_in_several_languages_and_a_multilingual_model(store, tmp_path):
     qvec = HashingEmbedder().embed_query("zebras")
-    assert store.language_offsets(qvec, "ru") == {}  # HashingEmbedder reads no language in particular
+    assert store.language_offsets(qvec) == {} and not store.several_languages  # HashingEmbedder reads no language in particular
     one = tmp_path / "one"
     one.mkdir()
     (one / "fr.txt").write_text(" ".join(f"La rue numéro {i} de Lyon est bordée d'arbres." for i in range(30)) + "\n")
     s, _ = open_index(one, tmp_path / "one-idx", LatinLeaning())
-    assert s.corpus_languages == ("fr",) and s.language_offsets(LatinLeaning().embed_query("zebras"), "en") == {}
+    assert s.corpus_languages == ("fr",) and s.language_offsets(LatinLeaning().embed_query("zebras")) == {}
 
 
 def test_a_question_in_a_third_language_finds_the_answer_in_a_language_far_from_its_own(tmp_path):
@@ -179,7 +186,7 @@ def test_a_question_in_a_third_language_finds_the_answer_in_a_language_far_from_
         assert raw[0].source == "fr-rues.txt"  # the lean beats the words
         assert evened[0].source == "zh-oil.txt"
     raw_list = dense_passages(mixed, qvec, 3)
-    evened_list = dense_passages(mixed, qvec, 3, mixed.language_offsets(qvec, "en"))
+    evened_list = dense_passages(mixed, qvec, 3, mixed.language_offsets(qvec))
     assert mixed.passages[raw_list[0][0]].source == "fr-rues.txt"
     assert mixed.passages[evened_list[0][0]].source == "zh-oil.txt" and len(evened_list) == 3
 
@@ -197,7 +204,7 @@ def test_among_documents_in_several_languages_agreement_is_measured_within_a_pas
     mixed, _ = open_index(root, tmp_path / "idx-en", LatinLeaning())
     question = "When did the OPEC embargo begin in 1973?"
     qvec = LatinLeaning().embed_query(question)
-    assert mixed.several_languages and mixed.language_offsets(qvec, "en") == {}
+    assert mixed.several_languages and "en" in mixed.language_offsets(qvec)  # so its questions are not evened out
     lists = {"dense": dense_passages(mixed, qvec, 50), "sentence": dense_sentences(mixed, qvec, 50)}
     within = dense_agreement(lists, lambda pid: mixed.language_of(mixed.passage_source(pid)))
     oil = next(h for h in retrieve(mixed, question, qvec, 50) if h.source == "zh-oil.txt")

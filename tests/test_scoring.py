@@ -208,9 +208,31 @@ def test_a_sentence_in_a_language_far_from_the_questions_is_measured_against_its
     cosine = float(store.sentence_vectors[oil] @ qvec)
     background = dense_background(store, qvec)
     assert raw[oil].dense == pytest.approx(float(calibrated(np.array([cosine]), background)[0]), abs=1e-6)
-    level = background + store.language_offsets(qvec, "en")["zh"]
+    level = background + store.language_offsets(qvec)["zh"]
     assert even[oil].dense == pytest.approx(float(calibrated(np.array([cosine]), level)[0]), abs=1e-6)
     assert even[oil].dense > raw[oil].dense  # Chinese sits below the documents' mixed background for an English question
     best_even = max(even.values(), key=lambda s: s.score)
     best_raw = max(raw.values(), key=lambda s: s.score)
     assert best_even.sid == oil and best_raw.sid != oil
+
+
+def test_a_question_in_a_language_of_the_documents_keeps_its_own_languages_sentences_at_the_documents_level(tmp_path):
+    import numpy as np
+
+    from conftest import LatinLeaning, mixed_store
+    from qa.language import Identified
+    from qa.retrieval import RetrievalSettings, retrieve
+    from qa.scoring import calibrated, candidates, dense_background
+
+    store = mixed_store(tmp_path)
+    question = "Quand l'embargo de l'OPEC a-t-il commencé en 1973 ?"
+    qvec = LatinLeaning().embed_query(question)
+    asked = analyse_question(question, Identified("fr", 0.9))
+    hits = retrieve(store, question, qvec, 10, RetrievalSettings(method="dense"), Identified("fr", 0.9))  # every passage
+    c = candidates(store, asked, qvec, hits, AnswerSettings(passages=10))
+    background, offsets = dense_background(store, qvec), store.language_offsets(qvec)
+    for sid, dense in zip(c.sids, c.dense):
+        lang = store.language_of(store.sentences[sid].source)
+        level = background if lang == "fr" else background + offsets[lang]
+        assert dense == pytest.approx(float(calibrated(np.array([float(store.sentence_vectors[sid] @ qvec)]), level)[0]), abs=1e-6)
+    assert {store.language_of(store.sentences[sid].source) for sid in c.sids} == {"fr", "zh"}

@@ -163,19 +163,17 @@ class Store:
         own (`MIN_LANGUAGE_SAMPLE` background sentences or more)."""
         return bool(self._language_means)
 
-    def language_offsets(self, qvec: np.ndarray, language: str | None) -> dict[str, float]:
+    def language_offsets(self, qvec: np.ndarray) -> dict[str, float]:
         """How much nearer the question vector `qvec` sits to each language of the documents than to the documents
-        at large: its mean cosine to that language's background sentences less its mean cosine to all of them.
+        at large: its mean cosine to that language's background sentences less its mean cosine to all of them; {}
+        unless the documents are in several languages (`several_languages`).
 
         A multilingual model puts a question nearer to text in a language near its own, whatever the text says:
         English questions over Chinese and French articles found a French passage first for 0.61 of them, and the
         Chinese article that answers first for 0.43 (docs/evaluation.md, "Documents in several languages"). Taking
-        each passage's offset off its cosine compares the languages on the same footing. {} when the documents are
-        in one language, and when the question is in one of theirs or `language` is None (not surely identified):
-        a question asked in a language of the documents looks first in that language, and evening them out there
-        cost French questions over English and French articles 2 points of false abstention."""
+        each passage's offset off its cosine compares the languages on the same footing."""
         means = self._language_means
-        if not means or language is None or language in means:
+        if not means:
             return {}
         overall = float(np.mean(self.background_sample @ qvec))
         return {lang: float(mean @ qvec) - overall for lang, mean in means.items()}
