@@ -86,8 +86,8 @@ class Hit:
     sentence_rank: int | None = None
     sentence_score: float | None = None
     # How far the two dense searches agree that this passage is the one: the mean of its places in the passage and
-    # the sentence lists, each scaled so that the first of the list is 1 and the last 0 (a list missing it: 0).
-    # 1.0 without dense search.
+    # the sentence lists, each scaled so that the first of the list is 1 and the last 0 (a list missing it: 0); among
+    # documents in several languages, within its own language's passages of each list. 1.0 without dense search.
     agreement: float = 1.0
     location: str = ""  # where the passage starts: "page 3", '§ "Heading"', "paragraph 12"; "" for a text file
 
