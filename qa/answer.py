@@ -54,7 +54,6 @@ def compose_answer(
     # languages it refused English questions over German articles 0.106 of the time instead of 0.040
     unread = (reader is not None and not asked.explains and all(store.language_of(c.source) == asked.language for c in citations)
               and no_answer_read(reader, asked, quotes, settings.no_answer_margin))
-    short = short_answer(asked, quotes, citations, languages, reader, settings.reader_min_probability, settings.reader_chooses)
     conf = confidence(store, asked, scored[0], settings)
     if scored[0].foreign and settings.foreign_agreement:
         # No word of the question can be looked for in a sentence of another language: that the passage and the
@@ -90,6 +89,8 @@ def compose_answer(
         if unnamed:
             reason = f"{reason}; no passage names {', '.join(unnamed)}"
         return Answer(question, None, [], hits, conf, _join(note, reason))
+    # Only for an answer given: the reader may read its quotes for it (a refusal spent 20 ms on it)
+    short = short_answer(asked, quotes, citations, languages, reader, settings.reader_min_probability, settings.reader_chooses)
     return Answer(question, quotes_text(quotes), citations, hits, conf, note, quotes, short)
 
 
