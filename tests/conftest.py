@@ -124,9 +124,10 @@ class LatinLeaning(HashingEmbedder):
         return out / np.linalg.norm(out, axis=1, keepdims=True)
 
 
-def mixed_store(tmp_path, embedder=None):
-    """Twenty-five French sentences about Lyon's streets and twenty-five Chinese ones about bridges, one of which
-    (in zh-oil.txt) answers "When did the OPEC embargo begin in 1973?" by its number and name alone."""
+def mixed_store(tmp_path):
+    """An index (FAISS files, `LatinLeaning`) of twenty-five French sentences about Lyon's streets, twenty-four Chinese
+    ones about bridges, and one Chinese sentence (zh-oil.txt) that answers "When did the OPEC embargo begin in 1973?"
+    by its number and name alone."""
     root = tmp_path / "corpus"
     root.mkdir()
     streets = [f"La rue numéro {i} de Lyon est bordée d'arbres anciens et de petites boutiques." for i in range(25)]
@@ -136,7 +137,7 @@ def mixed_store(tmp_path, embedder=None):
     (root / "zh-oil.txt").write_text("石油危机始于 1973 年，OPEC 宣布了禁运。\n")
     from qa.index import open_index
 
-    store, _ = open_index(root, tmp_path / "idx", embedder or LatinLeaning())
+    store, _ = open_index(root, tmp_path / "idx", LatinLeaning())
     return store
 
 
