@@ -68,7 +68,7 @@ LANGUAGE_WIDENING = 2
 def _evened(store: Store, found: list[tuple[int, float]], pid_of: Callable[[int], int], offsets: dict[str, float],
             depth: int) -> list[tuple[int, float]]:
     """`found` (record id, cosine) with each record's language offset taken off its cosine, best first, `depth` kept."""
-    moved = [(i, float(s) - offsets.get(store.language_of(store.passage_source(pid_of(i))), 0.0)) for i, s in found]
+    moved = [(i, float(s) - offsets.get(store.passage_language(pid_of(i)), 0.0)) for i, s in found]
     moved.sort(key=lambda item: (-item[1], item[0]))
     return moved[:depth]
 
@@ -188,7 +188,7 @@ def _foreign(store: Store, asked: Identified, candidates: set[int]) -> set[int]:
     model reads many languages (an English-only model's vectors say nothing across languages)."""
     if not (asked.sure and store.multilingual):
         return set()
-    return {pid for pid in candidates if store.language_of(store.passage_source(pid)) not in (asked.language, UNDETERMINED)}
+    return {pid for pid in candidates if store.passage_language(pid) not in (asked.language, UNDETERMINED)}
 
 
 def retrieve(
@@ -220,8 +220,8 @@ def retrieve(
     }
     # Among documents in several languages, the agreement on a passage is measured among its own language's: a French
     # sentence heading the sentence list says nothing of a Chinese answer, whatever the question's language
-    language_of = (lambda pid: store.language_of(store.passage_source(pid))) if store.several_languages else None
-    agreement = dense_agreement({name: lists[name] for name in ("dense", "sentence") if name in lists}, language_of)
+    agreement = dense_agreement({name: lists[name] for name in ("dense", "sentence") if name in lists},
+                                store.passage_language if store.several_languages else None)
     order = sorted(fused, key=lambda pid: (-fused[pid], pid))[:k]
 
     hits = []

@@ -398,7 +398,7 @@ def candidates(
     # The passage, read whole by the model, tells which part of the documents the question is about; its
     # sentences share that evidence (the answering sentence often names the topic only through its passage).
     pids = sorted({passage_of[sid] for sid in sids})
-    levels = np.array([background + offsets.get(store.language_of(store.passage_source(pid)), 0.0) for pid in pids], dtype=np.float32)
+    levels = np.array([background + offsets.get(store.passage_language(pid), 0.0) for pid in pids], dtype=np.float32)
     by_passage = dict(zip(pids, calibrated(np.asarray(store.passage_vectors[pids]) @ qvec, levels))) if pids else {}
     foreign = np.array(
         [store.multilingual and question.language_sure and lang not in (question.language, UNDETERMINED) for lang in langs],

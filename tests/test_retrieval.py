@@ -206,7 +206,7 @@ def test_among_documents_in_several_languages_agreement_is_measured_within_a_pas
     qvec = LatinLeaning().embed_query(question)
     assert mixed.several_languages and "en" in mixed.language_offsets(qvec)  # so its questions are not evened out
     lists = {"dense": dense_passages(mixed, qvec, 50), "sentence": dense_sentences(mixed, qvec, 50)}
-    within = dense_agreement(lists, lambda pid: mixed.language_of(mixed.passage_source(pid)))
+    within = dense_agreement(lists, mixed.passage_language)
     oil = next(h for h in retrieve(mixed, question, qvec, 50) if h.source == "zh-oil.txt")
     assert oil.agreement == pytest.approx(within(oil.passage_id))
     assert oil.agreement > dense_agreement(lists)(oil.passage_id)  # among all, the lean to Latin letters drags it down

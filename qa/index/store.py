@@ -149,7 +149,7 @@ class Store:
         more (each with at least `MIN_LANGUAGE_SAMPLE` background sentences); {} otherwise."""
         if not self.multilingual or len(self.corpus_languages) < 2:
             return {}
-        langs = np.array([self.language_of(self.passage_source(self.passage_of(int(r)))) for r in self._background_rows])
+        langs = np.array([self.passage_language(self.passage_of(int(r))) for r in self._background_rows])
         sample = self.background_sample
         means = {
             lang: sample[langs == lang].mean(axis=0) for lang in self.corpus_languages
@@ -194,6 +194,10 @@ class Store:
     def language_of(self, source: str) -> str:
         """The language of an indexed file."""
         return self.languages.get(source, UNDETERMINED)
+
+    def passage_language(self, pid: int) -> str:
+        """The language of a passage's file (told without reading the passage where the store can)."""
+        return self.language_of(self.passage_source(pid))
 
 
 @dataclass(frozen=True, slots=True)
