@@ -97,6 +97,9 @@ class AnswerSettings:
     # sentences and texts that do not answer), so 0.05 now.
     reader_rerank: int = 3
     reader_rerank_weight: float = 0.05
+    # Sentences in another language than the question are re-read too; the confidence is then the best sentence's
+    # before the reading (qa.answer.compose_answer), so across languages it changes which sentence is quoted only.
+    reader_rerank_foreign: bool = True
     # Confidence of the best sentence: a mix of its dense similarity and its term coverage ...
     confidence_dense_weight: float = 0.5
     confidence_overlap_weight: float = 0.5

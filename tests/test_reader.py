@@ -268,13 +268,53 @@ def test_the_reader_moves_up_the_sentence_it_finds_the_answer_in():
     assert reread(store, Judging(margins), asked, scored, AnswerSettings(reader_rerank=1)) == scored
 
 
-def test_sentences_in_another_language_than_the_question_are_not_reread():
+def test_sentences_in_another_language_than_the_question_are_reread_unless_turned_off():
     store, scored = sentences("a", "b", "c")
     scored = [scored[0], replace(scored[1], foreign=True), scored[2]]
     asked = analyse_question("Which hotel hosted the delegations?", Identified("en", True))
-    moved = reread(store, Judging({"a": 6.0, "c": -4.0}), asked, scored, AnswerSettings())
+    margins = {"a": 6.0, "b": -4.0, "c": -1.0}
+    assert [s.sid for s in reread(store, Judging(margins), asked, scored, AnswerSettings())] == [1, 2, 0]
+    off = AnswerSettings(reader_rerank_foreign=False)
+    moved = reread(store, Judging(margins), asked, scored, off)
     assert [s.sid for s in moved] == [2, 1, 0] and moved[1] == scored[1]
-    assert reread(store, Judging({"a": 6.0}), asked, scored[:2], AnswerSettings()) == scored[:2]  # one left to read
+    assert reread(store, Judging(margins), asked, scored[:2], off) == scored[:2]  # one left to read
+
+
+def test_across_languages_the_reader_changes_the_quote_not_the_confidence(tmp_path, monkeypatch):
+    """An English question over Chinese and French articles: the reader finds the answer in the second-best sentence
+    and moves it up, but whether to answer is judged on the best sentence before it read."""
+    import qa.answer
+    from conftest import LatinLeaning, mixed_store
+    from qa import QA
+    from qa.retrieval import question_language, retrieve
+    from qa.scoring import score_sentences
+
+    mixed_store(tmp_path)
+    question = "When did the OPEC embargo begin in 1973?"
+    bot = QA(tmp_path / "corpus", tmp_path / "idx", model=LatinLeaning(), answer=AnswerSettings(min_confidence=0.0))
+    store, qvec = bot.store, bot._encode(question)
+    language = question_language(store, question)
+    hits = retrieve(store, question, qvec, 5, bot.retrieval_settings, language)
+    ranked = score_sentences(store, analyse_question(question, language), qvec, hits, bot.answer_settings)
+    assert all(s.foreign for s in ranked[:3])
+    second = store.sentences[ranked[1].sid].text
+
+    class SeesTheAnswerIn:
+        def read_many(self, question, texts):
+            return [Read(0, 1, 0.5, -50.0 if t == second else 5.0) for t in texts]
+
+        def read(self, question, text):
+            return None
+
+        def span_probabilities(self, question, text, spans):
+            return None
+
+    monkeypatch.setattr(qa.answer, "default_reader", SeesTheAnswerIn)
+    moved = bot.answer(question)
+    kept = QA(tmp_path / "corpus", tmp_path / "idx", model=LatinLeaning(),
+              answer=AnswerSettings(min_confidence=0.0, reader_rerank_foreign=False)).answer(question)
+    assert moved.quotes[0].text == second != kept.quotes[0].text
+    assert moved.confidence == pytest.approx(kept.confidence)
 
 
 def test_with_the_real_reader_the_sentence_that_answers_goes_first(reader):
