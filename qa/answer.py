@@ -56,8 +56,9 @@ def compose_answer(
     chosen = _with_antecedent(store, _pick(store, scored, settings), asked)
     citations, quotes = _cite(store, chosen, [s.sid for s in scored], asked.language, settings)
     languages = {c.source: rules_of(store.language_of(c.source)) for c in citations}
-    # The no-answer head judges quotes in the question's language only: it was trained on such pairs, and across
-    # languages it refused English questions over German articles 0.106 of the time instead of 0.040
+    # Whether the quotes answer is judged in the question's language only: across languages the no-answer head the
+    # tuned reader replaced refused English questions over German articles 0.106 of the time instead of 0.040 (not
+    # measured again with the tuned reader)
     unread = (reader is not None and not asked.explains and all(store.language_of(c.source) == asked.language for c in citations)
               and no_answer_read(reader, asked, quotes, settings.no_answer_margin))
     conf = confidence(store, asked, judged, settings)
@@ -123,8 +124,8 @@ def reread(store: Store, reader: SpanReader, asked: AnalysedQuestion, scored: li
     no-answer margin (gains where the reader sees an answer more surely than none), best first again.
 
     With `reader_rerank_foreign` off, sentences in another language than the question keep their scores, and the
-    list is unchanged when fewer than two are in its language. Unchanged too when the reader cannot read or has no
-    no-answer head. The sentences come back in the same order as their scores: ties keep the sentence order.
+    list is unchanged when fewer than two are in its language. Unchanged too when the reader cannot read or gives no
+    margin. The sentences come back in the same order as their scores: ties keep the sentence order.
     """
     top = scored[: settings.reader_rerank]
     # The heads over frozen states read sentences in the question's language only: across languages their margins ran
