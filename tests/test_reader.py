@@ -138,6 +138,48 @@ def test_a_reader_file_for_another_model_is_refused_with_the_reason(tmp_path):
     assert "l11.fi.w does not fit this model" in r.unavailable
 
 
+def test_the_built_graph_is_kept_for_the_next_process_and_a_damaged_one_is_built_again(reader, tmp_path):
+    from qa.e5_convert import converted
+    from qa.reader import GRAPH_PREFIX, graph_key
+
+    with np.load(READER_FILE) as w:
+        weights = {k: w[k] for k in w.files}
+    weights["out.w"] = weights["out.w"] * np.float32(1.5)  # another reader file: surer of every span, its own graph
+    other = tmp_path / "other.npz"
+    np.savez(other, **weights)
+    folder = converted(reader.cache_dir)
+    graph = folder / f"{GRAPH_PREFIX}{graph_key(other)}.onnx"
+    graph.unlink(missing_ok=True)
+    question, text = "Who won Super Bowl 50?", "The Denver Broncos defeated the Carolina Panthers 24–10 to win Super Bowl 50."
+    try:
+        first = SpanReader(reader_file=other).read(question, text)
+        assert first.probability != reader.read(question, text).probability  # the graph of its own file
+        assert graph.exists() and not list(folder.glob("*.tmp-*"))
+        made = graph.stat().st_mtime_ns
+        assert SpanReader(reader_file=other).read(question, text) == first
+        assert graph.stat().st_mtime_ns == made  # loaded, not built again
+        graph.write_bytes(graph.read_bytes()[:4096])  # a graph cut short
+        assert SpanReader(reader_file=other).read(question, text) == first
+        assert graph.stat().st_size > 4096
+    finally:
+        graph.unlink(missing_ok=True)
+
+
+def test_the_newest_graphs_are_kept_and_a_cache_that_cannot_be_written_costs_nothing_but_time(tmp_path):
+    import os
+
+    from qa.reader import GRAPH_PREFIX, GRAPHS_KEPT, _keep_graph
+
+    for n in range(GRAPHS_KEPT + 2):
+        _keep_graph(tmp_path / f"{GRAPH_PREFIX}{n}.onnx", b"graph")
+        os.utime(tmp_path / f"{GRAPH_PREFIX}{n}.onnx", (n, n))  # made one after the other
+    _keep_graph(tmp_path / f"{GRAPH_PREFIX}new.onnx", b"graph")
+    kept = sorted(p.name for p in tmp_path.iterdir())
+    assert kept == sorted([f"{GRAPH_PREFIX}new.onnx"] + [f"{GRAPH_PREFIX}{n}.onnx" for n in range(GRAPHS_KEPT + 2)[-(GRAPHS_KEPT - 1):]])
+    _keep_graph(tmp_path / "missing" / f"{GRAPH_PREFIX}x.onnx", b"graph")  # no such folder: nothing raised, nothing left
+    assert sorted(p.name for p in tmp_path.iterdir()) == kept
+
+
 def test_the_graph_computes_what_the_tools_torch_model_does_for_a_padded_batch(reader):
     """The layers tools/train_reader.py tunes in torch, saved in 4-bit blocks, give the same logits in the reader's
     onnxruntime graph: the tool's model read back from the shipped file, on the tool's frozen states."""
