@@ -309,8 +309,9 @@ def test_sentences_in_another_language_than_the_question_are_reread_unless_turne
     scored = [scored[0], replace(scored[1], foreign=True), scored[2]]
     asked = analyse_question("Which hotel hosted the delegations?", Identified("en", True))
     margins = {"a": 6.0, "b": -4.0, "c": -1.0}
-    assert [s.sid for s in reread(store, Judging(margins), asked, scored, AnswerSettings())] == [1, 2, 0]
-    off = AnswerSettings(reader_rerank_foreign=False)
+    on = AnswerSettings(reader_rerank_weight=0.1)  # on by default
+    assert AnswerSettings().reader_rerank_foreign and [s.sid for s in reread(store, Judging(margins), asked, scored, on)] == [1, 2, 0]
+    off = replace(on, reader_rerank_foreign=False)
     moved = reread(store, Judging(margins), asked, scored, off)
     assert [s.sid for s in moved] == [2, 1, 0] and moved[1] == scored[1]
     assert reread(store, Judging(margins), asked, scored[:2], off) == scored[:2]  # one left to read
