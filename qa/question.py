@@ -157,6 +157,23 @@ _NOT_NAMING = re.compile(rf"({_WHY_HOW})\b")
 # that puts it after the subject (Chinese).
 _EXPLAINING = re.compile(rf"({_WHY_HOW}|comment|wie|como|come|как)\b")
 _EXPLAINING_INSIDE = re.compile(r"为什么|为何|怎么|怎样|如何")
+# A question asking what someone said, wrote or declared ("What did he say about Afghanistan?", "Qu'a-t-il dit ...",
+# "Was hat er ... gesagt", "Что он сказал ...", "他说了什么"): what answers is a statement, not a span (folded text). In
+# English only "what" then an auxiliary ("What book did he write?" asks for a title), and the verb then ends the
+# question or says what about ("What did the IPCC say was mistaken?" asks for a fact).
+_REPORTED = re.compile(
+    r"^(?:and\s+)?what\s+(?:did|does|do|has|have|had|will|would)\s+(?:\S+\s+){1,5}?(?:"
+    r"(?:say|said|think|thought|write|wrote|written|announce|announced|declare|declared|stress|stressed|note|noted|mention|"
+    r"mentioned|add|added)(?=\s*\??$|\s+(?:about|of|on|regarding|concerning|in|at|to|during|after|before|when)\b)"
+    r"|(?:tell|told)(?=(?:\s+\S+){0,3}?\s*\??$|(?:\s+\S+){0,3}?\s+about\b))"
+    r"|^qu['’]\s*(?:a|ont|avait|avaient)(?:-t-(?:il|elle|on))?\s+(?:\S+\s+){0,4}?(?:dit|declare|ecrit|annonce|affirme)\b"
+    r"|^qu['’]est-ce\s+qu.{0,50}?\b(?:dit|declare|ecrit|annonce|affirme)\b"
+    r"|^was\s+(?:sagte|sagt|sagten|sagen|schrieb|erklarte)\b"
+    r"|^was\s+(?:hat|haben|hatte|hatten)\b.{0,50}?\b(?:gesagt|geschrieben|erklart)\b"
+    r"|^¿?\s*que\s+(?:\S+\s+){0,3}?(?:dijo|dice|dicho|escribio|declaro|afirmo)\b"
+    r"|^что\s+(?:\S+\s+){0,3}?(?:сказал|сказала|сказали|говорил|говорила|заявил|заявила|заявили|написал|написала)\b"
+)
+_REPORTED_INSIDE = re.compile(r"说了什么|讲了什么|说些什么|表示了什么")
 # "What is the name of the gallery devoted to Chinese art?": the thing is what follows "the name of" (any case).
 _NAME_OF = re.compile(
     r"\b(?:name|names|nom|noms|namen?|nombre|nome|название|имя)\s+(?:of|de|du|des|d['’]|der|del|di|della|do|da|dos|das)\s*"
@@ -198,7 +215,7 @@ class AnalysedQuestion:
     clock: bool  # it asks for a time of day (kind 'date'): only a clock time answers it
     year: bool  # it asks for a year (kind 'date'): the year of a date answers it
     naming: bool  # it asks what something is called: a name told after "called", "known as", "appelé"... answers it
-    explains: bool  # it asks why or how (an explanation, a manner): no short span answers it
+    explains: bool  # it asks why or how (an explanation, a manner) or what someone said: no short span answers it
     thing: tuple[str, ...]  # the thing "which X" asks to pick out, as written ("hotel",), or () when none
     words: frozenset[str]  # folded words, stop words kept; in a script without spaces every stretch of its runs
     ignored: frozenset[str]  # words no answer sentence is expected to hold: interrogatives, answer-kind words, hedges
@@ -245,7 +262,8 @@ def analyse_question(text: str, language: Identified | None = None) -> AnalysedQ
         clock=clock,
         year=year,
         naming=naming,
-        explains=kind is None and not naming and bool(_EXPLAINING.match(folded.strip()) or _EXPLAINING_INSIDE.search(folded)),
+        explains=kind is None and not naming and bool(_EXPLAINING.match(folded.strip()) or _EXPLAINING_INSIDE.search(folded)
+                                                      or _REPORTED.match(folded.strip()) or _REPORTED_INSIDE.search(folded)),
         thing=_asked_thing(text, language.language),
         words=frozenset(asked_set.union(*map(stretches, asked))),
         ignored=frozenset(ignored),

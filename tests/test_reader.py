@@ -448,6 +448,24 @@ def test_facts_of_the_asked_kind_that_nothing_tells_apart_are_not_left_to_the_re
     ("Comment s'appelait le musée ?", "fr", False),
     ("Почему конференция прошла в Ташкенте?", "ru", True),
     ("What did the committee adopt?", "en", False),
+    ("What did he say about Afghanistan?", "en", True),  # what someone said: a statement answers
+    ("What does the report say about the budget?", "en", True),
+    ("What book did he write?", "en", False),
+    ("What did the IPCC say was mistaken?", "en", False),  # a fact, told through what someone said
+    ("What does the president say vulnerable people fall victim to on the internet?", "en", False),
+    ("What did he say?", "en", True),
+    ("What did Luther tell monks and nuns about their vows?", "en", True),
+    ("What did the minister tell reporters?", "en", True),
+    ("Qu'a-t-il dit sur l'Afghanistan ?", "fr", True),
+    ("Qu'est-ce que le ministre a déclaré ?", "fr", True),
+    ("Qu'a construit l'entreprise ?", "fr", False),
+    ("Was hat er über Afghanistan gesagt?", "de", True),
+    ("Was hat die Firma gekauft?", "de", False),
+    ("¿Qué dijo sobre Afganistán?", "es", True),
+    ("¿Qué compró la empresa?", "es", False),
+    ("Что он сказал об Афганистане?", "ru", True),
+    ("Что купила компания?", "ru", False),
+    ("他关于阿富汗说了什么？", "zh", True),
 ])
 def test_what_counts_as_asking_for_an_explanation(question, lang, explains):
     assert analyse_question(question, Identified(lang, True)).explains is explains
