@@ -235,6 +235,37 @@ def test_the_tool_saves_the_layers_it_tunes_as_the_reader_reads_them(reader, tmp
     assert scales[0] == 0 and not values[0].any() and values[1].tolist() == [64, -127] * 16
 
 
+def test_the_tools_texts_that_do_not_answer_hold_no_gold_and_may_add_the_nearest_in_vectors(tmp_path):
+    """tools/train_reader.py's negatives: the sentence sharing most words with the question, and with an embedder
+    the one nearest it in vectors too (here the one about cats); none holds the gold answer."""
+    import json
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    from train_reader import negatives
+
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "a.txt").write_text(
+        "The bridge opened in 1932. The bridge is long and red. Cats sleep all day.\n\n"
+        "Ferries crossed the bay before the bridge opened.\n", encoding="utf-8")
+    (tmp_path / "questions.jsonl").write_text(json.dumps(
+        dict(id="1", question="When did the bridge open?", answers=["1932"], sources=["a.txt"])) + "\n", encoding="utf-8")
+
+    class Cats:  # the question's vector is nearest the sentence about cats, and only it
+        def embed(self, texts):
+            return np.array([[1.0, 0.0] if "Cats" in t else [0.0, 1.0] for t in texts])
+
+        def embed_query(self, text):
+            return np.array([1.0, 0.0])
+
+    plain, dense = negatives(tmp_path, "en"), negatives(tmp_path, "en", embedder=Cats())
+    assert plain and len(dense) == len(plain) + 1
+    assert all(e["start"] == e["end"] == -1 and "1932" not in e["context"] for e in plain + dense)
+    assert "bridge" in dense[0]["context"] and "Cats sleep all day." in dense[1]["context"]
+    assert not any("Cats" in e["context"] for e in plain[:1])
+
+
 def _saved(folder, arrays) -> str:
     path = folder / "again.npz"
     np.savez(path, **arrays)
