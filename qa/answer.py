@@ -16,7 +16,7 @@ import numpy as np
 
 from .formats import locate
 from .index import Store
-from .lexical import covered_stretches, fold, terms, word_count, words, written_parts
+from .lexical import covered_stretches, fold, terms, with_marks, word_count, words, written_parts
 from .language import Identified, scripts
 from .question import AnalysedQuestion, analyse_question, named_value
 from .retrieval import question_language
@@ -97,7 +97,8 @@ def compose_answer(
             reason = f"{reason}; no passage names {', '.join(unnamed)}"
         return Answer(question, None, [], hits, conf, _join(note, reason))
     # Only for an answer given: the reader may read its quotes for it (a refusal spent 20 ms on it)
-    short = short_answer(asked, quotes, citations, languages, reader, settings.reader_min_probability, settings.reader_chooses)
+    short = short_answer(asked, quotes, citations, languages, reader, settings.reader_min_probability, settings.reader_chooses,
+                         settings.reader_skip_margin)
     return Answer(question, quotes_text(quotes), citations, hits, conf, note, quotes, short)
 
 
@@ -258,7 +259,7 @@ def _mentioned(question: AnalysedQuestion, covered: frozenset[str], lang: str) -
     """The question's words that the best sentence holds, as the question wrote them ("Securex exhibition")."""
     rules = rules_of(lang)
     said = []
-    for m in re.finditer(r"[^\W_][\w'’-]*", question.text):
+    for m in with_marks(r"[^\W_][\w'’{M}-]*").finditer(question.text):
         for part, spaceless in written_parts(m.group()):
             if spaceless:
                 # a run without spaces is one "word" of the whole clause: only its stretches of covered bigrams were said

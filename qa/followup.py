@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .lexical import fold, stopwords
+from .lexical import fold, stopwords, with_marks
 
 MAX_TOPIC_TERMS = 8
 
@@ -23,7 +23,6 @@ _CONTINUATION = re.compile(
 _QUESTION_WORDS = frozenset(
     "who whom whose what which when where why how many much qui que quoi quel quelle quels quelles quand ou pourquoi comment combien".split()
 )
-_WORD = re.compile(r"[\w'’-]+", re.UNICODE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +44,7 @@ def key_terms(question: str) -> tuple[str, ...]:
     stop = stopwords()
     seen: set[str] = set()
     kept: list[str] = []
-    for token in _WORD.findall(question):
+    for token in with_marks(r"[\w'’{M}-]+").findall(question):
         token = token.strip("'’-")
         folded = fold(token)
         if not token or folded in stop or folded in _QUESTION_WORDS or folded in seen:

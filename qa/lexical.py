@@ -14,8 +14,6 @@ import unicodedata
 from collections.abc import Container, Sequence
 from functools import lru_cache
 
-_WORD = re.compile(r"\w+", re.UNICODE)
-
 # Languages PyStemmer has a Snowball stemmer for, by ISO 639-1 code.
 SNOWBALL = {
     "ar": "arabic", "hy": "armenian", "eu": "basque", "ca": "catalan", "cs": "czech", "da": "danish",
@@ -120,8 +118,9 @@ def has_stemmer(lang: str) -> bool:
 
 
 @lru_cache(maxsize=1)
-def _word_with_marks() -> re.Pattern[str]:
-    """`\\w+` that also takes combining marks (Thai vowels, Devanagari matras: `\\w` alone cuts words there)."""
+def _marks() -> str:
+    """Every combining mark of the Basic Multilingual Plane (Unicode category M) as ranges for a regex class: `\\w`
+    alone cuts words at them (Devanagari's vowel signs "नदी" -> "नद", Thai's vowels, a decomposed "é")."""
     marks, start = [], None
     for cp in range(0x300, 0x10000):
         is_mark = unicodedata.category(chr(cp)).startswith("M")
@@ -130,7 +129,18 @@ def _word_with_marks() -> re.Pattern[str]:
         elif not is_mark and start is not None:
             marks.append(f"\\u{start:04x}-\\u{cp - 1:04x}")
             start = None
-    return re.compile(f"[\\w{''.join(marks)}]+")
+    return "".join(marks)
+
+
+@lru_cache(maxsize=None)
+def with_marks(pattern: str) -> re.Pattern[str]:
+    """`pattern` compiled with `{M}` inside a character class standing for every combining mark."""
+    return re.compile(pattern.replace("{M}", _marks()))
+
+
+def _word_with_marks() -> re.Pattern[str]:
+    """`\\w+` that also takes combining marks (Thai vowels, Devanagari matras: `\\w` alone cuts words there)."""
+    return with_marks(r"[\w{M}]+")
 
 
 def _characters(run: str) -> list[str]:
@@ -235,21 +245,23 @@ def _split_token(token: str, lang: str | None) -> list[str]:
     return [w for part, spaceless in written_parts(token) for w in (segment(part, lang) if spaceless else [part])]
 
 
-_LETTER_WORD = re.compile(r"[^\W\d_]{2,}")
-# A word as written, unfolded: it starts with a letter and keeps its apostrophes and hyphens ("l’hôtel", "Tesla's")
-WRITTEN_WORD = re.compile(r"[^\W\d_][\w'’-]*")
+def written_word() -> re.Pattern[str]:
+    """A word as written, unfolded: it starts with a letter and keeps its marks, apostrophes and hyphens ("l’hôtel",
+    "Tesla's", "नदी")."""
+    return with_marks(r"[^\W\d_][\w'’{M}-]*")
 
 
 def word_count(text: str) -> int:
-    """Words of two letters or more; in a script written without spaces, every two letters count as one."""
+    """Words of two letters or more (a letter's combining marks count with it); in a script written without spaces,
+    every two letters count as one."""
     spaceless = sum(len(run) for run in _SPACELESS.findall(text))
-    return len(_LETTER_WORD.findall(_SPACELESS.sub(" ", text))) + spaceless // 2
+    return len(with_marks(r"[^\W\d_](?:[^\W\d_]|[{M}])+").findall(_SPACELESS.sub(" ", text))) + spaceless // 2
 
 
 def words(text: str, lang: str | None = None) -> list[str]:
     """Folded word tokens, stop words kept (for overlap and type cues); `lang` segments spaceless scripts."""
     if lang is None:
-        return _WORD.findall(fold(text))
+        return _word_with_marks().findall(fold(text))
     # Vietnamese tone marks tell words apart: only its case is folded.
     folded = unicodedata.normalize("NFC", text.casefold()) if lang in _KEEP_MARKS else fold_for(text)
     return [w for token in _word_with_marks().findall(folded) for w in _split_token(token, lang)]

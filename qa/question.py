@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from .facts import NOUNS_CAPITALISED
 from .language import UNDETERMINED, Identified, identify
-from .lexical import WRITTEN_WORD, fold, in_spaceless_script, stopwords, stopwords_for, stretches, terms, words
+from .lexical import fold, in_spaceless_script, stopwords, stopwords_for, stretches, terms, words, written_word
 
 NUMBER_WORDS = frozenset(
     "one two three four five six seven eight nine ten eleven twelve twenty thirty forty fifty hundred thousand million "
@@ -309,13 +309,13 @@ def _asked_thing(text: str, lang: str) -> tuple[str, ...]:
     if not which:
         return ()
     stop = stopwords_for(lang) | stopwords()
-    at = next((m for m in WRITTEN_WORD.finditer(text) if fold(m.group()) in which), None)
+    at = next((m for m in written_word().finditer(text) if fold(m.group()) in which), None)
     if at is None:
         return ()
     named = _NAME_OF.search(text)
     # "What is the name of the gallery ...", "le nom de l'hôtel ...": the gallery, the hotel is the thing
     end = named.end() if named else at.end()
-    following = list(WRITTEN_WORD.finditer(text, end))
+    following = list(written_word().finditer(text, end))
     if named and lang not in NOUNS_CAPITALISED:
         # "the name of Wesley's famous sermon": a name or a possessor before the thing is not the thing
         while following and (following[0].group()[:1].isupper() or following[0].group().endswith(("'s", "’s"))):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -81,6 +82,11 @@ class AnswerSettings:
     # detective's sister?"), the one the reader gives most probability is the short answer, when it gives one at least
     # qa.span.CHOOSE_PROBABILITY (XQuAD-en span F1 0.493 -> 0.510, docs/evaluation.md, "The reader chooses among facts").
     reader_chooses: bool = True
+    # The short answer is looked for from the first quote on, but a leading quote the reader finds no answer in by more
+    # than this margin (log-odds) beyond another quote is passed over: "Who founded the festival?" over "The festival
+    # takes place in the town of Miren. [1] It was founded by local farmers. [2]" is not answered "Miren" (the
+    # sentence a pronoun points to leads its quotes). The no-answer margin's own value (None: never passed over).
+    reader_skip_margin: float | None = 6.7
     # The reader also reads every quote for whether it answers at all: when it prefers "no answer here" to its best
     # span by more than this margin (log-odds) in every quote, the answer keeps this share of its confidence
     # (not for "why" or "how"; docs/evaluation.md, "Near-topic questions"). 6.4 % of PIAF's held-out answer sentences
@@ -115,6 +121,8 @@ class AnswerSettings:
             raise SettingsError(f"passages must be at least 1, got {self.passages}")
         if self.brief_words < 0:
             raise SettingsError(f"brief_words must be at least 0, got {self.brief_words}")
+        if self.reader_skip_margin is not None and self.reader_skip_margin < 0:
+            raise SettingsError(f"reader_skip_margin must be at least 0 or None, got {self.reader_skip_margin}")
         if self.reader_rerank < 0 or self.reader_rerank_weight < 0:
             raise SettingsError(f"reader_rerank and reader_rerank_weight must be at least 0, got {self.reader_rerank}, {self.reader_rerank_weight}")
         shares = (
@@ -147,7 +155,8 @@ def is_content(text: str) -> bool:
     if word_count(text) < 3:
         return False
     visible = [c for c in text if not c.isspace()]
-    return sum(c.isalpha() for c in visible) >= 0.6 * len(visible)
+    # a letter's combining marks count as letters: Devanagari's vowel signs are a third of its prose
+    return sum(c.isalpha() or unicodedata.category(c).startswith("M") for c in visible) >= 0.6 * len(visible)
 
 
 def is_heading(text: str) -> bool:

@@ -13,7 +13,7 @@ import re
 import unicodedata
 
 from .facts import DATE, MONEY, NAME, NOUNS_CAPITALISED, NUMBER, TITLE, Fact, find_facts, is_clock_time, is_year, named_by
-from .lexical import WRITTEN_WORD, fold_for, in_spaceless_script, terms, words
+from .lexical import fold_for, in_spaceless_script, terms, words, written_word
 from .question import AnalysedQuestion
 from .reader import SpanReader
 from .types import Citation, Quote, Short
@@ -56,7 +56,8 @@ CHOOSE_PROBABILITY = 0.05  # the reader chooses among the facts when it gives on
 
 
 def short_answer(question: AnalysedQuestion, quotes: list[Quote], citations: list[Citation], languages: dict[str, str | None],
-                 reader: SpanReader | None = None, min_probability: float = 0.1, reader_chooses: bool = True) -> Short | None:
+                 reader: SpanReader | None = None, min_probability: float = 0.1, reader_chooses: bool = True,
+                 skip_margin: float | None = None) -> Short | None:
     """The short answer inside the quotes, with the citation it belongs to, or None when none is reliable.
 
     `languages` maps each cited source to the language its facts are read in (None: English/French rules). Where
@@ -66,19 +67,38 @@ def short_answer(question: AnalysedQuestion, quotes: list[Quote], citations: lis
     in a quote, the one the reader gives most probability wins (`reader_chooses`) when it gives one at least
     CHOOSE_PROBABILITY; else, when the reader's own span is a strict part of a name among them (a run of capitals
     holding two names: "the Republic of Uzbekistan Viktor Makhmudov"), that span; else the rules' own choice.
+
+    With `skip_margin`, a leading quote the reader finds no answer in by more than `skip_margin` (log-odds) beyond
+    another quote is passed over ("Who founded the festival?" over "The festival takes place in the town of Miren.
+    It was founded by local farmers.": not "Miren").
     """
+    quotes = _answering_quotes(question, quotes, reader, skip_margin)
     found = _by_rules(question, quotes, citations, languages, reader if reader_chooses else None)
-    if found is not None or reader is None or question.explains or not citations:
+    if found is not None or reader is None or question.explains or not citations or not quotes:
         return found
     if question.kind is not None and states_asked_kind(question, quotes, citations, languages):
         return None  # facts of the asked kind that nothing tells apart: the reader would only guess among them
-    citation = citations[0]
+    citation = next(c for c in citations if c.number == quotes[0].citations[0])
     read = reader.read(question.text, citation.quote)
     if read is None or read.probability < min_probability:
         return None
     if _repeats_question(question, citation.quote[read.start : read.end]):
         return None  # "the committee" for "What did the committee adopt?"
     return _short(citation, read.start, read.end)
+
+
+def _answering_quotes(question: AnalysedQuestion, quotes: list[Quote], reader: SpanReader | None,
+                      skip_margin: float | None) -> list[Quote]:
+    """`quotes` from the first the reader does not rule out: leading quotes whose no-answer margin is above another
+    quote's by more than `skip_margin` are passed over (all of them when the reader cannot tell)."""
+    if reader is None or skip_margin is None or len(quotes) < 2 or question.explains:
+        return quotes
+    margins = [r.no_answer if r is not None else None for r in reader.read_many(question.text, [q.text for q in quotes])]
+    if any(m is None for m in margins):
+        return quotes
+    surest = min(margins)
+    first = next(k for k, m in enumerate(margins) if m - surest <= skip_margin)
+    return quotes[first:]
 
 
 def _by_rules(question: AnalysedQuestion, quotes: list[Quote], citations: list[Citation], languages: dict[str, str | None],
@@ -301,7 +321,7 @@ def _told_with_the_thing(question: AnalysedQuestion, quotes: list[Quote], citati
         if lang in NOUNS_CAPITALISED:
             # every noun has a capital ("Version", "Erkrankung"): a name of one word says nothing there
             names = [f for f in names if f.kind == TITLE or len(f.text.split()) > 1]
-        for m in WRITTEN_WORD.finditer(text):
+        for m in written_word().finditer(text):
             if not wanted & set(terms(m.group(), lang)):
                 continue
             for f in names:

@@ -133,6 +133,20 @@ def test_marks_do_not_cut_devanagari_words():
     assert words("कितने प्रतिनिधिमंडलों ने भाग लिया", "hi")[:2] == ["कितने", "प्रतिनिधिमंडलों"]
 
 
+def test_marks_count_with_their_letters_in_words_written_and_counted():
+    """Devanagari's vowel signs (categories Mc and Mn) are not `\\w`: a word is not cut at them, nor left uncounted
+    ("की" is a word of two letters), in any language or none; Latin text counts and reads as before."""
+    from qa.lexical import word_count, written_word
+
+    question = "वेल्ना नदी की लंबाई कितनी है?"
+    assert word_count(question) == 6
+    assert [m.group() for m in written_word().finditer(question)] == ["वेल्ना", "नदी", "की", "लंबाई", "कितनी", "है"]
+    assert len(words(question)) == 6  # without a language too (accents folded: Devanagari's Mn signs dropped)
+    assert word_count("Cafe\u0301 de\u0301le\u0301gations arrive\u0301es.") == 3  # decomposed accents
+    assert word_count("The conference gathered 47 delegations.") == 4
+    assert [m.group() for m in written_word().finditer("l’hôtel de Tesla's 47 rooms")] == ["l’hôtel", "de", "Tesla's", "rooms"]
+
+
 def test_fold_for_drops_latin_and_greek_accents_only():
     assert fold_for("Délégations") == "delegations"
     assert fold_for("Πόλεμος") == "πολεμοσ"

@@ -412,6 +412,52 @@ def test_the_reader_answers_where_the_rules_find_nothing_with_offsets_in_the_fil
     assert found.citation == 1 and found.source == "doc.txt"
 
 
+
+FESTIVAL = ["The harvest festival takes place every September in the town of Miren.", "It was founded by local farmers in 1952."]
+
+
+def shorts(question, sentences, reader, skip_margin):
+    """short_answer over one quote per sentence, each cited at its own place in doc.txt."""
+    citations, at = [], 100
+    for n, text in enumerate(sentences, 1):
+        citations.append(Citation(n, "doc.txt", at, at + len(text), 1, text))
+        at += len(text) + 1
+    quotes = [Quote(text, (n,)) for n, text in enumerate(sentences, 1)]
+    return short_answer(analyse_question(question, Identified("en", True)), quotes, citations, {"doc.txt": "en"}, reader,
+                        skip_margin=skip_margin)
+
+
+class JudgingReader(FixedReader):
+    """FixedReader that also says how much it prefers "no answer" in each text, from a table."""
+
+    def __init__(self, span, margins):
+        super().__init__(span)
+        self.margins = margins
+
+    def read_many(self, question, texts):
+        return [Read(max(t.find(self.span), 0), max(t.find(self.span), 0) + len(self.span), 0.5, self.margins[t]) for t in texts]
+
+
+def test_a_leading_quote_the_reader_rules_out_is_passed_over_for_the_short_answer():
+    question = "Who founded the harvest festival?"
+    sure = JudgingReader("local farmers", {FESTIVAL[0]: 6.0, FESTIVAL[1]: -2.0})  # 8 apart
+    found = shorts(question, FESTIVAL, sure, skip_margin=6.7)
+    assert found.text == "local farmers" and found.citation == 2
+    assert (found.start, found.end) == (100 + len(FESTIVAL[0]) + 1 + FESTIVAL[1].index("local"), 100 + len(FESTIVAL[0]) + 1 + FESTIVAL[1].index(" in 1952"))
+    assert shorts(question, FESTIVAL, sure, skip_margin=None).text == "Miren"  # the rules' name in the first quote
+    unsure = JudgingReader("local farmers", {FESTIVAL[0]: 6.0, FESTIVAL[1]: 0.0})  # 6 apart: not enough
+    assert shorts(question, FESTIVAL, unsure, skip_margin=6.7).text == "Miren"
+
+
+def test_with_the_real_reader_the_festival_was_not_founded_by_its_town(reader):
+    found = shorts("Who founded the harvest festival?", FESTIVAL, reader, skip_margin=AnswerSettings().reader_skip_margin)
+    assert found is not None and found.citation == 2 and "farmers" in found.text
+
+
+def test_skip_margin_must_not_be_negative():
+    with pytest.raises(Exception, match="reader_skip_margin"):
+        AnswerSettings(reader_skip_margin=-1.0)
+
 def test_a_reader_span_that_the_question_writes_is_no_answer_in_a_script_without_spaces_too():
     s = "東京タワーは1958年に完成した電波塔である。"
     assert short("東京タワーを設計したのは誰ですか？", s, FixedReader("東京タワー"), lang="ja") is None
