@@ -1,3 +1,6 @@
+import json
+from pathlib import Path
+
 import pytest
 
 from qa import QA, QuestionError
@@ -84,23 +87,26 @@ def test_long_question_note_reaches_the_answer(tmp_path):
     assert "cut" in ans.reason
 
 
-HINDI = {
-    "library.txt": "रिवरसाइड पुस्तकालय 1987 में खुला। इसमें लगभग 1,20,000 पुस्तकें और 3,000 नक्शे हैं। इमारत का डिज़ाइन "
-                   "वास्तुकार पाओलो रिनाल्डी ने बनाया था।\n",
-    "river.txt": "वेल्ना देश के उत्तर में एक नदी है। इसकी लंबाई 340 किलोमीटर है और यह बाल्टिक सागर में गिरती है।\n",
-}
+
+TEN = json.loads((Path(__file__).parent / "data" / "ten_languages.json").read_text(encoding="utf-8"))
 
 
 @pytest.mark.slow
-def test_documents_in_a_script_with_vowel_signs_are_answered_from_their_sentences(tmp_path):
-    """Hindi's vowel signs are combining marks: a sentence of them once read as mostly punctuation, not prose, and
-    no sentence was left to answer "When did the Riverside library open?" (confidence 0.00)."""
+@pytest.mark.parametrize("lang", sorted(TEN))
+def test_three_small_documents_in_any_of_ten_languages_answer_a_date_and_refuse_the_world_cup(tmp_path, lang):
+    """Three short documents (a library, a river, a festival) written in one language, asked in it: the opening year
+    is quoted from the library's file, and the 2018 World Cup is refused. Hindi's vowel signs are combining marks: its
+    sentences once read as mostly punctuation, not prose, and its date question was refused (confidence 0.00)."""
+    case = TEN[lang]
     corpus = tmp_path / "corpus"
     corpus.mkdir()
-    for name, text in HINDI.items():
-        (corpus / name).write_text(text, encoding="utf-8")
+    for name, text in case["documents"].items():
+        (corpus / name).write_text(text + "\n", encoding="utf-8")
     bot = QA(corpus, tmp_path / "idx", model="multilingual-e5-small")
     bot.refresh()
-    ans = bot.answer("रिवरसाइड पुस्तकालय कब खुला?")
-    assert ans.text is not None and "1987" in ans.text and ans.citations[0].source == "library.txt", ans.reason
-    assert ans.short is not None and ans.short.text == "1987"
+    assert set(bot.store.corpus_languages) == {lang}  # each file identified in its language
+    question, year = case["answered"]
+    ans = bot.answer(question)
+    assert ans.text is not None and year in ans.text and ans.citations[0].source == "library.txt", ans.reason
+    assert ans.short is not None and year in ans.short.text
+    assert bot.answer(case["refused"]).text is None
