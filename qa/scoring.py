@@ -150,12 +150,18 @@ _PRONOUN_START = re.compile(
 _PREFIX = 5  # letters two terms must share to match partially
 
 
+_NUMBER_RUN = re.compile(r"\d+(?:[.,:]\d+)*")
+
+
 def is_content(text: str) -> bool:
-    """Whether a sentence can be an answer: enough words and letters to be prose, not page furniture."""
+    """Whether a sentence can be an answer: enough words and letters to be prose, not page furniture.
+
+    Letters must be 0.6 of what is visible, a number counting as one character whatever its digits ("特斯拉于 1943 年
+    1 月 7 日去世。", where a character is a word, is prose; "19:09 / 16.12.2024" is not); a letter's combining marks
+    count as letters (Devanagari's vowel signs are a third of its prose)."""
     if word_count(text) < 3:
         return False
-    visible = [c for c in text if not c.isspace()]
-    # a letter's combining marks count as letters: Devanagari's vowel signs are a third of its prose
+    visible = [c for c in _NUMBER_RUN.sub("0", text) if not c.isspace()]
     return sum(c.isalpha() or unicodedata.category(c).startswith("M") for c in visible) >= 0.6 * len(visible)
 
 

@@ -31,6 +31,8 @@ def candidates_for(bot: QA, question: str):
         ("The conference gathered 47 delegations in total.", True),
         ("रिवरसाइड पुस्तकालय 1987 में खुला।", True),  # its vowel signs are letters' marks, not punctuation
         ("इमारत का डिज़ाइन वास्तुकार पाओलो रिनाल्डी ने बनाया था।", True),
+        ("特斯拉于 1943 年 1 月 7 日去世。", True),  # a number is one character: a Chinese character is a word
+        ("它们是 17,786,419 的大洛杉矶地区和5,105,768人口的圣地亚哥-提华纳地区。", True),
     ],
 )
 def test_is_content(text, ok):
