@@ -99,7 +99,8 @@ def negatives(folder: Path, lang: str, seed: int = 1, embedder=None) -> list[dic
     holding none of its gold answers, the one nearest it in `embedder`'s vectors (when given and another), and half
     the time a random such sentence; start = end = -1."""
     rnd = random.Random(seed)
-    vectors: dict[str, np.ndarray] = {}
+    # a source's sentence vectors, and the row of each (paragraph, sentence)
+    vectors: dict[str, tuple[np.ndarray, dict[tuple[int, int], int]]] = {}
     out = []
     for q, src, text, paras in _answered(folder, lang):
         golds = [g.lower() for g in q["answers"]]
@@ -114,10 +115,12 @@ def negatives(folder: Path, lang: str, seed: int = 1, embedder=None) -> list[dic
             # The retrieval's other half: the sentence the question's vector is nearest, as a near-topic question's
             # quotes are (a question asked of its article without the sentence that answers)
             if src not in vectors:
-                vectors[src] = embedder.embed([text[x:y] for para in paras for x, y in para])
-            index = {(p, i): k for k, (p, i) in enumerate((p, i) for p, para in enumerate(paras) for i in range(len(para)))}
+                at = [(p, i) for p, para in enumerate(paras) for i in range(len(para))]
+                matrix = embedder.embed([text[paras[p][i][0] : paras[p][i][1]] for p, i in at])
+                vectors[src] = (matrix, {pi: k for k, pi in enumerate(at)})
+            matrix, row = vectors[src]
             qv = embedder.embed_query(q["question"])
-            near = max(found, key=lambda f: float(vectors[src][index[f[1:]]] @ qv))[1:]
+            near = max(found, key=lambda f: float(matrix[row[f[1:]]] @ qv))[1:]
             if near not in chosen:
                 chosen.append(near)
         if rnd.random() < 0.5:
