@@ -53,7 +53,11 @@ def compose_answer(
     # else the reader's reading across languages chose which sentence is quoted, not whether to answer: the
     # confidence is the best sentence's before it read (a sentence it moves up across languages is one it finds an
     # answer in, not one nearer the question; English over Chinese quoted the gold first 0.583 -> 0.670 offline)
-    chosen = _with_antecedent(store, _pick(store, scored, settings), asked)
+    chosen = _pick(store, scored, settings)
+    joined = None  # the sentence after the best that the reader found the answer in, when it joined
+    if reader is not None and settings.reader_next_margin is not None:
+        chosen, joined = _with_next(store, reader, asked, chosen, settings.reader_next_margin)
+    chosen = _with_antecedent(store, chosen, asked)
     citations, quotes = _cite(store, chosen, [s.sid for s in scored], asked.language, settings)
     languages = {c.source: rules_of(store.language_of(c.source)) for c in citations}
     # Whether the quotes answer is judged in the question's language only: across languages the no-answer head the
@@ -97,8 +101,11 @@ def compose_answer(
             reason = f"{reason}; no passage names {', '.join(unnamed)}"
         return Answer(question, None, [], hits, conf, _join(note, reason))
     # Only for an answer given: the reader may read its quotes for it (a refusal spent 20 ms on it)
-    short = short_answer(asked, quotes, citations, languages, reader, settings.reader_min_probability, settings.reader_chooses,
-                         settings.reader_skip_margin)
+    found = lambda among: short_answer(asked, among, citations, languages, reader, settings.reader_min_probability,
+                                       settings.reader_chooses, settings.reader_skip_margin)
+    # the sentence that joined for the answer the reader found in it is where the short answer is looked for first
+    short = found([quotes[[c.sid for c in chosen].index(joined)]]) if joined is not None else None
+    short = short or found(quotes)
     return Answer(question, quotes_text(quotes), citations, hits, conf, note, quotes, short)
 
 
@@ -321,6 +328,29 @@ def _pick(store: Store, scored: list[Scored], settings: AnswerSettings) -> list[
             known |= new_anchors
             length += more
     return chosen
+
+
+def _with_next(store: Store, reader: SpanReader, asked: AnalysedQuestion, chosen: list[Scored],
+               margin: float) -> tuple[list[Scored], int | None]:
+    """The chosen sentences with, right after the best, the sentence that follows it in its file when the reader,
+    reading the two as one text, puts its span in the second and prefers it to "no answer" by more than `margin`;
+    and that sentence's id when it joined.
+
+    The best sentence often sets the scene in the question's words and the next one states the fact ("...faced
+    third-and-9." then "On the next play, Newton fumbled."); read alone, the next sentence lacks what it answers about.
+    """
+    best = chosen[0]
+    after = best.sid + 1
+    if after >= len(store.sentences) or any(c.sid == after for c in chosen):
+        return chosen, None
+    first, second = store.sentences[best.sid], store.sentences[after]
+    if second.source != first.source or not is_content(second.text):
+        return chosen, None
+    read = reader.read_many(asked.text, [f"{first.text} {second.text}"])[0]
+    if read is None or read.no_answer is None or read.no_answer >= margin or read.start <= len(first.text):
+        return chosen, None
+    follower = Scored(after, best.score, best.dense, best.overlap, frozenset(), 0.0, best.foreign)
+    return [best, follower, *chosen[1:]], after
 
 
 def _with_antecedent(store: Store, chosen: list[Scored], question: AnalysedQuestion) -> list[Scored]:

@@ -110,3 +110,32 @@ def test_three_small_documents_in_any_of_ten_languages_answer_a_date_and_refuse_
     assert ans.text is not None and year in ans.text and ans.citations[0].source == "library.txt", ans.reason
     assert ans.short is not None and year in ans.short.text
     assert bot.answer(case["refused"]).text is None
+
+
+LUTHER = [
+    "Published at a time of rising demand for German-language publications, Luther's version quickly became a popular "
+    "and influential Bible translation.",
+    "As such, it made a significant contribution to the evolution of the German language and literature.",
+]
+
+
+@pytest.mark.slow
+def test_the_sentence_after_the_best_joins_when_the_reader_finds_the_answer_there_and_gives_the_short_answer(tmp_path):
+    """The best sentence repeats the question's words ("Luther's", "popular") but the next one says what it
+    contributed to: read together, the reader puts its span there, so the next sentence is quoted after the best and
+    its span is the short answer (it was "influential", from the best sentence)."""
+    from dataclasses import replace
+
+    from qa.answer import AnswerSettings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "luther.txt").write_text("Luther's Bible\n\n" + " ".join(LUTHER) + " It was reprinted many times.\n")
+    (corpus / "river.txt").write_text("The Velna is a river in the north. It is 340 kilometres long.\n")
+    question = "What did the popularity of Luther's translation contribute to?"
+    bot = QA(corpus, tmp_path / "idx", model="multilingual-e5-small")
+    ans = bot.answer(question)
+    assert [q.text for q in ans.quotes[:2]] == LUTHER, ans.text
+    assert ans.short is not None and "evolution of the German language" in ans.short.text and ans.short.citation == 2
+    off = QA(corpus, tmp_path / "idx", answer=replace(AnswerSettings(), reader_next_margin=None)).answer(question)
+    assert [q.text for q in off.quotes] == LUTHER[:1]

@@ -7,7 +7,7 @@ from qa.question import analyse_question
 from dataclasses import replace
 from types import SimpleNamespace
 
-from qa.answer import AnswerSettings, no_answer_read, reread
+from qa.answer import AnswerSettings, _with_next, no_answer_read, reread
 from qa.scoring import Scored
 from qa.reader import READER_FILE, Read, SpanReader, _no_answer, default_reader
 from qa.span import CHOOSE_PROBABILITY, short_answer
@@ -346,6 +346,64 @@ def test_sentences_in_another_language_than_the_question_are_reread_unless_turne
     moved = reread(store, Judging(margins), asked, scored, off)
     assert [s.sid for s in moved] == [2, 1, 0] and moved[1] == scored[1]
     assert reread(store, Judging(margins), asked, scored[:2], off) == scored[:2]  # one left to read
+
+
+PLAY = [
+    "With 4:51 left, Carolina got the ball on their own 24-yard line and soon faced third-and-9.",
+    "On the next play, Miller stripped the ball away from Newton.",
+    "Denver's offense was then kept out of the end zone for three plays.",
+]
+
+
+class PairReader:
+    """Reads the span `span` wherever it is, preferring it to "no answer" by a fixed margin; records what it read."""
+
+    def __init__(self, span, margin):
+        self.span, self.margin, self.texts = span, margin, []
+
+    def read_many(self, question, texts):
+        self.texts += texts
+        return [Read(t.find(self.span), t.find(self.span) + len(self.span), 0.5, self.margin) if self.span in t else None for t in texts]
+
+
+def played(*sources):
+    """A store of PLAY's sentences (in the files given, one a sentence) and the first one chosen alone."""
+    store = SimpleNamespace(sentences=[SimpleNamespace(text=t, source=f) for t, f in zip(PLAY, sources)])
+    return store, [Scored(0, 1.5, 0.4, 0.5, frozenset({"third"}), 0.0)]
+
+
+def test_the_next_sentence_joins_the_best_when_the_reader_reads_the_answer_there():
+    asked = analyse_question("Who lost the ball on third-and-9?", Identified("en", True))
+    store, chosen = played("a.txt", "a.txt", "a.txt")
+    reader = PairReader("Newton", -3.0)
+    joined, after = _with_next(store, reader, asked, chosen, -2.0)
+    assert [s.sid for s in joined] == [0, 1] and joined[1].score == chosen[0].score and after == 1
+    assert reader.texts == [f"{PLAY[0]} {PLAY[1]}"]  # the two read as one text
+    second = Scored(2, 1.0, 0.3, 0.3, frozenset(), 0.0)
+    assert [s.sid for s in _with_next(store, reader, asked, [chosen[0], second], -2.0)[0]] == [0, 1, 2]
+    assert _with_next(store, PairReader("Newton", -1.0), asked, chosen, -2.0) == (chosen, None)  # not sure enough
+    assert _with_next(store, PairReader("Carolina", -9.0), asked, chosen, -2.0) == (chosen, None)  # the answer is in the best
+    assert _with_next(store, PairReader("Nobody", -9.0), asked, chosen, -2.0) == (chosen, None)  # nothing read
+    assert _with_next(*played("a.txt", "b.txt", "b.txt")[:1], reader, asked, chosen, -2.0) == (chosen, None)  # another file's
+    already = [chosen[0], Scored(1, 1.2, 0.3, 0.3, frozenset(), 0.0)]
+    assert _with_next(store, reader, asked, already, -2.0) == (already, None)
+    last = [Scored(2, 1.5, 0.4, 0.5, frozenset(), 0.0)]
+    assert _with_next(store, reader, asked, last, -2.0) == (last, None)  # nothing follows
+
+
+def test_a_next_sentence_that_is_page_furniture_never_joins():
+    asked = analyse_question("Who lost the ball?", Identified("en", True))
+    store = SimpleNamespace(sentences=[SimpleNamespace(text=PLAY[0], source="a.txt"), SimpleNamespace(text="Newton | 12:09", source="a.txt")])
+    chosen = [Scored(0, 1.5, 0.4, 0.5, frozenset(), 0.0)]
+    assert _with_next(store, PairReader("Newton", -9.0), asked, chosen, -2.0) == (chosen, None)
+
+
+def test_with_the_real_reader_the_play_after_third_and_nine_is_quoted(reader):
+    store, chosen = played("a.txt", "a.txt", "a.txt")
+    asked = analyse_question("Who took the ball away on the play after third-and-9?", Identified("en", True))
+    assert [s.sid for s in _with_next(store, reader, asked, chosen, AnswerSettings().reader_next_margin)[0]] == [0, 1]
+    asked = analyse_question("Which team got the ball with 4:51 left?", Identified("en", True))
+    assert _with_next(store, reader, asked, chosen, AnswerSettings().reader_next_margin) == (chosen, None)
 
 
 def test_across_languages_the_reader_changes_the_quote_not_the_confidence(tmp_path, monkeypatch):
