@@ -29,9 +29,9 @@ _LINE_END_PUNCT = tuple('.!?:;"\'»”’)…')
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 # Full stops of scripts written without spaces: a sentence ends after one (unless a closing mark follows); and the
-# danda of Indic scripts, followed by a space (pysbd knows it for Hindi and Marathi only: Bengali, Punjabi, Odia,
-# Assamese and Sanskrit end their sentences with it too).
-_CJK_STOP = re.compile(r"(?<=[。！？])(?=[^。！？」』”’）)\]】》〉\s])|(?<=[।॥])(?=\s+[^\s।॥”’)\]»])")
+# danda of Indic scripts and Khmer's khan, followed by a space (pysbd knows the danda for Hindi and Marathi only:
+# Bengali, Punjabi, Odia, Assamese and Sanskrit end their sentences with it too).
+_CJK_STOP = re.compile(r"(?<=[。！？])(?=[^。！？」』”’）)\]】》〉\s])|(?<=[।॥។])(?=\s+[^\s।॥។”’)\]»])")
 # Document languages pysbd has rules for (others use its English rules, and the CJK full stops above).
 SENTENCE_RULES = frozenset("am ar bg da de el en es fa fr hi hy it ja kk mr my nl pl ru sk ur zh".split())
 
