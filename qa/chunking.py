@@ -28,8 +28,10 @@ _BLANK_LINE = re.compile(r"\n[ \t\r\f\v]*\n")
 _LINE_END_PUNCT = tuple('.!?:;"\'»”’)…')
 _WORD = re.compile(r"\w+", re.UNICODE)
 
-# Full stops of scripts written without spaces: a sentence ends after one (unless a closing mark follows).
-_CJK_STOP = re.compile(r"(?<=[。！？])(?=[^。！？」』”’）)\]】》〉\s])")
+# Full stops of scripts written without spaces: a sentence ends after one (unless a closing mark follows); and the
+# danda of Indic scripts and Khmer's khan, followed by a space (pysbd knows the danda for Hindi and Marathi only:
+# Bengali, Punjabi, Odia, Assamese and Sanskrit end their sentences with it too).
+_CJK_STOP = re.compile(r"(?<=[。！？])(?=[^。！？」』”’）)\]】》〉\s])|(?<=[।॥។])(?=\s+[^\s।॥។”’)\]»])")
 # Document languages pysbd has rules for (others use its English rules, and the CJK full stops above).
 SENTENCE_RULES = frozenset("am ar bg da de el en es fa fr hi hy it ja kk mr my nl pl ru sk ur zh".split())
 
@@ -192,9 +194,31 @@ def _closing_marks_back(text: str, spans: list[tuple[int, int]]) -> list[tuple[i
     return out
 
 
+# Thai and Lao end a sentence with a space, not a mark; a space also parts clauses, and a name's given name from its
+# family name ("เปาโล รินัลดี"). A space between two Thai or Lao letters ends a sentence when the text on each side of
+# it, to the previous end and to the next such space, is at least `_SPACED_MIN` characters long: short pieces (names)
+# stay with their sentence. Not after a number, which its unit often follows ("340 กิโลเมตร").
+_SPACED_STOP = re.compile(r"(?<=[\u0e01-\u0e4e\u0e81-\u0ecd])[ \t]+(?=[\u0e01-\u0e2e\u0e40-\u0e44\u0e81-\u0eae\u0ec0-\u0ec4])")
+_SPACED_MIN = 20
+
+
+def _spaced_cuts(flat: str, x: int, y: int) -> list[int]:
+    """Where flat[x:y] is cut into sentences at the spaces that end Thai and Lao sentences (the start of the next)."""
+    candidates = [m.end() for m in _SPACED_STOP.finditer(flat, x, y)]
+    cuts: list[int] = []
+    last = x
+    for i, c in enumerate(candidates):
+        following = candidates[i + 1] if i + 1 < len(candidates) else y
+        if len(flat[last:c].strip()) >= _SPACED_MIN and len(flat[c:following].strip()) >= _SPACED_MIN:
+            cuts.append(c)
+            last = c
+    return cuts
+
+
 def _cjk_sentences(flat: str, a: int, x: int, y: int) -> list[tuple[int, int]]:
-    """The span flat[x:y] (offsets shifted by a) cut after every CJK full stop that ends a sentence."""
-    cuts = [m.start() for m in _CJK_STOP.finditer(flat, x, y)]
+    """The span flat[x:y] (offsets shifted by a) cut after every CJK full stop that ends a sentence, and at the spaces
+    that end Thai and Lao sentences."""
+    cuts = sorted({m.start() for m in _CJK_STOP.finditer(flat, x, y)} | set(_spaced_cuts(flat, x, y)))
     out = []
     for c in [*cuts, y]:
         piece = flat[x:c]

@@ -93,15 +93,29 @@ def stopwords() -> frozenset[str]:
 
 @lru_cache(maxsize=None)
 def stopwords_for(lang: str) -> frozenset[str]:
-    """One language's stop words, folded as its text is; empty where bm25s has no list."""
+    """One language's stop words, folded as its text is: bm25s's list, else stopwords-iso's (none for a script written
+    without spaces, whose terms are character pairs); empty where neither has one."""
     import bm25s.stopwords
 
     name = _BM25S_STOPWORDS.get(lang)
     if name is None:
-        return frozenset()
+        return _iso_stopwords(lang)
     listed = list(getattr(bm25s.stopwords, name))
     if lang == "fr":
         listed += _FRENCH_EXTRA.split()
+    return frozenset(fold_for(w) for w in listed)
+
+
+def _iso_stopwords(lang: str) -> frozenset[str]:
+    """stopwords-iso's list for a language (Polish "kto", Hebrew "מי", Persian "کدام", Bengali "কে": without them a
+    question word no passage holds was a question's heaviest term, and refused answers in a dozen languages)."""
+    import stopwordsiso
+
+    if not stopwordsiso.has_lang(lang):
+        return frozenset()
+    listed = [w for w in stopwordsiso.stopwords(lang) if not _SPACELESS.search(w)]
+    if lang in _KEEP_MARKS:
+        return frozenset(unicodedata.normalize("NFC", w.casefold()) for w in listed)
     return frozenset(fold_for(w) for w in listed)
 
 
@@ -139,8 +153,9 @@ def with_marks(pattern: str) -> re.Pattern[str]:
 
 
 def _word_with_marks() -> re.Pattern[str]:
-    """`\\w+` that also takes combining marks (Thai vowels, Devanagari matras: `\\w` alone cuts words there)."""
-    return with_marks(r"[\w{M}]+")
+    """`\\w+` that also takes combining marks (Thai vowels, Devanagari matras: `\\w` alone cuts words there) and the
+    zero-width (non-)joiner inside a word (Persian "می‌ریزد" is one word, not "می" and "ریزد")."""
+    return with_marks(r"[\w{M}]+(?:[\u200c\u200d][\w{M}]+)*")
 
 
 def _characters(run: str) -> list[str]:
@@ -248,14 +263,14 @@ def _split_token(token: str, lang: str | None) -> list[str]:
 def written_word() -> re.Pattern[str]:
     """A word as written, unfolded: it starts with a letter and keeps its marks, apostrophes and hyphens ("l’hôtel",
     "Tesla's", "नदी")."""
-    return with_marks(r"[^\W\d_][\w'’{M}-]*")
+    return with_marks(r"[^\W\d_](?:[\w'’{M}-]|[\u200c\u200d](?=\w))*")
 
 
 def word_count(text: str) -> int:
     """Words of two letters or more (a letter's combining marks count with it); in a script written without spaces,
     every two letters count as one."""
     spaceless = sum(len(run) for run in _SPACELESS.findall(text))
-    return len(with_marks(r"[^\W\d_](?:[^\W\d_]|[{M}])+").findall(_SPACELESS.sub(" ", text))) + spaceless // 2
+    return len(with_marks(r"[^\W\d_](?:[^\W\d_]|[{M}]|[\u200c\u200d](?=[^\W\d_]))+").findall(_SPACELESS.sub(" ", text))) + spaceless // 2
 
 
 def words(text: str, lang: str | None = None) -> list[str]:

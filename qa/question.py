@@ -45,7 +45,7 @@ _OTHER_CUES = {
     ),
     "number": (
         r"\b(wie (viele|viel|lange|lang|alt|weit|gross|hoch|schwer|breit|tief)|wieviele|wieviel|cuant[oa]s?|quant[oa]s?|quant[ie]|hoeveel|сколько)\b",
-        r"多少|几个|几位|几名|几次|几年|几种|多大|多长|多久|多远|多高|多重|いくつ|何人|何個|何回|どのくらい",
+        r"多少|几个|几位|几名|几次|几年|几种|多大|多长|多久|多远|多高|多重|いくつ|何人|何個|何回|どのくらい|どれくらい|どれぐらい|どのぐらい",
     ),
     "date": (
         r"\b(wann|seit wann|in welchem jahr|welche[mns]? (jahr|datum|tag|monat|jahrhundert)|cuando|en que (ano|fecha)"
@@ -82,7 +82,8 @@ _ENGLISH_FRENCH_CUES = (
     )),
 )
 _KIND_CUES = tuple(
-    (name, re.compile(f"{pattern.pattern}|{_OTHER_CUES[name][0]}|{_OTHER_CUES[name][1]}"))
+    # the cues without spaces are folded as the question is: "どのくらい" is read "とのくらい" (its voicing marks dropped)
+    (name, re.compile(f"{pattern.pattern}|{_OTHER_CUES[name][0]}|{fold(_OTHER_CUES[name][1])}"))
     for name, pattern in _ENGLISH_FRENCH_CUES
 )
 _ENGLISH_FRENCH = dict(_ENGLISH_FRENCH_CUES)
@@ -281,7 +282,13 @@ def _content_terms(text: str, ignored: frozenset[str], lang: str) -> tuple[str, 
     lang = lang if lang != UNDETERMINED else None
     dropped = set(terms(" ".join(ignored), lang)) if ignored else set()
     glyphs = {c for w in ignored for c in w if in_spaceless_script(c)}
-    return tuple(t for t in terms(text, lang) if t not in dropped and not (glyphs and glyphs & set(t)))
+    return tuple(t for t in terms(text, lang) if t not in dropped and not (glyphs and glyphs & set(t)) and not _KANA_ENDING.fullmatch(t))
+
+
+# A pair of hiragana in a question is its grammar (particles and endings: "ですか", "ました", "には"), not its content:
+# such pairs were most of a Japanese question's terms, none of them in the sentence that answers ("ヴェルナ川の長さは
+# どれくらいですか？": 11 of 15 terms)
+_KANA_ENDING = re.compile(r"[\u3041-\u309f]{2}")
 
 
 def _kind_cue(folded: str) -> tuple[str | None, str]:

@@ -225,6 +225,30 @@ def test_offsets_are_exact_in_every_script(text, language):
     assert document_language(text) == language
 
 
+def test_the_danda_ends_a_sentence_in_every_language_that_writes_it():
+    """pysbd knows the danda for Hindi and Marathi only: a Bengali text was one sentence."""
+    text = "রিভারসাইড গ্রন্থাগার ১৯৮৭ সালে খোলা হয়। এতে প্রায় ১,২০,০০০ বই আছে। “ভবনটি সুন্দর।” রিনাল্ডি বলেন॥"
+    spans = split_sentences(text, 0, len(text), "bn")
+    assert [text[a:b] for a, b in spans] == [
+        "রিভারসাইড গ্রন্থাগার ১৯৮৭ সালে খোলা হয়।", "এতে প্রায় ১,২০,০০০ বই আছে।", "“ভবনটি সুন্দর।” রিনাল্ডি বলেন॥"
+    ]
+    assert document_language(text) == "bn"
+
+
+def test_a_space_between_thai_sentences_ends_one_but_not_inside_a_name_or_after_a_number():
+    """Thai writes no full stop: a space between two long stretches of Thai letters ends a sentence; a short piece
+    (the family name of "เปาโล รินัลดี") stays, and so does a unit after its number ("340 กิโลเมตร")."""
+    text = ("แม่น้ำเวลนาเป็นแม่น้ำทางตอนเหนือของประเทศ มีความยาว 340 กิโลเมตรและไหลลงสู่ทะเลบอลติก "
+            "อาคารนี้ออกแบบโดยสถาปนิกเปาโล รินัลดี ผู้อำนวยการคนแรกคือแอนนา โควัช")
+    spans = split_sentences(text, 0, len(text), "th")
+    assert [text[a:b] for a, b in spans] == [
+        "แม่น้ำเวลนาเป็นแม่น้ำทางตอนเหนือของประเทศ", "มีความยาว 340 กิโลเมตรและไหลลงสู่ทะเลบอลติก",
+        "อาคารนี้ออกแบบโดยสถาปนิกเปาโล รินัลดี", "ผู้อำนวยการคนแรกคือแอนนา โควัช",
+    ]
+    english = "The delegations arrived in Tashkent on Monday. The conference opened."
+    assert len(split_sentences(english, 0, len(english), "th")) == 2  # other scripts as before
+
+
 def test_chinese_full_stops_end_sentences_and_closing_quotes_stay():
     text = "他说：“会议很成功。”代表团很满意。大家同意了吗？同意！"
     spans = split_sentences(text, 0, len(text), "zh")

@@ -173,3 +173,22 @@ def test_a_question_in_a_script_without_spaces_writes_every_stretch_of_its_runs(
     q = analyse_question("约翰·埃尔维参加第 33 届超级碗时多大？", Identified("zh", 0.99))
     assert {"33", "届", "超级碗", "埃尔维"} <= q.words and "33 届" not in q.words
     assert analyse_question("How old was Elway?").words == {"how", "old", "was", "elway"}
+
+
+@pytest.mark.parametrize(
+    "question, kind",
+    [
+        ("ヴェルナ川の長さはどれくらいですか？", "number"),
+        ("ヴェルナ川の長さはどのくらいですか？", "number"),  # its voicing mark once kept the cue from matching
+        ("図書館の建物を設計したのはだれですか？", "person"),
+        ("リバーサイド図書館はいつ開館しましたか？", "date"),
+    ],
+)
+def test_japanese_cues_with_voiced_kana_are_seen(question, kind):
+    assert analyse_question(question, Identified("ja", True)).kind == kind
+
+
+def test_a_japanese_questions_kana_endings_are_not_terms_to_match():
+    asked = analyse_question("ヴェルナ川の長さはどれくらいですか？", Identified("ja", True))
+    assert "長さ" in asked.terms and "ヴェ" in asked.terms
+    assert not {"すか", "です", "くら", "らい"} & set(asked.terms)
