@@ -101,12 +101,13 @@ def compose_answer(
             reason = f"{reason}; no passage names {', '.join(unnamed)}"
         return Answer(question, None, [], hits, conf, _join(note, reason))
     # Only for an answer given: the reader may read its quotes for it (a refusal spent 20 ms on it)
-    found = lambda among: short_answer(asked, among, citations, languages, reader, settings.reader_min_probability,
-                                       settings.reader_chooses, settings.reader_skip_margin)
+    def short_in(among: list[Quote]):
+        return short_answer(asked, among, citations, languages, reader, settings.reader_min_probability,
+                            settings.reader_chooses, settings.reader_skip_margin)
+
     # the sentence that joined for the answer the reader found in it is where the short answer is looked for first
-    short = found([quotes[[c.sid for c in chosen].index(joined)]]) if joined is not None else None
-    short = short or found(quotes)
-    return Answer(question, quotes_text(quotes), citations, hits, conf, note, quotes, short)
+    short = short_in([quotes[[c.sid for c in chosen].index(joined)]]) if joined is not None else None
+    return Answer(question, quotes_text(quotes), citations, hits, conf, note, quotes, short or short_in(quotes))
 
 
 def confidence(store: Store, question: AnalysedQuestion, best: Scored, settings: AnswerSettings) -> float:
@@ -337,8 +338,9 @@ def _with_next(store: Store, reader: SpanReader, asked: AnalysedQuestion, chosen
     and that sentence's id when it joined and the reader, reading the best one alone, prefers "no answer" there (the
     short answer is then looked for in the joined sentence first).
 
-    The best sentence often sets the scene in the question's words and the next one states the fact ("...faced
-    third-and-9." then "On the next play, Newton fumbled."); read alone, the next sentence lacks what it answers about.
+    The best sentence often repeats the question's words and the next one states the fact ("Luther's version quickly
+    became a popular and influential Bible translation." then "As such, it made a significant contribution to the
+    evolution of the German language and literature."); read alone, the next sentence lacks what it answers about.
     """
     best = chosen[0]
     after = best.sid + 1

@@ -282,7 +282,8 @@ def _content_terms(text: str, ignored: frozenset[str], lang: str) -> tuple[str, 
     lang = lang if lang != UNDETERMINED else None
     dropped = set(terms(" ".join(ignored), lang)) if ignored else set()
     glyphs = {c for w in ignored for c in w if in_spaceless_script(c)}
-    return tuple(t for t in terms(text, lang) if t not in dropped and not (glyphs and glyphs & set(t)) and not _KANA_ENDING.fullmatch(t))
+    return tuple(t for t in terms(text, lang)
+                 if t not in dropped and not (glyphs and glyphs & set(t)) and not _KANA_ENDING.fullmatch(t))
 
 
 # A pair of hiragana in a question is its grammar (particles and endings: "ですか", "ました", "には"), not its content:

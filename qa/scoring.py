@@ -106,9 +106,11 @@ class AnswerSettings:
     reader_rerank_foreign: bool = True
     # The sentence after the best one in its file is read together with it; when the reader's span lies in that
     # next sentence and it prefers the span to "no answer" by more than this (log-odds: -2 is odds of 7 to 1), the
-    # next sentence is quoted right after the best ("What was second and nine?" over "...faced third-and-9." +
-    # "On the next play, Newton fumbled."). None: never. Offline over 400 questions a set, the best sentence or its
-    # joined next held the gold 1.5-2.2 points more often than the best alone (docs/evaluation.md, "The next sentence").
+    # next sentence is quoted right after the best ("What did the popularity of Luther's translation contribute to?"
+    # over "...a popular and influential Bible translation." + "As such, it made a significant contribution to the
+    # evolution of the German language and literature."). None: never. Offline over 400 questions a set, the best
+    # sentence or its joined next held the gold 1.5-2.2 points more often than the best alone, -4 and 0 less or at
+    # more length (docs/evaluation.md, "The next sentence").
     reader_next_margin: float | None = -2.0
     # Confidence of the best sentence: a mix of its dense similarity and its term coverage ...
     confidence_dense_weight: float = 0.5
