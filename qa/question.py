@@ -87,6 +87,19 @@ _KIND_CUES = tuple(
     for name, pattern in _ENGLISH_FRENCH_CUES
 )
 _ENGLISH_FRENCH = dict(_ENGLISH_FRENCH_CUES)
+# "How many" in languages with no other cue here, each read only in a question of its language (Polish "ile" is the
+# French "île"): the answer is a number, which digits show in any language, so a sentence stating one is the likelier
+# answer and quotes stating none keep less confidence ("Ile mostów przecina Velnę?" over sentences about the river).
+# Folded as the question is; no word boundary after a word that ends in a vowel sign (a mark is not `\w`).
+_COUNT_CUES = {lang: re.compile(fold(pattern)) for lang, pattern in {
+    "pl": r"\bil[eu]\b", "cs": r"\bkolik\b", "sk": r"\bkoľko\b", "sl": r"\bkoliko\b", "hr": r"\bkoliko\b",
+    "bs": r"\bkoliko\b", "sr": r"\bкол(ико|ко)\b|\bkoliko\b", "bg": r"\bколко\b", "uk": r"\bскільки\b",
+    "be": r"\bколькі\b", "lt": r"\bkiek\b", "lv": r"\bcik\b", "et": r"\bmitu\b", "fi": r"\bkuinka monta\b|\bmontako\b",
+    "hu": r"\bhány(an)?\b", "tr": r"\bkaç\b", "ro": r"\bcâ(te|ți)\b", "el": r"\bπόσ(οι|ες|α)\b", "ar": r"\bكم\b",
+    "he": r"\bכמה\b", "fa": r"\bچند\b", "ur": r"\bکتن[ےیا]", "hi": r"\bकितन[ेीा]", "mr": r"\bकिती",
+    "bn": r"\bকত(জন|টি)?|\bকয়টি", "ta": r"\bஎத்தனை", "id": r"\bberapa\b", "ms": r"\bberapa\b",
+    "vi": r"\bbao nhiêu\b", "sw": r"\b\w*ngapi\b", "ko": r"몇",
+}.items()}
 FACT_TYPES = ("money", "number", "date")  # kinds of answer that can be told apart reliably
 
 # Words that name the kind of answer ("which city", "what year", "day of the week"): the answer
@@ -246,6 +259,8 @@ def analyse_question(text: str, language: Identified | None = None) -> AnalysedQ
     language = language or identify(text)
     folded = fold(text)
     kind, cue = _kind_cue(folded.strip())
+    if kind is None and (count := _COUNT_CUES.get(language.language)) and (said := count.search(folded)):
+        kind, cue = "number", said.group()
     clock = bool(_CLOCK.search(folded))
     if clock:
         kind = "date"
@@ -280,7 +295,10 @@ def _content_terms(text: str, ignored: frozenset[str], lang: str) -> tuple[str, 
     """The text's terms by a language's rules, without the terms of its ignored words (nor, in a script
     written without spaces, the character pairs that hold part of one)."""
     lang = lang if lang != UNDETERMINED else None
-    dropped = set(terms(" ".join(ignored), lang)) if ignored else set()
+    # the ignored words as the question writes them too: a language's rules keep marks `fold` drops (Vietnamese
+    # "nhiêu", Hindi's nukta)
+    written = [w for w in written_word().findall(text) if fold(w) in ignored]
+    dropped = set(terms(" ".join([*ignored, *written]), lang)) if ignored else set()
     glyphs = {c for w in ignored for c in w if in_spaceless_script(c)}
     return tuple(t for t in terms(text, lang)
                  if t not in dropped and not (glyphs and glyphs & set(t)) and not _KANA_ENDING.fullmatch(t))

@@ -192,3 +192,29 @@ def test_a_japanese_questions_kana_endings_are_not_terms_to_match():
     asked = analyse_question("ヴェルナ川の長さはどれくらいですか？", Identified("ja", True))
     assert "長さ" in asked.terms and "ヴェ" in asked.terms
     assert not {"すか", "です", "くら", "らい"} & set(asked.terms)
+
+
+@pytest.mark.parametrize(
+    "lang, question, cue",
+    [
+        ("pl", "Ile mostów przecina Velnę?", "ile"),
+        ("cs", "Kolik návštěvníků přišlo na dožínky?", "kolik"),
+        ("fi", "Kuinka monta vierailijaa juhlilla kävi?", "kuinka"),
+        ("hu", "Hány látogató érkezett az aratóünnepre?", "hany"),
+        ("hi", "वेल्ना नदी पर कितने पुल हैं?", "कितने"),
+        ("bn", "ভেলনা নদীর ওপর কয়টি সেতু আছে?", "কয়টি"),
+        ("vi", "Có bao nhiêu cây cầu bắc qua sông Velna?", "nhiêu"),
+        ("sw", "Ni madaraja mangapi yanayovuka Mto Velna?", "mangapi"),
+        ("ko", "벨나강을 가로지르는 다리는 몇 개인가요?", None),
+    ],
+)
+def test_how_many_in_a_language_with_no_other_cue_asks_for_a_number_and_is_no_term(lang, question, cue):
+    asked = analyse_question(question, Identified(lang, True))
+    assert asked.kind == "number"
+    assert cue is None or not any(cue in t or t in cue for t in asked.terms)
+
+
+def test_a_count_cue_is_read_only_in_a_question_of_its_language():
+    """Polish "ile" is the French "île" folded."""
+    assert analyse_question("Sur quelle île est né Napoléon ?", Identified("fr", True)).kind != "number"
+    assert analyse_question("Ile mostów przecina Velnę?", Identified("pl", True)).kind == "number"
