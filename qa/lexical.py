@@ -93,29 +93,15 @@ def stopwords() -> frozenset[str]:
 
 @lru_cache(maxsize=None)
 def stopwords_for(lang: str) -> frozenset[str]:
-    """One language's stop words, folded as its text is: bm25s's list, else stopwords-iso's (none for a script written
-    without spaces, whose terms are character pairs); empty where neither has one."""
+    """One language's stop words, folded as its text is; empty where bm25s has no list."""
     import bm25s.stopwords
 
     name = _BM25S_STOPWORDS.get(lang)
     if name is None:
-        return _iso_stopwords(lang)
+        return frozenset()
     listed = list(getattr(bm25s.stopwords, name))
     if lang == "fr":
         listed += _FRENCH_EXTRA.split()
-    return frozenset(fold_for(w) for w in listed)
-
-
-def _iso_stopwords(lang: str) -> frozenset[str]:
-    """stopwords-iso's list for a language (Polish "kto", Hebrew "מי", Persian "کدام", Bengali "কে": without them a
-    question word no passage holds was a question's heaviest term, and refused answers in a dozen languages)."""
-    import stopwordsiso
-
-    if not stopwordsiso.has_lang(lang):
-        return frozenset()
-    listed = [w for w in stopwordsiso.stopwords(lang) if not _SPACELESS.search(w)]
-    if lang in _KEEP_MARKS:
-        return frozenset(unicodedata.normalize("NFC", w.casefold()) for w in listed)
     return frozenset(fold_for(w) for w in listed)
 
 

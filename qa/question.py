@@ -130,6 +130,32 @@ _INTERROGATIVES_OF = {
         "pt": "quais onde porque quanto quanta quantos quantas",
         "nl": "wanneer waar waarom welke welk hoeveel waardoor waarmee waarvoor",
         "ru": "почему какое какие сколько чей откуда",
+        # languages bm25s has no stop words for: their interrogatives were a question's heaviest terms (no passage
+        # holds them), which kept every answer's confidence down (a probe of 26 languages, docs/languages.md)
+        "pl": "kto kogo komu co czego kiedy gdzie dokąd skąd ile ilu dlaczego czemu jak jaki jaka jakie jakiego jakiej "
+              "jakim który która które którego której czyj",
+        "cs": "kdo koho komu co čeho kdy kde kam odkud kolik proč jak jaký jaká jaké jakého který která které kterého "
+              "kterou čí",
+        "sk": "kto koho komu čo kedy kde kam odkiaľ koľko prečo ako aký aká aké ktorý ktorá ktoré čí",
+        "uk": "хто кого кому що чого коли де куди звідки скільки чому як який яка яке які якого якій чий",
+        "bg": "кой коя кое кои кого какво кога къде откъде колко защо как какъв каква какви",
+        "fi": "kuka ketkä kenen kenet mikä mitkä mitä minkä milloin missä mihin mistä miksi kuinka montako "
+              "paljonko millainen millä",
+        "hu": "ki kik kit kinek mi mit mik mikor hol hová honnan hány hányan mennyi miért hogyan milyen melyik",
+        "ro": "cine ce când unde câte câți cât cum care căror",
+        "el": "ποιος ποια ποιο ποιοι ποιες ποιον ποιας τι πότε πού πόσο πόσα πόσοι πόσες γιατί πώς",
+        "id": "siapa apa apakah kapan mana manakah berapa mengapa kenapa bagaimana",
+        "ms": "siapa apa apakah bila mana berapa mengapa kenapa bagaimana",
+        "vi": "ai gì nào đâu bao nhiêu sao tại",
+        "sw": "nani nini lini wapi gani ngapi mangapi wangapi vipi kwa nini",
+        "he": "מי מה מתי איפה היכן לאן מאין כמה למה מדוע איך איזה איזו אילו",
+        "ar": "من ما ماذا متى أين كم لماذا كيف أي هل",
+        "fa": "چه کسی کسانی کدام کی چند چقدر کجا چرا چطور چگونه",
+        "ur": "کون کیا کب کہاں کتنے کتنی کتنا کیوں کیسے",
+        "hi": "कौन किसने किसे किसको किस क्या कब कहाँ कहां कितने कितनी कितना क्यों कैसे",
+        "bn": "কে কারা কাকে কবে কোথায় কত কতজন কয়টি কী কি কেন কোন কিভাবে",
+        "ta": "யார் எப்போது எங்கே எத்தனை என்ன ஏன் எந்த எப்படி",
+        "ko": "누가 누구 언제 어디 어디서 얼마 얼마나 몇 왜 어느 무엇 무슨",
     }.items()
 }
 # A question that asks for a year ("What year did Tesla die?", "En quelle année ...", "In welchem Jahr ...", "В каком

@@ -64,32 +64,6 @@ def test_stop_words_per_language():
     assert stopwords_for("xx") == frozenset()
 
 
-@pytest.mark.parametrize(
-    "lang, question, asked",
-    [
-        ("pl", "Kto zaprojektował budynek biblioteki?", "kto"),
-        ("cs", "Kdo navrhl budovu knihovny?", "kdo"),
-        ("fi", "Kuka suunnitteli kirjaston rakennuksen?", "kuka"),
-        ("he", "מי תכנן את בניין הספרייה?", "מי"),
-        ("fa", "چه کسی ساختمان کتابخانه را طراحی کرد؟", "چه"),
-        ("bn", "কে গ্রন্থাগার ভবনের নকশা করেছিলেন?", "কে"),
-        ("ro", "Cine a proiectat clădirea bibliotecii?", "cine"),
-    ],
-)
-def test_a_question_word_is_a_stop_word_where_bm25s_has_no_list(lang, question, asked):
-    """Languages bm25s lists no stop words for take stopwords-iso's: a question word no passage holds was the
-    question's heaviest term."""
-    assert asked in stopwords_for(lang) and asked not in terms(question, lang)
-    assert len(terms(question, lang)) >= 2  # the content stays
-
-
-def test_the_lists_of_bm25s_are_kept_where_it_has_one():
-    import bm25s.stopwords
-
-    assert stopwords_for("de") == frozenset(fold_for(w) for w in bm25s.stopwords.STOPWORDS_GERMAN)
-    assert stopwords_for("ja") == frozenset() and stopwords_for("th") == frozenset()  # terms there are character pairs
-
-
 def test_chinese_runs_are_cut_into_character_bigrams():
     assert segment("代表团") == ["代表", "表团"]
     assert segment("球") == ["球"]

@@ -15,8 +15,8 @@ from ..jsonfile import write_json
 from ..types import Skipped
 
 # 2: each file records its language (sentence rules and lexical analysis follow it). 3: words keep their combining
-# marks and zero-width joiners, 42 more languages have stop words, and the danda, Khmer's khan and a space between
-# Thai sentences end one (the BM25 terms and the sentences of such texts differ from what version 2 stored).
+# marks and zero-width joiners, and the danda, Khmer's khan and a space between Thai sentences end one (the BM25
+# terms and the sentences of such texts differ from what version 2 stored).
 FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 
