@@ -155,6 +155,23 @@ _PRONOUN_START = re.compile(
     r"|он|она|оно|они|это|этот|эта|его|её|ее|их)\b|他们|她们|它们|他|她|它|这|该|其|彼|彼女)",
     re.IGNORECASE,
 )
+# ... and in languages whose pronouns are words of other languages ("to" is "it" in Polish and Czech, "se" in Finnish),
+# only in a file of that language.
+_PRONOUN_START_OF = {lang: re.compile(rf"\W*({words})\b", re.IGNORECASE) for lang, words in {
+    "uk": "він|вона|воно|вони|його|її|їх|їхній|це|цей|ця|ці",
+    "be": "ён|яна|яно|яны|яго|яе|іх|гэта|гэты|гэтая",
+    "bg": "той|тя|то|те|неговият|нейният|техният|това|този|тази|тези",
+    "pl": "on|ona|ono|oni|one|jego|jej|ich|to|ten|ta|te|tego",
+    "cs": "on|ona|ono|oni|ony|jeho|její|jejich|to|ten|ta|ty|tento|tato|toto",
+    "sk": "on|ona|ono|oni|ony|jeho|jej|ich|to|ten|tá|tie|tento|táto|toto",
+    "fi": "hän|he|se|ne|sen|sitä|niiden|tämä|nämä|sillä",
+    "hu": "ő|ők|ez|ezt|ennek",  # not "az": also the article
+    "ro": "el|ea|ei|ele|acesta|aceasta|aceștia|acestea",
+    "el": "αυτός|αυτή|αυτό|αυτοί|αυτές|αυτά",  # not "ο", "η", "το": also the articles
+    "tr": "o|onu|onun|onlar|onların|bu|bunlar|bunun",
+    "id": "ia|dia|mereka|ini|itu",
+    "ms": "ia|dia|mereka|ini|itu",
+}.items()}
 _PREFIX = 5  # letters two terms must share to match partially
 
 
@@ -298,7 +315,10 @@ def _pair_share(question_terms: list[str], text_terms: list[str]) -> float:
 def pronoun_antecedent(store: Store, sid: int) -> int | None:
     """For a sentence opening with a pronoun ("He was speaking..."), the sentence before it in its file."""
     s = store.sentences[sid]
-    if sid > 0 and _PRONOUN_START.match(s.text) and store.sentences[sid - 1].source == s.source:
+    if sid == 0 or store.sentences[sid - 1].source != s.source:
+        return None
+    own = _PRONOUN_START_OF.get(store.language_of(s.source))
+    if _PRONOUN_START.match(s.text) or (own is not None and own.match(s.text)):
         return sid - 1
     return None
 

@@ -84,6 +84,25 @@ def test_a_sentence_opening_with_a_pronoun_borrows_its_antecedents_terms(tmp_pat
     assert c.overlap[he] > c.overlap[it]
 
 
+def test_a_pronoun_of_a_language_whose_pronouns_are_other_languages_words_counts_in_a_file_of_that_language():
+    """Ukrainian "Його" opens a sentence that points back; "To" opens an English sentence that does not."""
+    from types import SimpleNamespace
+
+    from qa.scoring import pronoun_antecedent
+
+    def store(language, *texts):
+        return SimpleNamespace(sentences=[SimpleNamespace(text=t, source="a.txt") for t in texts], language_of=lambda source: language)
+
+    uk = store("uk", "Свято врожаю відбувається щовересня в містечку Мірен.", "Його заснували місцеві фермери у 1952 році.")
+    assert pronoun_antecedent(uk, 1) == 0
+    pl = store("pl", "Święto plonów odbywa się we wrześniu.", "To święto założyli rolnicy.")
+    assert pronoun_antecedent(pl, 1) == 0
+    en = store("en", "The harvest festival takes place in September.", "To the north lies the river.")
+    assert pronoun_antecedent(en, 1) is None
+    el = store("el", "Ο Βέλνα είναι ποταμός.", "Ο ποταμός έχει μήκος 340 χιλιόμετρα.")  # "Ο" is the article
+    assert pronoun_antecedent(el, 1) is None
+
+
 def test_type_match_ignores_what_the_question_already_names():
     assert type_match("number", "There were 47 delegations.", {"how", "many", "delegations"}) == 1.0
     assert type_match("number", "In 2024 there were delegations.", {"2024", "delegations"}) == 0.0
