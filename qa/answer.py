@@ -331,6 +331,12 @@ def _pick(store: Store, scored: list[Scored], settings: AnswerSettings) -> list[
     return chosen
 
 
+# Where the reader is this sure the best sentence answers alone (no-answer margin, odds of 400 to 1 for an answer),
+# the sentence after it is not read with it: offline (docs/evaluation.md, "The next sentence") every answer the next
+# sentence gained had a best sentence above it, and it spares a quarter of the pair readings (26 ms each).
+_SURE_ANSWER = -6.0
+
+
 def _with_next(store: Store, reader: SpanReader, asked: AnalysedQuestion, chosen: list[Scored],
                margin: float) -> tuple[list[Scored], int | None]:
     """The chosen sentences with, right after the best, the sentence that follows it in its file when the reader,
@@ -349,7 +355,11 @@ def _with_next(store: Store, reader: SpanReader, asked: AnalysedQuestion, chosen
     first, second = store.sentences[best.sid], store.sentences[after]
     if second.source != first.source or not is_content(second.text):
         return chosen, None
-    read, alone = reader.read_many(asked.text, [f"{first.text} {second.text}", first.text])
+    # the best sentence alone was read when the sentences were re-read (the reading is kept)
+    alone = reader.read_many(asked.text, [first.text])[0]
+    if alone is not None and alone.no_answer is not None and alone.no_answer < _SURE_ANSWER:
+        return chosen, None
+    read = reader.read_many(asked.text, [f"{first.text} {second.text}"])[0]
     if read is None or read.no_answer is None or read.no_answer >= margin or read.start <= len(first.text):
         return chosen, None
     follower = Scored(after, best.score, best.dense, best.overlap, frozenset(), 0.0, best.foreign)

@@ -379,16 +379,18 @@ def test_the_next_sentence_joins_the_best_when_the_reader_reads_the_answer_there
     reader = PairReader("Newton", -3.0)
     joined, after = _with_next(store, reader, asked, chosen, -2.0)
     assert [s.sid for s in joined] == [0, 1] and joined[1].score == chosen[0].score and after == 1
-    assert reader.texts == [f"{PLAY[0]} {PLAY[1]}", PLAY[0]]  # the two read as one text, and the best alone
+    assert reader.texts == [PLAY[0], f"{PLAY[0]} {PLAY[1]}"]  # the best alone (kept from the re-reading), the two as one text
     second = Scored(2, 1.0, 0.3, 0.3, frozenset(), 0.0)
     assert [s.sid for s in _with_next(store, reader, asked, [chosen[0], second], -2.0)[0]] == [0, 1, 2]
     assert _with_next(store, PairReader("Newton", -1.0), asked, chosen, -2.0) == (chosen, None)  # not sure enough
     assert _with_next(store, PairReader("Carolina", -9.0), asked, chosen, -2.0) == (chosen, None)  # the answer is in the best
-    alone = PairReader("Newton", -3.0)
-    alone.read_many = lambda q, texts: [Read(len(PLAY[0]) + 1 + PLAY[1].index("Newton"), len(PLAY[0]) + 1 + PLAY[1].index("Newton") + 6, 0.5, -3.0),
-                                        Read(0, 8, 0.4, -1.0)]  # the best sentence answers alone too
-    joined, after = _with_next(store, alone, asked, chosen, -2.0)
+    at = len(PLAY[0]) + 1 + PLAY[1].index("Newton")
+    both = {PLAY[0]: Read(0, 8, 0.4, -1.0), f"{PLAY[0]} {PLAY[1]}": Read(at, at + 6, 0.5, -3.0)}
+    unsure = SimpleNamespace(read_many=lambda q, texts: [both[t] for t in texts])  # the best sentence answers alone too
+    joined, after = _with_next(store, unsure, asked, chosen, -2.0)
     assert [s.sid for s in joined] == [0, 1] and after is None  # quoted, but the short answer is not looked for there first
+    both[PLAY[0]] = Read(0, 8, 0.9, -7.0)  # sure of it: the two are not read together
+    assert _with_next(store, unsure, asked, chosen, -2.0) == (chosen, None)
     assert _with_next(store, PairReader("Nobody", -9.0), asked, chosen, -2.0) == (chosen, None)  # nothing read
     assert _with_next(*played("a.txt", "b.txt", "b.txt")[:1], reader, asked, chosen, -2.0) == (chosen, None)  # another file's
     already = [chosen[0], Scored(1, 1.2, 0.3, 0.3, frozenset(), 0.0)]
