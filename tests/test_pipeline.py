@@ -97,7 +97,7 @@ def test_three_small_documents_in_any_of_fifteen_languages_answer_a_date_and_ref
     """Three short documents (a library, a river, a festival) written in one language, asked in it: the opening year
     is quoted from the library's file in a sentence of its own, and the 2018 World Cup is refused. Hindi's vowel signs
     are combining marks: its sentences once read as mostly punctuation, not prose, and its date question was refused
-    (confidence 0.00); a Bengali file was one sentence (its full stop, the danda, was no sentence end)."""
+    (confidence 0.00); a Bengali paragraph was one sentence (its full stop, the danda, was no sentence end)."""
     case = SMALL[lang]
     corpus = tmp_path / "corpus"
     corpus.mkdir()
