@@ -146,7 +146,7 @@ _INTERROGATIVES_OF = {
         "el": "ποιος ποια ποιο ποιοι ποιες ποιον ποιας τι πότε πού πόσο πόσα πόσοι πόσες γιατί πώς",
         "id": "siapa apa apakah kapan mana manakah berapa mengapa kenapa bagaimana",
         "ms": "siapa apa apakah bila mana berapa mengapa kenapa bagaimana",
-        "vi": "ai gì nào đâu bao nhiêu sao tại",
+        "vi": "ai gì nào đâu bao nhiêu",  # not "sao" ("tại sao", why): also a star
         "sw": "nani nini lini wapi gani ngapi mangapi wangapi vipi kwa nini",
         "he": "מי מה מתי איפה היכן לאן מאין כמה למה מדוע איך איזה איזו אילו",
         "ar": "من ما ماذا متى أين كم لماذا كيف أي هل",
