@@ -5,7 +5,8 @@ ends a unit unless the next line merely continues a hard-wrapped sentence (the l
 before has no closing punctuation and the next starts in lower case); each unit is
 packed as a paragraph of its own (many files put one paragraph on a line). Units are split
 into sentences by pysbd (the rules of the document's language where pysbd has them, else English;
-CJK full stops always end a sentence); sentences are
+CJK full stops, the danda and the khan always end a sentence, and so does a space between two long stretches of
+Thai or Lao); sentences are
 packed into passages that never exceed the model's token window, starting a new passage
 at each paragraph unless the current one is still short, with one sentence of overlap
 when a long paragraph has to be cut.
@@ -31,8 +32,8 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 # Full stops of scripts written without spaces: a sentence ends after one (unless a closing mark follows); and the
 # danda of Indic scripts and Khmer's khan, followed by a space (pysbd knows the danda for Hindi and Marathi only:
 # Bengali, Punjabi, Odia, Assamese and Sanskrit end their sentences with it too).
-_CJK_STOP = re.compile(r"(?<=[。！？])(?=[^。！？」』”’）)\]】》〉\s])|(?<=[।॥។])(?=\s+[^\s।॥។”’)\]»])")
-# Document languages pysbd has rules for (others use its English rules, and the CJK full stops above).
+_SCRIPT_STOP = re.compile(r"(?<=[。！？])(?=[^。！？」』”’）)\]】》〉\s])|(?<=[।॥។])(?=\s+[^\s।॥។”’)\]»])")
+# Document languages pysbd has rules for (others use its English rules, and the full stops above).
 SENTENCE_RULES = frozenset("am ar bg da de el en es fa fr hi hy it ja kk mr my nl pl ru sk ur zh".split())
 
 
@@ -164,7 +165,7 @@ def split_sentences(text: str, a: int, b: int, language: str = "en") -> list[tup
         at = flat.find(seg, cursor)
         if at == -1:  # pysbd changed the text: keep the rest as one sentence rather than lose it
             break
-        spans.extend(_cjk_sentences(flat, a, at, at + len(seg)))
+        spans.extend(_script_sentences(flat, a, at, at + len(seg)))
         cursor = at + len(seg)
     spans = _closing_marks_back(text, spans)
     rest = _strip(text, a + cursor, b)
@@ -215,10 +216,10 @@ def _spaced_cuts(flat: str, x: int, y: int) -> list[int]:
     return cuts
 
 
-def _cjk_sentences(flat: str, a: int, x: int, y: int) -> list[tuple[int, int]]:
-    """The span flat[x:y] (offsets shifted by a) cut after every CJK full stop that ends a sentence, and at the spaces
-    that end Thai and Lao sentences."""
-    cuts = sorted({m.start() for m in _CJK_STOP.finditer(flat, x, y)} | set(_spaced_cuts(flat, x, y)))
+def _script_sentences(flat: str, a: int, x: int, y: int) -> list[tuple[int, int]]:
+    """The span flat[x:y] (offsets shifted by a) cut after every CJK full stop, danda or khan that ends a sentence,
+    and at the spaces that end Thai and Lao sentences."""
+    cuts = sorted({m.start() for m in _SCRIPT_STOP.finditer(flat, x, y)} | set(_spaced_cuts(flat, x, y)))
     out = []
     for c in [*cuts, y]:
         piece = flat[x:c]

@@ -321,10 +321,12 @@ def _content_terms(text: str, ignored: frozenset[str], lang: str) -> tuple[str, 
     """The text's terms by a language's rules, without the terms of its ignored words (nor, in a script
     written without spaces, the character pairs that hold part of one)."""
     lang = lang if lang != UNDETERMINED else None
-    # the ignored words as the question writes them too: a language's rules keep marks `fold` drops (Vietnamese
-    # "nhiêu", Hindi's nukta)
-    written = [w for w in written_word().findall(text) if fold(w) in ignored]
-    dropped = set(terms(" ".join([*ignored, *written]), lang)) if ignored else set()
+    dropped: set[str] = set()
+    if ignored:
+        # the ignored words as the question writes them too: a language's rules keep marks `fold` drops (Vietnamese
+        # "nhiêu", Hindi's nukta)
+        written = [w for w in written_word().findall(text) if fold(w) in ignored]
+        dropped = set(terms(" ".join([*ignored, *written]), lang))
     glyphs = {c for w in ignored for c in w if in_spaceless_script(c)}
     return tuple(t for t in terms(text, lang)
                  if t not in dropped and not (glyphs and glyphs & set(t)) and not _KANA_ENDING.fullmatch(t))

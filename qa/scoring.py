@@ -317,10 +317,10 @@ def pronoun_antecedent(store: Store, sid: int) -> int | None:
     s = store.sentences[sid]
     if sid == 0 or store.sentences[sid - 1].source != s.source:
         return None
-    own = _PRONOUN_START_OF.get(store.language_of(s.source))
-    if _PRONOUN_START.match(s.text) or (own is not None and own.match(s.text)):
+    if _PRONOUN_START.match(s.text):
         return sid - 1
-    return None
+    own = _PRONOUN_START_OF.get(store.language_of(s.source))
+    return sid - 1 if own is not None and own.match(s.text) else None
 
 
 def window_terms(store: Store, sid: int, terms_of: Callable[[int], list[str]]) -> set[str]:
