@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import replace
+from pathlib import PurePosixPath
 
 import numpy as np
 
@@ -18,7 +19,7 @@ from .formats import locate
 from .index import Store
 from .lexical import covered_stretches, fold, terms, with_marks, word_count, words, written_parts
 from .language import Identified, scripts
-from .question import AnalysedQuestion, analyse_question, named_value
+from .question import AnalysedQuestion, analyse_question, named_value, ranks_written
 from .retrieval import question_language
 from .scoring import AnswerSettings  # re-exported: the settings are imported from here
 from .facts import NAME, NOUNS_CAPITALISED, find_facts
@@ -186,8 +187,24 @@ def unnamed_names(question: AnalysedQuestion, hits: list[Hit]) -> list[str]:
     texts = [h.text for h in hits if has_case(h.text)]
     if not names or not texts:
         return []  # passages in Chinese, Arabic, Thai...: a Latin name would be transliterated
-    heads = {w[:_NAME_HEAD] for t in texts for w in words(t)}
-    return [name for name, parts in names if not any(w[:_NAME_HEAD] in heads for w in parts)]
+    titles = [file_title(h.source) for h in hits]
+    heads = {w[:_NAME_HEAD] for t in texts + titles for w in words(t)}
+    # the names written, to be misspelt: capitalised words, and the words of files' names
+    written = {fold(w) for t in texts for w in re.findall(r"[^\W\d_][\w'’-]*", t) if w[0].isupper()}
+    written |= {w for t in titles for w in words(t)}
+    return [name for name, parts in names if not any(w[:_NAME_HEAD] in heads or _misspelt(w, written) for w in parts)]
+
+
+def file_title(source: str) -> str:
+    """The words of a file's name, which name what it is about as its text may not ("madame-de-maintenon.txt", whose
+    paragraphs say "Françoise d'Aubigné" and "elle")."""
+    return re.sub(r"[_\W]+", " ", PurePosixPath(source).stem)
+
+
+def _misspelt(word: str, written: set[str]) -> bool:
+    """Whether `word`, of `_TYPO_LENGTH` letters or more, is a misspelling of a name written: "Hegwige" for "Hedwige",
+    "Guesaldo" for "Gesualdo" (difflib's ratio at least `_TYPO_SPELLING`)."""
+    return len(word) >= _TYPO_LENGTH and bool(difflib.get_close_matches(word, written, n=1, cutoff=_TYPO_SPELLING))
 
 
 def unwritten_names(question: AnalysedQuestion, hits: list[Hit], answer: str) -> list[str]:
@@ -208,11 +225,11 @@ def unwritten_names(question: AnalysedQuestion, hits: list[Hit], answer: str) ->
     answer_script = next(iter(scripts(answer)), None)
     if not names or answer_script is None:
         return []
-    vocabulary: dict[str, set[str]] = {}  # script -> the words of the passages mostly in it
-    for h in hits:
-        script = next(iter(scripts(h.text)), None)
+    vocabulary: dict[str, set[str]] = {}  # script -> the words of the passages mostly in it, and of their files' names
+    for text in [h.text for h in hits] + [file_title(h.source) for h in hits]:
+        script = next(iter(scripts(text)), None)
         if script is not None:
-            vocabulary.setdefault(script, set()).update(words(h.text))
+            vocabulary.setdefault(script, set()).update(words(text))
     heads = {script: {w[:_NAME_HEAD] for w in vocab} for script, vocab in vocabulary.items()}
     checked = [(name, parts, s) for name, parts in names
                if (s := next(iter(scripts(name)), None)) == answer_script and s in vocabulary]
@@ -245,7 +262,7 @@ def unnamed_values(question: AnalysedQuestion, hits: list[Hit]) -> list[str]:
     """
     if not question.asked_values or not hits:
         return []
-    said = {v for h in hits for t in words(h.text) if (v := named_value(t)) and v[0] == "rank"}
+    said = {("rank", n) for h in hits for n in ranks_written(h.text)}
     text = " ".join(h.text for h in hits)
     missing = []
     for w in dict.fromkeys(words(question.text)):
@@ -259,6 +276,8 @@ def unnamed_values(question: AnalysedQuestion, hits: list[Hit]) -> list[str]:
 
 
 _NAME_HEAD = 4
+_TYPO_LENGTH = 5
+_TYPO_SPELLING = 0.8  # "hegwige", "hedwige" 0.86; "qoran", "coran" 0.8. Not: "denver", "denis" 0.55
 _NEAR_SPELLING = 0.7  # near: "Warsaw", "Warschau" 0.71; "Poland", "Polen" 0.73; "Rhine", "Rhein" 0.8. Not: "Germany", "Deutschland"
 _KIND_NAMES = {"money": "amount", "number": "number", "date": "date", "person": "person", "place": "place"}
 

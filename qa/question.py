@@ -404,5 +404,33 @@ def named_value(token: str) -> tuple[str, int] | None:
     return None
 
 
+def ranks_written(text: str) -> set[int]:
+    """The ranks a passage writes, more leniently than a question is read for them: every `named_value` rank, the
+    "premier" left out of questions, and Roman numerals in capitals ("XIVe siècle", "siglo XIV", "Louis XIV", "World
+    War II"; two letters at least: "Le", "Ce" and "I" are words)."""
+    found = {v[1] for t in words(text) if (v := named_value(t)) and v[0] == "rank"}
+    found |= {1 for t in words(text) if t == "premier"}
+    return found | {n for m in _ROMAN.finditer(text) if (n := _roman(m.group(1)))}
+
+
+def _roman(numeral: str) -> int | None:
+    """The value of a Roman numeral written as it should be ("XIV" 14), else None ("IIII", "VX")."""
+    values = [_ROMAN_VALUES[c] for c in numeral]
+    n = sum(-v if i + 1 < len(values) and v < values[i + 1] else v for i, v in enumerate(values))
+    return n if 0 < n < 400 and _to_roman(n) == numeral else None
+
+
+def _to_roman(n: int) -> str:
+    out = ""
+    for value, letters in ((100, "C"), (90, "XC"), (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        out += letters * (n // value)
+        n %= value
+    return out
+
+
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+_ROMAN = re.compile(r"\b([IVXLC]{2,}|I(?=er|re))(?:e|er|re|ème|eme|è|o|º|ª)?\b")
+
+
 def _asked_values(q: list[str]) -> set[tuple[str, int]]:
     return {v for i, t in enumerate(q) if (v := named_value(t)) and not (v[0] == "year" and _BOUNDS & set(q[max(0, i - 2) : i]))}
