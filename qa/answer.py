@@ -276,8 +276,10 @@ def unnamed_values(question: AnalysedQuestion, hits: list[Hit]) -> list[str]:
 
 
 _NAME_HEAD = 4
-_TYPO_LENGTH = 5
-_TYPO_SPELLING = 0.8  # "hegwige", "hedwige" 0.86; "qoran", "coran" 0.8. Not: "denver", "denis" 0.55
+# A misspelling: a long name nearly as written ("hegwige", "hedwige" 0.86; "guesaldo", "gesualdo" 0.88). Shorter names
+# one letter apart are other names ("Walker", "Walter" 0.83)
+_TYPO_LENGTH = 7
+_TYPO_SPELLING = 0.85
 _NEAR_SPELLING = 0.7  # near: "Warsaw", "Warschau" 0.71; "Poland", "Polen" 0.73; "Rhine", "Rhein" 0.8. Not: "Germany", "Deutschland"
 _KIND_NAMES = {"money": "amount", "number": "number", "date": "date", "person": "person", "place": "place"}
 

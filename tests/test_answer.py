@@ -219,6 +219,43 @@ def test_a_name_no_passage_in_its_language_writes_lowers_confidence(tmp_path):
     assert strict.text is None and strict.reason.endswith("no passage names Bannockburn")
 
 
+@pytest.mark.parametrize(
+    "question, passage, source, missing",
+    [
+        ("Who won the battle of Bannockburn?", "The Scots won at Stirling Bridge.", "scottish-wars.txt", ["Bannockburn"]),
+        # the file's name writes what its paragraphs call "she"
+        ("Comment madame de Maintenon rencontre-t-elle le roi ?", "Elle rencontre le roi à Saint-Germain.", "madame-de-maintenon.txt", []),
+        ("Comment madame de Maintenon rencontre-t-elle le roi ?", "Elle rencontre le roi à Saint-Germain.", "000_ae18acf054cccfff.txt", ["Maintenon"]),
+        # a misspelt name is the name the passage writes
+        ("Comment est morte Hegwige ?", "La chouette Hedwige meurt dans le septième tome.", "personnages.txt", []),
+        ("Quels oeuvres de Guesaldo ont été redécouvertes ?", "Les madrigaux de Gesualdo furent redécouverts.", "a.txt", []),
+        # ... but a shorter name one letter apart is another name, and a name is capitalised
+        ("Where did Walker live?", "The Walter house stood empty.", "a.txt", ["Walker"]),
+        ("Where did Hegwige live?", "The owl hedwige lived there.", "a.txt", ["Hegwige"]),
+    ],
+)
+def test_a_name_is_written_by_a_files_name_or_misspelt(question, passage, source, missing):
+    from types import SimpleNamespace
+
+    from qa.answer import unnamed_names
+    from qa.question import analyse_question
+
+    assert unnamed_names(analyse_question(question), [SimpleNamespace(text=passage, source=source)]) == missing
+
+
+def test_a_name_asked_in_another_language_is_written_by_a_files_name():
+    from types import SimpleNamespace
+
+    from qa.answer import unwritten_names
+    from qa.language import Identified
+    from qa.question import analyse_question
+
+    asked = analyse_question("Où a vécu Mélèce après avoir quitté Héraklion ?", Identified("fr", True))
+    answer = "He then lived at the monastery of Angarathos."
+    assert unwritten_names(asked, [SimpleNamespace(text=answer, source="melece-syrigos.txt")], answer) == []
+    assert unwritten_names(asked, [SimpleNamespace(text=answer, source="monasteries.txt")], answer) == ["Mélèce", "Héraklion"]
+
+
 def test_a_year_or_rank_no_passage_in_its_language_names_lowers_confidence(tmp_path):
     from types import SimpleNamespace
 
@@ -233,6 +270,12 @@ def test_a_year_or_rank_no_passage_in_its_language_names_lowers_confidence(tmp_p
     assert unnamed_values(in_2015, [SimpleNamespace(text="2015年的冠军是谁")]) == []  # digits inside a word count
     assert unnamed_values(in_2015, [SimpleNamespace(text="In 20150 BC nobody did.")]) == ["2015"]
     assert unnamed_values(analyse_question("What happened before 1990?"), tenth) == []  # a bound, not a named year
+    # passages write ranks in Roman numerals, and as "premier", which a question is not read for ("premier ministre")
+    century = analyse_question("Qui défend le château au début du 14ème siècle ?")
+    assert unnamed_values(century, [SimpleNamespace(text="Au début du XIVe siècle, Édouard II assiège Stirling.")]) == []
+    assert unnamed_values(century, [SimpleNamespace(text="Au début du XIIIe siècle, le château est pris.")]) == ["14eme"]
+    first = analyse_question("Quel réseau est à la première place ?")
+    assert unnamed_values(first, [SimpleNamespace(text="Le réseau chinois est le premier du monde.")]) == []
 
     text = "The tenth security conference was held in Tashkent and gathered forty delegations.\n"
     asked_text = "Which city hosted the eleventh security conference?"
@@ -274,7 +317,7 @@ def test_names_a_question_writes_are_looked_for_in_passages_of_any_language_by_n
 
     asked = analyse_question(question, Identified(lang, True))
     # the answer is the first passage's sentence
-    assert unwritten_names(asked, [SimpleNamespace(text=t) for t in passages], passages[0]) == missing
+    assert unwritten_names(asked, [SimpleNamespace(text=t, source=f"{i}.txt") for i, t in enumerate(passages)], passages[0]) == missing
 
 
 def test_an_answer_in_another_language_is_not_judged_by_the_passages_read_in_the_questions(tmp_path):

@@ -241,3 +241,12 @@ def test_the_interrogatives_of_languages_without_stop_words_are_not_terms_to_mat
     found = analyse_question(question, Identified(lang, True)).terms
     assert terms_of(asked, lang)[0] in terms_of(question, lang)  # a term by the language's rules alone
     assert terms_of(asked, lang)[0] not in found and len(found) >= 2
+
+
+def test_ranks_a_passage_writes():
+    from qa.question import ranks_written
+
+    assert ranks_written("Au XIVe siècle, sous François Ier, Louis XIV et la Première Guerre") == {14, 1}
+    assert ranks_written("World War II ended; the 3rd and the eleventh came later; le premier rang") == {2, 3, 11, 1}
+    # single capitals are words ("Le", "Ce", "I"), capital words are not numerals, and numerals are written as they should be
+    assert ranks_written("Le Ce I CIVIL LIVE IIII VX XIIV") == set()
