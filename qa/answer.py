@@ -226,10 +226,13 @@ def unwritten_names(question: AnalysedQuestion, hits: list[Hit], answer: str) ->
     if not names or answer_script is None:
         return []
     vocabulary: dict[str, set[str]] = {}  # script -> the words of the passages mostly in it, and of their files' names
-    for text in [h.text for h in hits] + [file_title(h.source) for h in hits]:
-        script = next(iter(scripts(text)), None)
+    for h in hits:
+        script = next(iter(scripts(h.text)), None)
         if script is not None:
-            vocabulary.setdefault(script, set()).update(words(text))
+            title = file_title(h.source)
+            # a file's name in another script than its text says nothing of how the text writes names (English
+            # file names of Chinese articles: English questions answered there were refused for names they lack)
+            vocabulary.setdefault(script, set()).update(words(h.text) + (words(title) if script in scripts(title) else []))
     heads = {script: {w[:_NAME_HEAD] for w in vocab} for script, vocab in vocabulary.items()}
     checked = [(name, parts, s) for name, parts in names
                if (s := next(iter(scripts(name)), None)) == answer_script and s in vocabulary]

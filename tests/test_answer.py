@@ -254,6 +254,12 @@ def test_a_name_asked_in_another_language_is_written_by_a_files_name():
     answer = "He then lived at the monastery of Angarathos."
     assert unwritten_names(asked, [SimpleNamespace(text=answer, source="melece-syrigos.txt")], answer) == []
     assert unwritten_names(asked, [SimpleNamespace(text=answer, source="monasteries.txt")], answer) == ["Mélèce", "Héraklion"]
+    # a file's name in another script than its text says nothing of how the text writes names
+    # (an English question answered in Chinese, by a sentence with more Latin letters than Chinese ones)
+    asked = analyse_question("Who was the MVP of the game against the Denver Broncos?", Identified("en", True))
+    answer = "Super Bowl 50 的 MVP 是 Von Miller。"
+    passage = "超级碗第50届比赛在加利福尼亚州圣克拉拉的李维斯体育场举行。" + answer
+    assert unwritten_names(asked, [SimpleNamespace(text=passage, source="super-bowl-50.txt")], answer) == []
 
 
 def test_a_year_or_rank_no_passage_in_its_language_names_lowers_confidence(tmp_path):
