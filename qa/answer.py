@@ -55,10 +55,12 @@ def compose_answer(
     # confidence is the best sentence's before it read (a sentence it moves up across languages is one it finds an
     # answer in, not one nearer the question; English over Chinese quoted the gold first 0.583 -> 0.670 offline)
     chosen = _pick(store, scored, settings)
-    joined = None  # the sentence after the best that the reader found the answer in, when it joined
+    best = chosen[0]
+    joined = None  # the sentence beside the best that the reader found the answer in, when it joined
     if reader is not None and settings.reader_next_margin is not None:
-        chosen, joined = _with_next(store, reader, asked, chosen, settings.reader_next_margin)
-    chosen = _with_antecedent(store, chosen, asked)
+        chosen, joined = _with_neighbour(store, reader, asked, chosen, settings)
+    if chosen[0] is best:  # (the sentence before it did not join: the one its pronoun points to may lead it)
+        chosen = _with_antecedent(store, chosen, asked)
     citations, quotes = _cite(store, chosen, [s.sid for s in scored], asked.language, settings)
     languages = {c.source: rules_of(store.language_of(c.source)) for c in citations}
     # Whether the quotes answer is judged in the question's language only: across languages the no-answer head the
@@ -361,37 +363,60 @@ def _pick(store: Store, scored: list[Scored], settings: AnswerSettings) -> list[
 _SURE_ANSWER = -6.0
 
 
-def _with_next(store: Store, reader: SpanReader, asked: AnalysedQuestion, chosen: list[Scored],
-               margin: float) -> tuple[list[Scored], int | None]:
-    """The chosen sentences with, right after the best, the sentence that follows it in its file when the reader,
-    reading the two as one text, puts its span in the second and prefers it to "no answer" by more than `margin`;
-    and that sentence's id when it joined and the reader, reading the best one alone, prefers "no answer" there (the
-    short answer is then looked for in the joined sentence first).
+def _with_neighbour(store: Store, reader: SpanReader, asked: AnalysedQuestion, chosen: list[Scored],
+                    settings: AnswerSettings) -> tuple[list[Scored], int | None]:
+    """The chosen sentences with the sentence after the best in its file quoted right after it, or the one before it
+    (`reader_previous`) right before it, when the reader, reading that sentence and the best as one text, puts its span
+    in it and prefers the span to "no answer" by more than `reader_next_margin`, or by `reader_next_gain` more than it
+    does in the best sentence read alone (the surer of the two where both would join); and that sentence's id when it
+    joined and the reader, reading the best one alone, prefers "no answer" there (the short answer is then looked for
+    in the joined sentence first).
 
     The best sentence often repeats the question's words and the next one states the fact ("Luther's version quickly
     became a popular and influential Bible translation." then "As such, it made a significant contribution to the
-    evolution of the German language and literature."); read alone, the next sentence lacks what it answers about.
+    evolution of the German language and literature."), or the one before does ("Maharishi invites them to a
+    seminar he is to give in Bangor, Wales." before "Two days later, the Beatles go there and meet Mick Jagger");
+    read alone, that sentence lacks what it answers about.
     """
     best = chosen[0]
-    after = best.sid + 1
-    if after >= len(store.sentences) or any(c.sid == after for c in chosen):
-        return chosen, None
-    first, second = store.sentences[best.sid], store.sentences[after]
-    if second.source != first.source or not is_content(second.text):
+    first = store.sentences[best.sid]
+
+    def neighbour(sid: int):
+        if not 0 <= sid < len(store.sentences) or any(c.sid == sid for c in chosen):
+            return None
+        sentence = store.sentences[sid]
+        return sentence if sentence.source == first.source and is_content(sentence.text) else None
+
+    after, before = neighbour(best.sid + 1), neighbour(best.sid - 1) if settings.reader_previous else None
+    if after is None and before is None:
         return chosen, None
     # the best sentence alone was read when the sentences were re-read (the reading is kept)
     alone = reader.read_many(asked.text, [first.text])[0]
-    if alone is not None and alone.no_answer is not None and alone.no_answer < _SURE_ANSWER:
+    alone_margin = alone.no_answer if alone is not None else None
+    if alone_margin is not None and alone_margin < _SURE_ANSWER:
         return chosen, None
-    read = reader.read_many(asked.text, [f"{first.text} {second.text}"])[0]
-    if read is None or read.no_answer is None or read.no_answer >= margin or read.start <= len(first.text):
+    # (the neighbour's id, the two as one text, where in that text the neighbour is)
+    pairs = [(best.sid + 1, f"{first.text} {after.text}", len(first.text) + 1, None)] if after is not None else []
+    if before is not None:
+        pairs.append((best.sid - 1, f"{before.text} {first.text}", 0, len(before.text)))
+    joins = []
+    for (sid, _, start, end), read in zip(pairs, reader.read_many(asked.text, [text for _, text, _, _ in pairs])):
+        if read is None or read.no_answer is None or read.start < start or (end is not None and read.end > end):
+            continue  # the span is in the best sentence (or nothing was read)
+        gained = (settings.reader_next_gain is not None and alone_margin is not None
+                  and read.no_answer < alone_margin - settings.reader_next_gain)
+        if read.no_answer < settings.reader_next_margin or gained:
+            joins.append((read.no_answer, sid))
+    if not joins:
         return chosen, None
-    follower = Scored(after, best.score, best.dense, best.overlap, frozenset(), 0.0, best.foreign)
+    sid = min(joins)[1]
+    follower = Scored(sid, best.score, best.dense, best.overlap, frozenset(), 0.0, best.foreign)
     # Where the best sentence answers alone the reader's span in the pair is often another fact of the same kind
     # ("black-and-white" for the 2001 logo's "black-and-yellow"): XQuAD-en short answers 5 better and 5 worse when
     # the joined sentence was always read first, 4 and 1 when only where the best alone does not answer
-    answers_alone = alone is None or alone.no_answer is None or alone.no_answer <= 0
-    return [best, follower, *chosen[1:]], None if answers_alone else after
+    answers_alone = alone_margin is None or alone_margin <= 0
+    joined = [follower, best] if sid < best.sid else [best, follower]
+    return [*joined, *chosen[1:]], None if answers_alone else sid
 
 
 def _with_antecedent(store: Store, chosen: list[Scored], question: AnalysedQuestion) -> list[Scored]:

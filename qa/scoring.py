@@ -112,6 +112,11 @@ class AnswerSettings:
     # sentence or its joined next held the gold 1.5-2.2 points more often than the best alone, -4 and 0 less or at
     # more length (docs/evaluation.md, "The next sentence").
     reader_next_margin: float | None = -2.0
+    # ... or where it prefers the span there to "no answer" by this much more than it does in the best sentence read
+    # alone (None: never) ...
+    reader_next_gain: float | None = 8.0
+    # ... and the sentence before the best is read with it the same way, and quoted right before it
+    reader_previous: bool = True
     # Confidence of the best sentence: a mix of its dense similarity and its term coverage ...
     confidence_dense_weight: float = 0.5
     confidence_overlap_weight: float = 0.5

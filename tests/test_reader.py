@@ -7,7 +7,7 @@ from qa.question import analyse_question
 from dataclasses import replace
 from types import SimpleNamespace
 
-from qa.answer import AnswerSettings, _with_next, no_answer_read, reread
+from qa.answer import AnswerSettings, _with_neighbour, no_answer_read, reread
 from qa.scoring import Scored
 from qa.reader import READER_FILE, Read, SpanReader, _no_answer, default_reader
 from qa.span import CHOOSE_PROBABILITY, short_answer
@@ -367,6 +367,10 @@ class PairReader:
                 Read(0, 1, 0.1, 5.0) for t in texts]  # no answer here
 
 
+# the rule for the next sentence alone, as stop 33 built it
+NEXT = AnswerSettings(reader_next_margin=-2.0, reader_next_gain=None, reader_previous=False)
+
+
 def played(*sources):
     """A store of PLAY's sentences (in the files given, one a sentence) and the first one chosen alone."""
     store = SimpleNamespace(sentences=[SimpleNamespace(text=t, source=f) for t, f in zip(PLAY, sources)])
@@ -377,41 +381,75 @@ def test_the_next_sentence_joins_the_best_when_the_reader_reads_the_answer_there
     asked = analyse_question("Who lost the ball on third-and-9?", Identified("en", True))
     store, chosen = played("a.txt", "a.txt", "a.txt")
     reader = PairReader("Newton", -3.0)
-    joined, after = _with_next(store, reader, asked, chosen, -2.0)
+    joined, after = _with_neighbour(store, reader, asked, chosen, NEXT)
     assert [s.sid for s in joined] == [0, 1] and joined[1].score == chosen[0].score and after == 1
     assert reader.texts == [PLAY[0], f"{PLAY[0]} {PLAY[1]}"]  # the best alone (kept from the re-reading), the two as one text
     second = Scored(2, 1.0, 0.3, 0.3, frozenset(), 0.0)
-    assert [s.sid for s in _with_next(store, reader, asked, [chosen[0], second], -2.0)[0]] == [0, 1, 2]
-    assert _with_next(store, PairReader("Newton", -1.0), asked, chosen, -2.0) == (chosen, None)  # not sure enough
-    assert _with_next(store, PairReader("Carolina", -9.0), asked, chosen, -2.0) == (chosen, None)  # the answer is in the best
+    assert [s.sid for s in _with_neighbour(store, reader, asked, [chosen[0], second], NEXT)[0]] == [0, 1, 2]
+    assert _with_neighbour(store, PairReader("Newton", -1.0), asked, chosen, NEXT) == (chosen, None)  # not sure enough
+    assert _with_neighbour(store, PairReader("Carolina", -9.0), asked, chosen, NEXT) == (chosen, None)  # the answer is in the best
     at = len(PLAY[0]) + 1 + PLAY[1].index("Newton")
     both = {PLAY[0]: Read(0, 8, 0.4, -1.0), f"{PLAY[0]} {PLAY[1]}": Read(at, at + 6, 0.5, -3.0)}
     unsure = SimpleNamespace(read_many=lambda q, texts: [both[t] for t in texts])  # the best sentence answers alone too
-    joined, after = _with_next(store, unsure, asked, chosen, -2.0)
+    joined, after = _with_neighbour(store, unsure, asked, chosen, NEXT)
     assert [s.sid for s in joined] == [0, 1] and after is None  # quoted, but the short answer is not looked for there first
     both[PLAY[0]] = Read(0, 8, 0.9, -7.0)  # sure of it: the two are not read together
-    assert _with_next(store, unsure, asked, chosen, -2.0) == (chosen, None)
-    assert _with_next(store, PairReader("Nobody", -9.0), asked, chosen, -2.0) == (chosen, None)  # nothing read
-    assert _with_next(*played("a.txt", "b.txt", "b.txt")[:1], reader, asked, chosen, -2.0) == (chosen, None)  # another file's
+    assert _with_neighbour(store, unsure, asked, chosen, NEXT) == (chosen, None)
+    assert _with_neighbour(store, PairReader("Nobody", -9.0), asked, chosen, NEXT) == (chosen, None)  # nothing read
+    assert _with_neighbour(*played("a.txt", "b.txt", "b.txt")[:1], reader, asked, chosen, NEXT) == (chosen, None)  # another file's
     already = [chosen[0], Scored(1, 1.2, 0.3, 0.3, frozenset(), 0.0)]
-    assert _with_next(store, reader, asked, already, -2.0) == (already, None)
+    assert _with_neighbour(store, reader, asked, already, NEXT) == (already, None)
     last = [Scored(2, 1.5, 0.4, 0.5, frozenset(), 0.0)]
-    assert _with_next(store, reader, asked, last, -2.0) == (last, None)  # nothing follows
+    assert _with_neighbour(store, reader, asked, last, NEXT) == (last, None)  # nothing follows
+
+
+def test_the_sentence_before_joins_the_best_when_the_reader_reads_the_answer_there():
+    asked = analyse_question("Who lost the ball on third-and-9?", Identified("en", True))
+    store, _ = played("a.txt", "a.txt", "a.txt")
+    chosen = [Scored(1, 1.5, 0.4, 0.5, frozenset({"ball"}), 0.0)]  # the best is the middle sentence
+    both = AnswerSettings(reader_next_gain=None)
+    reader = PairReader("Carolina", -3.0)
+    joined, before = _with_neighbour(store, reader, asked, chosen, both)
+    assert [s.sid for s in joined] == [0, 1] and joined[0].score == chosen[0].score and before == 0  # quoted first
+    assert reader.texts == [PLAY[1], f"{PLAY[1]} {PLAY[2]}", f"{PLAY[0]} {PLAY[1]}"]  # the two pairs in one reading
+    assert _with_neighbour(store, PairReader("Carolina", -3.0), asked, chosen, NEXT) == (chosen, None)  # not asked for
+    assert _with_neighbour(store, PairReader("Carolina", -1.0), asked, chosen, both) == (chosen, None)  # not sure enough
+    # where both neighbours would join, the surer one does
+    at = {"after": len(PLAY[1]) + 1 + PLAY[2].index("Denver"), "before": PLAY[0].index("Carolina")}
+    reads = {PLAY[1]: Read(0, 3, 0.2, 3.0), f"{PLAY[1]} {PLAY[2]}": Read(at["after"], at["after"] + 6, 0.5, -5.0),
+             f"{PLAY[0]} {PLAY[1]}": Read(at["before"], at["before"] + 8, 0.5, -3.0)}
+    surer = SimpleNamespace(read_many=lambda q, texts: [reads[t] for t in texts])
+    assert [s.sid for s in _with_neighbour(store, surer, asked, chosen, both)[0]] == [1, 2]
+    reads[f"{PLAY[0]} {PLAY[1]}"] = Read(at["before"], at["before"] + 8, 0.5, -7.0)
+    assert [s.sid for s in _with_neighbour(store, surer, asked, chosen, both)[0]] == [0, 1]
+
+
+def test_a_neighbour_joins_where_the_reader_is_much_surer_of_it_than_of_the_best_alone():
+    asked = analyse_question("Who lost the ball on third-and-9?", Identified("en", True))
+    store, chosen = played("a.txt", "a.txt", "a.txt")
+    at = len(PLAY[0]) + 1 + PLAY[1].index("Newton")
+    reads = {PLAY[0]: Read(0, 8, 0.1, 12.0), f"{PLAY[0]} {PLAY[1]}": Read(at, at + 6, 0.3, 1.5)}
+    reader = SimpleNamespace(read_many=lambda q, texts: [reads[t] for t in texts])
+    # margin 1.5 in the pair: not under -2, but 10.5 under the best sentence's alone
+    assert _with_neighbour(store, reader, asked, chosen, NEXT) == (chosen, None)
+    gained, after = _with_neighbour(store, reader, asked, chosen, replace(NEXT, reader_next_gain=8.0))
+    assert [s.sid for s in gained] == [0, 1] and after == 1
+    assert _with_neighbour(store, reader, asked, chosen, replace(NEXT, reader_next_gain=11.0)) == (chosen, None)
 
 
 def test_a_next_sentence_that_is_page_furniture_never_joins():
     asked = analyse_question("Who lost the ball?", Identified("en", True))
     store = SimpleNamespace(sentences=[SimpleNamespace(text=PLAY[0], source="a.txt"), SimpleNamespace(text="Newton | 12:09", source="a.txt")])
     chosen = [Scored(0, 1.5, 0.4, 0.5, frozenset(), 0.0)]
-    assert _with_next(store, PairReader("Newton", -9.0), asked, chosen, -2.0) == (chosen, None)
+    assert _with_neighbour(store, PairReader("Newton", -9.0), asked, chosen, NEXT) == (chosen, None)
 
 
 def test_with_the_real_reader_the_play_after_third_and_nine_is_quoted(reader):
     store, chosen = played("a.txt", "a.txt", "a.txt")
     asked = analyse_question("Who took the ball away on the play after third-and-9?", Identified("en", True))
-    assert [s.sid for s in _with_next(store, reader, asked, chosen, AnswerSettings().reader_next_margin)[0]] == [0, 1]
+    assert [s.sid for s in _with_neighbour(store, reader, asked, chosen, AnswerSettings())[0]] == [0, 1]
     asked = analyse_question("Which team got the ball with 4:51 left?", Identified("en", True))
-    assert _with_next(store, reader, asked, chosen, AnswerSettings().reader_next_margin) == (chosen, None)
+    assert _with_neighbour(store, reader, asked, chosen, AnswerSettings()) == (chosen, None)
 
 
 def test_across_languages_the_reader_changes_the_quote_not_the_confidence(tmp_path, monkeypatch):
