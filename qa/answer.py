@@ -227,15 +227,20 @@ def unwritten_names(question: AnalysedQuestion, hits: list[Hit], answer: str) ->
     answer_script = next(iter(scripts(answer)), None)
     if not names or answer_script is None:
         return []
-    vocabulary: dict[str, set[str]] = {}  # script -> the words of the passages mostly in it, and of their files' names
+    vocabulary: dict[str, set[str]] = {}  # script -> the words of the passages mostly in it
+    titled: dict[str, set[str]] = {}  # script -> the words of those passages' files' names
     for h in hits:
         script = next(iter(scripts(h.text)), None)
         if script is not None:
+            vocabulary.setdefault(script, set()).update(words(h.text))
             title = file_title(h.source)
             # a file's name in another script than its text says nothing of how the text writes names (English
             # file names of Chinese articles: English questions answered there were refused for names they lack)
-            vocabulary.setdefault(script, set()).update(words(h.text) + (words(title) if script in scripts(title) else []))
-    heads = {script: {w[:_NAME_HEAD] for w in vocab} for script, vocab in vocabulary.items()}
+            if script in scripts(title):
+                titled.setdefault(script, set()).update(words(title))
+    # a file's name counts by its words' first letters only: spelled nearly alike, its short words are anything
+    # ("and" is 0.75 of "Grand")
+    heads = {script: {w[:_NAME_HEAD] for w in vocab | titled.get(script, set())} for script, vocab in vocabulary.items()}
     checked = [(name, parts, s) for name, parts in names
                if (s := next(iter(scripts(name)), None)) == answer_script and s in vocabulary]
     if not checked:

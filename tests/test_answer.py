@@ -254,6 +254,10 @@ def test_a_name_asked_in_another_language_is_written_by_a_files_name():
     answer = "He then lived at the monastery of Angarathos."
     assert unwritten_names(asked, [SimpleNamespace(text=answer, source="melece-syrigos.txt")], answer) == []
     assert unwritten_names(asked, [SimpleNamespace(text=answer, source="monasteries.txt")], answer) == ["Mélèce", "Héraklion"]
+    # by its words' first letters only: nearly spelled alike, a file's short words are anything ("and", "Grand")
+    asked = analyse_question("Quel peuple construit le Grand Zimbabwe ?", Identified("fr", True))
+    answer = "Fort Caroline wurde 1564 gegründet."
+    assert unwritten_names(asked, [SimpleNamespace(text=answer, source="french-and-indian-war.txt")], answer) == ["Grand Zimbabwe"]
     # a file's name in another script than its text says nothing of how the text writes names
     # (an English question answered in Chinese, by a sentence with more Latin letters than Chinese ones)
     asked = analyse_question("Who was the MVP of the game against the Denver Broncos?", Identified("en", True))
