@@ -136,6 +136,8 @@ class AnswerSettings:
             raise SettingsError(f"brief_words must be at least 0, got {self.brief_words}")
         if self.reader_skip_margin is not None and self.reader_skip_margin < 0:
             raise SettingsError(f"reader_skip_margin must be at least 0 or None, got {self.reader_skip_margin}")
+        if self.reader_next_gain is not None and self.reader_next_gain < 0:
+            raise SettingsError(f"reader_next_gain must be at least 0 or None, got {self.reader_next_gain}")
         if self.reader_rerank < 0 or self.reader_rerank_weight < 0:
             raise SettingsError(f"reader_rerank and reader_rerank_weight must be at least 0, got {self.reader_rerank}, {self.reader_rerank_weight}")
         shares = (

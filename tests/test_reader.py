@@ -8,6 +8,7 @@ from dataclasses import replace
 from types import SimpleNamespace
 
 from qa.answer import AnswerSettings, _with_neighbour, no_answer_read, reread
+from qa.errors import SettingsError
 from qa.scoring import Scored
 from qa.reader import READER_FILE, Read, SpanReader, _no_answer, default_reader
 from qa.span import CHOOSE_PROBABILITY, short_answer
@@ -435,6 +436,8 @@ def test_a_neighbour_joins_where_the_reader_is_much_surer_of_it_than_of_the_best
     gained, after = _with_neighbour(store, reader, asked, chosen, replace(NEXT, reader_next_gain=8.0))
     assert [s.sid for s in gained] == [0, 1] and after == 1
     assert _with_neighbour(store, reader, asked, chosen, replace(NEXT, reader_next_gain=11.0)) == (chosen, None)
+    with pytest.raises(SettingsError, match="reader_next_gain must be at least 0"):
+        replace(NEXT, reader_next_gain=-1.0)
 
 
 def test_a_next_sentence_that_is_page_furniture_never_joins():
