@@ -191,10 +191,13 @@ def unnamed_names(question: AnalysedQuestion, hits: list[Hit]) -> list[str]:
         return []  # passages in Chinese, Arabic, Thai...: a Latin name would be transliterated
     titles = [file_title(h.source) for h in hits]
     heads = {w[:_NAME_HEAD] for t in texts + titles for w in words(t)}
+    unheaded = [(name, parts) for name, parts in names if not any(w[:_NAME_HEAD] in heads for w in parts)]
+    if not unheaded:
+        return []
     # the names written, to be misspelt: capitalised words, and the words of files' names
     written = {fold(w) for t in texts for w in re.findall(r"[^\W\d_][\w'’-]*", t) if w[0].isupper()}
     written |= {w for t in titles for w in words(t)}
-    return [name for name, parts in names if not any(w[:_NAME_HEAD] in heads or _misspelt(w, written) for w in parts)]
+    return [name for name, parts in unheaded if not any(_misspelt(w, written) for w in parts)]
 
 
 def file_title(source: str) -> str:

@@ -408,8 +408,9 @@ def ranks_written(text: str) -> set[int]:
     """The ranks a passage writes, more leniently than a question is read for them: every `named_value` rank, the
     "premier" left out of questions, and Roman numerals in capitals ("XIVe siècle", "siglo XIV", "Louis XIV", "World
     War II"; two letters at least: "Le", "Ce" and "I" are words)."""
-    found = {v[1] for t in words(text) if (v := named_value(t)) and v[0] == "rank"}
-    found |= {1 for t in words(text) if t == "premier"}
+    written = words(text)
+    found = {v[1] for t in written if (v := named_value(t)) and v[0] == "rank"}
+    found |= {1 for t in written if t == "premier"}
     return found | {n for m in _ROMAN.finditer(text) if (n := _roman(m.group(1)))}
 
 
