@@ -97,6 +97,13 @@ def compose_answer(
     if unread:
         # "In which hotel did the delegations stay?" over sentences about the delegations that name no hotel
         conf *= settings.no_answer_factor
+    least = least_margin(reader, asked, quotes) if reader is not None and settings.reading_weight else None
+    if least is not None:
+        # What the reader makes of the quotes, read with the question: across languages the vectors' similarity and
+        # agreement were all there was to tell a French question of another corpus from an English question about
+        # a Chinese article, and the reader tells them apart better (docs/evaluation.md, "The reader's reading as
+        # evidence")
+        conf = min(1.0, max(0.0, conf + settings.reading_weight * (settings.reading_margin - least)))
     if conf < settings.min_confidence:
         why = f"confidence {conf:.2f} < {settings.min_confidence:.2f}"
         reason = _refusal(store, asked, scored, why, unstated, unread)
@@ -160,6 +167,13 @@ def no_answer_read(reader: SpanReader, asked: AnalysedQuestion, quotes: list[Quo
     than `margin` in each (False when it cannot tell: unavailable, or a head not trained for it)."""
     reads = reader.read_many(asked.text, [q.text for q in quotes])
     return bool(reads) and all(r is not None and r.no_answer is not None and r.no_answer > margin for r in reads)
+
+
+def least_margin(reader: SpanReader, asked: AnalysedQuestion, quotes: list[Quote]) -> float | None:
+    """The least no-answer margin the reader gives among the quotes (`Read.no_answer`: how much it prefers "no answer
+    here" to its best span; below 0 where it prefers a span), or None when it reads none of them."""
+    margins = [r.no_answer for r in reader.read_many(asked.text, [q.text for q in quotes]) if r is not None and r.no_answer is not None]
+    return min(margins) if margins else None
 
 
 def _refusal(store: Store, asked: AnalysedQuestion, scored: list[Scored], why: str, kind_missing: bool = False,

@@ -175,12 +175,12 @@ def test_short_answer_points_into_the_file(corpus, tmp_path):
 def test_a_number_question_whose_sentences_state_none_is_refused_naming_what_they_mention(tmp_path):
     text = "The harvest festival of Lindow drew farmers from every village.\nThe apples of Lindow were sold at the market.\n"
     asked = "How many apples did the Lindow farmers sell at the market?"
-    strict = one_file_bot(tmp_path / "a", text, min_confidence=0.3)
+    strict = one_file_bot(tmp_path / "a", text, min_confidence=0.3, reading_weight=0.0)
     ans = strict.answer(asked)
     assert ans.text is None and ans.short is None
     assert re.search(r"the documents mention .*(apples|Lindow).* but not the number asked for", ans.reason)
-    # without the rule the same sentence is quoted, with a confidence twice as high
-    lenient = one_file_bot(tmp_path / "b", text, min_confidence=0.0, unstated_fact_factor=1.0)
+    # without the rule the same sentence is quoted, with a confidence twice as high (the reader's reading aside)
+    lenient = one_file_bot(tmp_path / "b", text, min_confidence=0.0, unstated_fact_factor=1.0, reading_weight=0.0)
     quoted = lenient.answer(asked)
     assert quoted.text is not None and quoted.confidence == pytest.approx(2 * ans.confidence)
 
@@ -196,22 +196,22 @@ def test_a_refusal_in_a_script_without_spaces_names_the_words_found_not_the_whol
 def test_a_time_of_day_question_whose_sentences_give_only_the_day_is_refused(tmp_path):
     text = "The Lindow harvest festival opened on 4 September in the market square.\nThe festival of Lindow lasted three days.\n"
     asked = "At what time did the Lindow harvest festival open on 4 September?"
-    ans = one_file_bot(tmp_path / "a", text, min_confidence=0.3).answer(asked)
+    ans = one_file_bot(tmp_path / "a", text, min_confidence=0.3, reading_weight=0.0).answer(asked)
     assert ans.text is None
     assert re.search(r"the documents mention .*(festival|Lindow).* but not the time of day asked for", ans.reason)
     timed = text.replace("on 4 September", "on 4 September at 10:30")
     found = one_file_bot(tmp_path / "b", timed, min_confidence=0.3).answer(asked)
     assert found.text is not None and found.short.text == "10:30"
-    # without the rule the day-only sentence is quoted, with a confidence twice as high
-    lenient = one_file_bot(tmp_path / "c", text, min_confidence=0.0, unstated_fact_factor=1.0).answer(asked)
+    # without the rule the day-only sentence is quoted, with a confidence twice as high (the reader's reading aside)
+    lenient = one_file_bot(tmp_path / "c", text, min_confidence=0.0, unstated_fact_factor=1.0, reading_weight=0.0).answer(asked)
     assert lenient.text is not None and lenient.confidence == pytest.approx(2 * ans.confidence)
 
 
 def test_a_name_no_passage_in_its_language_writes_lowers_confidence(tmp_path):
     text = "The battle of Stirling Bridge was won by the Scots in 1297.\n"
-    bot = one_file_bot(tmp_path / "a", text, min_confidence=0.0)
+    bot = one_file_bot(tmp_path / "a", text, min_confidence=0.0, reading_weight=0.0)  # (the reader's reading aside)
     named = bot.answer("Who won the battle of Stirling Bridge?")
-    other = one_file_bot(tmp_path / "b", text, min_confidence=0.0, unnamed_name_factor=1.0).answer("Who won the battle of Bannockburn?")
+    other = one_file_bot(tmp_path / "b", text, min_confidence=0.0, unnamed_name_factor=1.0, reading_weight=0.0).answer("Who won the battle of Bannockburn?")
     lowered = bot.answer("Who won the battle of Bannockburn?")
     assert lowered.confidence == pytest.approx(0.6 * other.confidence)
     assert named.confidence > lowered.confidence
@@ -289,8 +289,8 @@ def test_a_year_or_rank_no_passage_in_its_language_names_lowers_confidence(tmp_p
 
     text = "The tenth security conference was held in Tashkent and gathered forty delegations.\n"
     asked_text = "Which city hosted the eleventh security conference?"
-    bot = one_file_bot(tmp_path / "a", text, min_confidence=0.0)
-    plain = one_file_bot(tmp_path / "b", text, min_confidence=0.0, unnamed_name_factor=1.0)
+    bot = one_file_bot(tmp_path / "a", text, min_confidence=0.0, reading_weight=0.0)  # (the reader's reading aside)
+    plain = one_file_bot(tmp_path / "b", text, min_confidence=0.0, unnamed_name_factor=1.0, reading_weight=0.0)
     assert bot.answer(asked_text).confidence == pytest.approx(0.6 * plain.answer(asked_text).confidence)
     refused = one_file_bot(tmp_path / "c", text, min_confidence=0.99).answer(asked_text)
     assert refused.text is None and refused.reason.endswith("no passage names eleventh")

@@ -485,11 +485,57 @@ def test_across_languages_the_reader_changes_the_quote_not_the_confidence(tmp_pa
             return None
 
     monkeypatch.setattr(qa.answer, "default_reader", SeesTheAnswerIn)
-    moved = bot.answer(question)
+    unweighed = AnswerSettings(min_confidence=0.0, reading_weight=0.0)  # the reading of the quotes weighs apart (below)
+    moved = QA(tmp_path / "corpus", tmp_path / "idx", model=LatinLeaning(), answer=unweighed).answer(question)
     kept = QA(tmp_path / "corpus", tmp_path / "idx", model=LatinLeaning(),
-              answer=AnswerSettings(min_confidence=0.0, reader_rerank_foreign=False)).answer(question)
+              answer=replace(unweighed, reader_rerank_foreign=False)).answer(question)
     assert moved.quotes[0].text == second != kept.quotes[0].text
     assert moved.confidence == pytest.approx(kept.confidence)
+
+
+class Margins:
+    """Prefers "no answer" to its span (at the text's start) by `margin` in every text, or by `margins[text]`."""
+
+    def __init__(self, margin, margins=None):
+        self.margin, self.margins = margin, margins or {}
+
+    def read_many(self, question, texts):
+        return [Read(0, 1, 0.5, self.margins.get(t, self.margin)) if self.margin is not None else None for t in texts]
+
+    def read(self, question, text):
+        return self.read_many(question, [text])[0]
+
+    def span_probabilities(self, question, text, spans):
+        return None
+
+
+@pytest.mark.parametrize("question", ["When did the OPEC embargo begin in 1973?", "Quelle rue de Lyon est bordée d'arbres anciens ?"])
+def test_the_readers_margin_over_the_quotes_moves_the_confidence(tmp_path, monkeypatch, question):
+    """Across languages (an English question over Chinese and French articles) and in the question's language: up by
+    `reading_weight` per unit of log-odds the reader prefers a span below `reading_margin`, down above it."""
+    import qa.answer
+    from conftest import LatinLeaning, mixed_store
+    from qa import QA
+
+    mixed_store(tmp_path)
+
+    def asked(margin, margins=None, **settings):
+        monkeypatch.setattr(qa.answer, "default_reader", lambda: Margins(margin, margins))
+        answer = AnswerSettings(min_confidence=0.0, **settings)
+        return QA(tmp_path / "corpus", tmp_path / "idx", model=LatinLeaning(), answer=answer).answer(question)
+
+    base = asked(4.0, reading_weight=0.0)
+    assert base.text is not None and 0.1 < base.confidence < 0.9
+    assert asked(-4.0).confidence == pytest.approx(base.confidence + 0.01 * 5.0)  # the reader sure a quote answers
+    assert asked(4.0).confidence == pytest.approx(base.confidence - 0.01 * 3.0)  # ... or prefers no answer
+    assert asked(4.0, reading_weight=0.02, reading_margin=0.0).confidence == pytest.approx(base.confidence - 0.02 * 4.0)
+    assert asked(None).confidence == pytest.approx(base.confidence)  # a reader that reads nothing weighs nothing
+    # the quote the reader is surest of counts: a second quote it finds no answer in takes nothing away
+    first = base.quotes[0].text
+    assert asked(30.0, {first: -4.0}).confidence == pytest.approx(base.confidence + 0.01 * 5.0)
+    assert asked(100.0).confidence == 0.0 and asked(-500.0).confidence == 1.0
+    with pytest.raises(SettingsError, match="reading_weight must be at least 0"):
+        AnswerSettings(reading_weight=-0.01)
 
 
 def test_with_the_real_reader_the_sentence_that_answers_goes_first(reader):

@@ -21,6 +21,32 @@ ASKED_ELSEWHERE = [
 ]
 
 
+# The same two questions in languages neither the dev sets nor the reader's tuning (French alone) hold: before the
+# reader's reading of the quotes weighed in the confidence, the Portuguese and Ukrainian "who" questions were refused
+# (0.255, 0.238) and 3 of 44 such questions in 22 languages were answered wrongly; 0 since (docs/evaluation.md)
+DELEGATIONS = {
+    "pt": "Quantas delegações participaram das conferências?", "it": "Quante delegazioni hanno partecipato alle conferenze?",
+    "nl": "Hoeveel delegaties namen deel aan de conferenties?", "pl": "Ile delegacji wzięło udział w konferencjach?",
+    "uk": "Скільки делегацій взяли участь у конференціях?", "hi": "सम्मेलनों में कितने प्रतिनिधिमंडलों ने भाग लिया?",
+    "id": "Berapa banyak delegasi yang menghadiri konferensi?", "sv": "Hur många delegationer deltog i konferenserna?",
+    "th": "มีคณะผู้แทนเข้าร่วมการประชุมกี่คณะ",
+}
+DIRECTOR = {
+    "pt": "Quem é o diretor do Comitê Executivo da RATS da OCX?", "it": "Chi è il direttore del Comitato esecutivo della RATS SCO?",
+    "nl": "Wie is de directeur van het uitvoerend comité van RATS SCO?", "pl": "Kto jest dyrektorem Komitetu Wykonawczego RATS SzOW?",
+    "uk": "Хто є директором Виконавчого комітету РАТС ШОС?", "hi": "आरएटीएस एससीओ कार्यकारी समिति के निदेशक कौन हैं?",
+    "el": "Ποιος είναι ο διευθυντής της Εκτελεστικής Επιτροπής του RATS SCO;", "sv": "Vem är direktör för RATS SCO:s verkställande kommitté?",
+    "th": "ใครเป็นผู้อำนวยการคณะกรรมการบริหาร RATS SCO", "vi": "Ai là giám đốc Ủy ban điều hành RATS SCO?",
+    "id": "Siapa direktur Komite Eksekutif RATS SCO?", "fi": "Kuka on RATS SCO:n toimeenpanevan komitean johtaja?",
+}
+ASKED_IN_MANY = [(q, "47", {EN, FR}) for q in DELEGATIONS.values()] + [(q, "Mirzayev", {EN}) for q in DIRECTOR.values()]
+
+
+@pytest.mark.parametrize("question, expected, files", ASKED_IN_MANY)
+def test_languages_no_dev_set_holds_are_answered_too(seed_qa_multilingual, question, expected, files):
+    assert_quotes_the_files(seed_qa_multilingual.answer(question), expected, files)
+
+
 @pytest.mark.parametrize("question, expected, files", ASKED_ELSEWHERE)
 def test_questions_in_other_languages_get_the_sentence_that_answers(seed_qa_multilingual, question, expected, files):
     assert_quotes_the_files(seed_qa_multilingual.answer(question), expected, files)
@@ -71,9 +97,9 @@ def test_a_question_naming_what_no_report_writes_in_any_language_is_refused_nami
     question = "¿Cuántos delegados envió Transnistria a la conferencia?"  # no report is in Spanish; none names it
     refused = base.answer(question)
     assert refused.text is None and refused.reason.endswith("no passage names Transnistria")
-    blind = bot(foreign_names=False, min_confidence=0.0).answer(question)
+    blind = bot(foreign_names=False, min_confidence=0.0, reading_weight=0.0).answer(question)
     assert blind.text is not None  # the English sentence about the delegations, trusted for its similarity alone
-    assert bot(min_confidence=0.0).answer(question).confidence == pytest.approx(0.6 * blind.confidence)
+    assert bot(min_confidence=0.0, reading_weight=0.0).answer(question).confidence == pytest.approx(0.6 * blind.confidence)
     # a name the reports write in another spelling ("Taskent", "Tashkent") leaves the confidence as it was
     near = "¿Cuántas delegaciones participaron en las conferencias de Taskent?"
     assert base.answer(near).confidence == pytest.approx(bot(foreign_names=False).answer(near).confidence)
