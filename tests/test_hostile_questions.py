@@ -103,8 +103,10 @@ def test_html_sql_and_template_strings_are_plain_questions(seed_qa, question):
     passages = len(seed_qa.store.passages)
     ans = seed_qa.answer(question)
     _assert_sound(ans)
-    if ans.text is not None:  # whatever it quotes comes from the files, never from the question
-        assert all(c.quote in ans.text for c in ans.citations)
+    if ans.text is not None:  # whatever it quotes comes from the files (each cited exactly), never from the question
+        # (a fact told again in another file cites that file too, in its own words: "[1][2]", the French report)
+        assert all(q.text in ans.text and q.text == ans.citations[q.citations[0] - 1].quote for q in ans.quotes)
+        assert "evil" not in ans.text and "DROP" not in ans.text
     assert seed_qa.store.version == version and len(seed_qa.store.passages) == passages
 
 
