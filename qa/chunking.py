@@ -14,6 +14,7 @@ when a long paragraph has to be cut.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Sequence
@@ -158,7 +159,7 @@ def split_sentences(text: str, a: int, b: int, language: str = "en") -> list[tup
     flat = chunk.replace("\r\n", "  ").replace("\n", " ").replace("\r", " ")
     spans = []
     cursor = 0
-    for seg in _segments(flat, sentence_rules(language)):
+    for seg in _initials_kept(_segments(flat, sentence_rules(language))):
         seg = seg.strip()
         if not seg:
             continue
@@ -175,6 +176,41 @@ def split_sentences(text: str, a: int, b: int, language: str = "en") -> list[tup
         else:
             spans.append(rest)
     return spans
+
+
+def _initials(segment: str) -> tuple[int, bool]:
+    """How many initials end `segment` (letters standing alone, each with its marks and a dot: "ค.", "ค.ศ.", "มี.ค."),
+    and whether white space follows them."""
+    s = segment.rstrip()
+    spaced = len(s) < len(segment)
+    n = 0
+    while s.endswith("."):
+        i = len(s) - 1
+        while i > 0 and unicodedata.category(s[i - 1]).startswith("M"):
+            i -= 1
+        if i == 0 or not s[i - 1].isalpha() or (i > 1 and s[i - 2] not in " \t(.\u00a0"):
+            break
+        n, s = n + 1, s[: i - 1]
+    return n, spaced
+
+
+def _initials_kept(segments: list[str]) -> list[str]:
+    """pysbd's segments, joined again where they were cut inside or right after a run of initials in a script its
+    rules do not know (its English rules, used for Thai, cut "ค.ศ. 1911", the Christian era, into "ค.", "ศ." and
+    "1911…"; Thai dates are written "พ.ศ. 2567", "1 ม.ค. 2567"): after an initial that the next letter follows with
+    no space, and after two initials or more that a number or a letter without a capital follows."""
+    out: list[str] = []
+    for seg in segments:
+        if out and seg:
+            n, spaced = _initials(out[-1])
+            head = seg.lstrip()[:1]
+            inside = n >= 1 and not spaced and seg[0].isalpha()
+            after = n >= 2 and bool(head) and (head.isdigit() or (head.isalpha() and not head.isupper()))
+            if inside or after:
+                out[-1] += seg
+                continue
+        out.append(seg)
+    return out
 
 
 _CLOSING = "”’」』）)]»〉》】\"'"
@@ -198,8 +234,12 @@ def _closing_marks_back(text: str, spans: list[tuple[int, int]]) -> list[tuple[i
 # Thai and Lao end a sentence with a space, not a mark; a space also parts clauses, and a name's given name from its
 # family name ("เปาโล รินัลดี"). A space between two Thai or Lao letters ends a sentence when the text on each side of
 # it, to the previous end and to the next such space, is at least `_SPACED_MIN` characters long: short pieces (names)
-# stay with their sentence. Not after a number, which its unit often follows ("340 กิโลเมตร").
-_SPACED_STOP = re.compile(r"(?<=[\u0e01-\u0e4e\u0e81-\u0ecd])[ \t]+(?=[\u0e01-\u0e2e\u0e40-\u0e44\u0e81-\u0eae\u0ec0-\u0ec4])")
+# stay with their sentence. Not after a number, which its unit often follows ("340 กิโลเมตร"), nor before an initial,
+# which abbreviates what the sentence goes on about ("ในปี ค.ศ. 1911", in the year 1911 of the Christian era).
+_SPACED_STOP = re.compile(
+    r"(?<=[\u0e01-\u0e4e\u0e81-\u0ecd])[ \t]+(?=[\u0e01-\u0e2e\u0e40-\u0e44\u0e81-\u0eae\u0ec0-\u0ec4])"
+    r"(?![\u0e01-\u0e2e\u0e81-\u0eae][\u0e31-\u0e4e\u0eb1-\u0ecd]*\.)"
+)
 _SPACED_MIN = 20
 
 

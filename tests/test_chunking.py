@@ -249,6 +249,30 @@ def test_a_space_between_thai_sentences_ends_one_but_not_inside_a_name_or_after_
     assert len(split_sentences(english, 0, len(english), "th")) == 2  # other scripts as before
 
 
+@pytest.mark.parametrize(
+    "text, language, expected",
+    [
+        # Thai dates: the Christian and the Buddhist era, months abbreviated ("ม.ค.", "มี.ค." with its vowel mark)
+        ("อาคารหลังนี้สร้างเสร็จในปี ค.ศ. 1911 ตามแบบของสถาปนิกมาร์ทา เคลเลอร์ ห้องสมุดมีหนังสือพิมพ์ท้องถิ่นเป็นจำนวนมาก", "th",
+         ["อาคารหลังนี้สร้างเสร็จในปี ค.ศ. 1911 ตามแบบของสถาปนิกมาร์ทา เคลเลอร์", "ห้องสมุดมีหนังสือพิมพ์ท้องถิ่นเป็นจำนวนมาก"]),
+        ("งานจัดขึ้นเมื่อวันที่ 1 ม.ค. พ.ศ. 2567 ที่กรุงเทพฯ ครั้งต่อไปจะจัดในวันที่ 15 มี.ค. 2568 ที่เชียงใหม่", "th",
+         ["งานจัดขึ้นเมื่อวันที่ 1 ม.ค. พ.ศ. 2567 ที่กรุงเทพฯ", "ครั้งต่อไปจะจัดในวันที่ 15 มี.ค. 2568 ที่เชียงใหม่"]),
+        # a name written with initials, in French (pysbd's French rules cut "will.i." from "am")
+        ("En août 2012, will.i.am a tweeté Spears. Le clip sort en 2013.", "fr",
+         ["En août 2012, will.i.am a tweeté Spears.", "Le clip sort en 2013."]),
+        # where pysbd's rules know them, as before
+        ("He moved to the U.S. in 1990. The U.S. Army won. Then he left.", "en",
+         ["He moved to the U.S. in 1990.", "The U.S. Army won.", "Then he left."]),
+        # Russian's "т.е." (that is) before a number, which pysbd's Russian rules cut after
+        ("Он жил в г. Москве в т.е. 1990 г. дома. Потом уехал.", "ru", ["Он жил в г. Москве в т.е. 1990 г. дома.", "Потом уехал."]),
+    ],
+)
+def test_a_run_of_initials_is_not_cut(text, language, expected):
+    """pysbd's English rules, which Thai falls back on, cut "ค.ศ. 1911" (the year 1911 of the Christian era) into
+    "ค.", "ศ." and "1911…", and a Thai sentence ended at the space before "ค.ศ."."""
+    assert [text[a:b] for a, b in split_sentences(text, 0, len(text), language)] == expected
+
+
 def test_chinese_full_stops_end_sentences_and_closing_quotes_stay():
     text = "他说：“会议很成功。”代表团很满意。大家同意了吗？同意！"
     spans = split_sentences(text, 0, len(text), "zh")

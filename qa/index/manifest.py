@@ -16,8 +16,9 @@ from ..types import Skipped
 
 # 2: each file records its language (sentence rules and lexical analysis follow it). 3: words keep their combining
 # marks and zero-width joiners, and the danda, Khmer's khan and a space between Thai sentences end one (the BM25
-# terms and the sentences of such texts differ from what version 2 stored).
-FORMAT_VERSION = 3
+# terms and the sentences of such texts differ from what version 2 stored). 4: a run of initials ("ค.ศ. 1911", "will.i.am")
+# is not cut where pysbd's rules do not know it, nor a Thai sentence before one.
+FORMAT_VERSION = 4
 MANIFEST = "manifest.json"
 
 
