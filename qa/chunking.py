@@ -6,7 +6,7 @@ before has no closing punctuation and the next starts in lower case); each unit 
 packed as a paragraph of its own (many files put one paragraph on a line). Units are split
 into sentences by pysbd (the rules of the document's language where pysbd has them, else English;
 CJK full stops, the danda and the khan always end a sentence, and so does a space between two long stretches of
-Thai or Lao); sentences are
+Thai or Lao; a run of initials, "ค.ศ. 1911", never does); sentences are
 packed into passages that never exceed the model's token window, starting a new passage
 at each paragraph unless the current one is still short, with one sentence of overlap
 when a long paragraph has to be cut.
