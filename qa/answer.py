@@ -101,8 +101,8 @@ def compose_answer(
     if least is not None:
         # What the reader makes of the quotes, read with the question: across languages the vectors' similarity and
         # agreement were all there was to tell a French question of another corpus from an English question about
-        # a Chinese article, and the reader tells them apart better (docs/evaluation.md, "The reader's reading as
-        # evidence")
+        # a Chinese article, and the reader tells them apart better (docs/evaluation.md, "The reader's reading weighs
+        # in the confidence")
         conf = min(1.0, max(0.0, conf + settings.reading_weight * (settings.reading_margin - least)))
     if conf < settings.min_confidence:
         why = f"confidence {conf:.2f} < {settings.min_confidence:.2f}"

@@ -97,7 +97,7 @@ class AnswerSettings:
     # confidence by `reading_weight` × (`reading_margin` − that margin): up where the reader is sure a quote answers,
     # down where it prefers "no answer" (0: not at all). Across languages it is the only evidence that reads the
     # question and the sentence together: French questions of another corpus over English articles were answered
-    # 0.159 of the time, 0.099 with it (docs/evaluation.md, "The reader's reading as evidence").
+    # 0.159 of the time, 0.099 with it (docs/evaluation.md, "The reader's reading weighs in the confidence").
     reading_weight: float = 0.01
     reading_margin: float = 1.0
     # Before the quotes are chosen, the reader reads the best `reader_rerank` sentences, and each loses
