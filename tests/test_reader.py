@@ -7,7 +7,7 @@ from qa.question import analyse_question
 from dataclasses import replace
 from types import SimpleNamespace
 
-from qa.answer import AnswerSettings, _with_neighbour, no_answer_read, reread
+from qa.answer import AnswerSettings, _with_neighbour, least_margin, no_answer_read, reread
 from qa.errors import SettingsError
 from qa.scoring import Scored
 from qa.reader import READER_FILE, Read, SpanReader, _no_answer, default_reader
@@ -318,6 +318,22 @@ def test_the_answer_lacks_what_was_asked_only_when_no_quote_answers(margins, abs
     assert no_answer_read(Judging(margins), asked, [], 5.0) is False
 
 
+@pytest.mark.parametrize(
+    "margins, least",
+    [
+        ({"a": 6.0, "b": -3.0}, -3.0),  # the quote the reader is surest of
+        ({"a": 6.0, "b": None}, 6.0),  # a head that cannot tell says nothing
+        ({"a": "unread", "b": 2.0}, 2.0),  # nor does a quote it did not read
+        ({"a": None, "b": "unread"}, None),
+    ],
+)
+def test_the_least_margin_is_the_quote_the_reader_is_surest_of(margins, least):
+    asked = analyse_question("Which hotel hosted the delegations?", Identified("en", True))
+    quotes = [Quote(t, (n,)) for n, t in enumerate(margins, 1)]
+    assert least_margin(Judging(margins), asked, quotes) == least
+    assert least_margin(Judging(margins), asked, []) is None
+
+
 def sentences(*texts):
     """A store that holds only sentences (what `reread` reads), and the sentences scored in the order given."""
     store = SimpleNamespace(sentences=[SimpleNamespace(text=t) for t in texts])
@@ -530,7 +546,7 @@ def test_the_readers_margin_over_the_quotes_moves_the_confidence(tmp_path, monke
     assert asked(4.0).confidence == pytest.approx(base.confidence - 0.01 * 3.0)  # ... or prefers no answer
     assert asked(4.0, reading_weight=0.02, reading_margin=0.0).confidence == pytest.approx(base.confidence - 0.02 * 4.0)
     assert asked(None).confidence == pytest.approx(base.confidence)  # a reader that reads nothing weighs nothing
-    # the quote the reader is surest of counts: a second quote it finds no answer in takes nothing away
+    # the quote the reader is surest of counts: what else it read and found no answer in takes nothing away
     first = base.quotes[0].text
     assert asked(30.0, {first: -4.0}).confidence == pytest.approx(base.confidence + 0.01 * 5.0)
     assert asked(100.0).confidence == 0.0 and asked(-500.0).confidence == 1.0
