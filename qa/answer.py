@@ -165,15 +165,21 @@ def reread(store: Store, reader: SpanReader, asked: AnalysedQuestion, scored: li
 def no_answer_read(reader: SpanReader, asked: AnalysedQuestion, quotes: list[Quote], margin: float) -> bool:
     """Whether the reader finds no answer in any of the quotes: it prefers "no answer here" to its best span by more
     than `margin` in each (False when it cannot tell: unavailable, or a head not trained for it)."""
-    reads = reader.read_many(asked.text, [q.text for q in quotes])
-    return bool(reads) and all(r is not None and r.no_answer is not None and r.no_answer > margin for r in reads)
+    margins = quote_margins(reader, asked, quotes)
+    return bool(margins) and all(m is not None and m > margin for m in margins)
 
 
 def least_margin(reader: SpanReader, asked: AnalysedQuestion, quotes: list[Quote]) -> float | None:
     """The least no-answer margin the reader gives among the quotes (`Read.no_answer`: how much it prefers "no answer
     here" to its best span; below 0 where it prefers a span), or None when it reads none of them."""
-    margins = [r.no_answer for r in reader.read_many(asked.text, [q.text for q in quotes]) if r is not None and r.no_answer is not None]
+    margins = [m for m in quote_margins(reader, asked, quotes) if m is not None]
     return min(margins) if margins else None
+
+
+def quote_margins(reader: SpanReader, asked: AnalysedQuestion, quotes: list[Quote]) -> list[float | None]:
+    """Each quote's no-answer margin, None where the reader read nothing or cannot tell (one reading: the reader keeps
+    it for the next asking)."""
+    return [r.no_answer if r is not None else None for r in reader.read_many(asked.text, [q.text for q in quotes])]
 
 
 def _refusal(store: Store, asked: AnalysedQuestion, scored: list[Scored], why: str, kind_missing: bool = False,
