@@ -23,7 +23,8 @@ from .question import AnalysedQuestion, analyse_question, named_value, ranks_wri
 from .retrieval import question_language
 from .scoring import AnswerSettings  # re-exported: the settings are imported from here
 from .facts import NAME, NOUNS_CAPITALISED, find_facts
-from .scoring import Scored, has_case, rules_of, conflicting_value, is_content, partial_match, pronoun_antecedent, score_sentences, window_terms
+from .scoring import (Scored, has_case, rules_of, conflicting_value, is_content, overlap, partial_match, pronoun_antecedent,
+                      question_terms, score_sentences, window_terms)
 from .reader import SpanReader, default_reader
 from .span import short_answer, states_asked_kind
 from .types import Answer, Citation, Hit, Quote, quotes_text
@@ -68,6 +69,8 @@ def compose_answer(
     # measured again with the tuned reader)
     unread = (reader is not None and not asked.explains and all(store.language_of(c.source) == asked.language for c in citations)
               and no_answer_read(reader, asked, quotes, settings.no_answer_margin))
+    if reader is not None and settings.context_credit is not None and not judged.foreign:
+        judged = in_context(store, reader, asked, judged, settings, context)
     conf = confidence(store, asked, judged, settings)
     if judged.foreign and settings.foreign_agreement:
         # No word of the question can be looked for in a sentence of another language: that the passage and the
@@ -135,6 +138,43 @@ def confidence(store: Store, question: AnalysedQuestion, best: Scored, settings:
         # "Who will host the eleventh conference?" answered by a sentence about the tenth.
         conf *= settings.conflict_factor
     return conf
+
+
+def in_context(store: Store, reader: SpanReader, asked: AnalysedQuestion, best: Scored, settings: AnswerSettings,
+               context: str | None = None) -> Scored:
+    """The best sentence with the question's terms that the sentences before it in its passage hold counted in its
+    overlap (`settings.context_credit` of a term of its own), where the reader, reading it after those of them that
+    hold such terms, puts its span in it and prefers the span to "no answer" by more than `settings.context_margin`.
+
+    A sentence often names its topic only through the ones before it: "The building was completed in 1911..." after
+    "The Orlen City Library is the main public library...", "Tiene una longitud de 340 kilómetros." after "El Velna es
+    un río...". Its own words miss what the question names, and its confidence fell below the threshold in 11 of the
+    probe's 26 languages (docs/evaluation.md, "A sentence's topic in the sentences before it"). The reader reading the
+    two together is what tells a sentence that goes on about the topic from one that only sits beside it."""
+    sentence = store.sentences[best.sid]
+    before = []
+    sid = best.sid - 1
+    while sid >= 0 and store.sentences[sid].source == sentence.source and store.sentences[sid].passage == sentence.passage:
+        before.append(sid)
+        sid -= 1
+    if not before:
+        return best
+    rules = rules_of(store.language_of(sentence.source))
+    qterms = question_terms(store, asked, context, settings, store.language_of(sentence.source))
+    own = set(terms(sentence.text, rules))
+    held = {i: set(terms(store.sentences[i].text, rules)) for i in before}
+    borrowed = set().union(*held.values())
+    share, covered = overlap(qterms, own, settings.partial_credit, borrowed, settings.context_credit)
+    if share <= best.overlap:
+        return best
+    lent = covered - best.covered - own
+    lead = " ".join(store.sentences[i].text for i in sorted(before) if any(t in held[i] or partial_match(t, held[i]) for t in lent))
+    if not lead:
+        return best
+    read = reader.read_many(asked.text, [f"{lead} {sentence.text}"])[0]
+    if read is None or read.no_answer is None or read.start <= len(lead) or read.no_answer >= settings.context_margin:
+        return best
+    return replace(best, overlap=share, covered=best.covered | covered)
 
 
 def reread(store: Store, reader: SpanReader, asked: AnalysedQuestion, scored: list[Scored],

@@ -124,6 +124,12 @@ class AnswerSettings:
     reader_next_gain: float | None = 8.0
     # ... and the sentence before the best is read with it the same way, and quoted right before it
     reader_previous: bool = True
+    # The question's terms that the sentences before the best one in its passage hold count this much in the overlap
+    # of its confidence, where the reader, reading the best after them, finds the answer in it by more than
+    # `context_margin` (log-odds): a sentence names its topic through the ones before it ("The building was completed in
+    # 1911...", "Tiene una longitud de 340 kilómetros." after "El Velna es un río..."). None: never.
+    context_credit: float | None = 0.7
+    context_margin: float = 0.0
     # Confidence of the best sentence: a mix of its dense similarity and its term coverage ...
     confidence_dense_weight: float = 0.5
     confidence_overlap_weight: float = 0.5
@@ -145,6 +151,8 @@ class AnswerSettings:
             raise SettingsError(f"reader_skip_margin must be at least 0 or None, got {self.reader_skip_margin}")
         if self.reader_next_gain is not None and self.reader_next_gain < 0:
             raise SettingsError(f"reader_next_gain must be at least 0 or None, got {self.reader_next_gain}")
+        if self.context_credit is not None and not 0 <= self.context_credit <= 1:
+            raise SettingsError(f"context_credit must be between 0 and 1 or None, got {self.context_credit}")
         if self.reading_weight < 0:
             raise SettingsError(f"reading_weight must be at least 0, got {self.reading_weight}")
         if self.reader_rerank < 0 or self.reader_rerank_weight < 0:
@@ -199,8 +207,13 @@ def is_content(text: str) -> bool:
 
     Letters must be 0.6 of what is visible, a number counting as one character whatever its digits ("特斯拉于 1943 年
     1 月 7 日去世。", where a character is a word, is prose; "19:09 / 16.12.2024" is not); a letter's combining marks
-    count as letters (Devanagari's vowel signs are a third of its prose)."""
-    if word_count(text) < 3:
+    count as letters (Devanagari's vowel signs are a third of its prose).
+
+    Three words at least, where a number counts as one in a sentence that ends as one: a fact is often told in two
+    words and a number where words take their endings ("Panjangnya 340 kilometer.", "Uzunluğu 340 kilometredir.",
+    "길이는 340킬로미터이다.": the river's length in Indonesian, Turkish and Korean)."""
+    words = word_count(text)
+    if words < 2 or (words == 2 and not (_NUMBER_RUN.search(text) and _CLOSED.search(text))):
         return False
     visible = [c for c in _NUMBER_RUN.sub("0", text) if not c.isspace()]
     return sum(c.isalpha() or unicodedata.category(c).startswith("M") for c in visible) >= 0.6 * len(visible)

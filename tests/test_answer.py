@@ -1,5 +1,7 @@
 """compose_answer: quotes with exact citations, duplicates cited once, abstentions, settings."""
 import re
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -345,3 +347,63 @@ def test_an_answer_in_another_language_is_not_judged_by_the_passages_read_in_the
     assert ans.citations[0].source == "zh-oil.txt" and "en-river.txt" in {h.source for h in ans.hits}
     assert "no passage names" not in (ans.reason or "")
     assert ans.confidence == pytest.approx(bots[1.0].answer(question).confidence)
+
+
+PROBE = Path(__file__).resolve().parent.parent / "benchmarks" / "data" / "languages"
+
+
+@pytest.fixture(scope="module")
+def probe_bots(tmp_path_factory):
+    """QA over the probe's three documents in English and Dutch, with the packaged model and reader."""
+    return {lang: QA(PROBE / lang / "corpus", tmp_path_factory.mktemp(f"probe-{lang}")) for lang in ("en", "nl")}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "lang, question, expected",
+    [
+        # "The building was completed in 1911...", after the sentence that names the library
+        ("en", "When was the Orlen City Library built?", "1911"),
+        # "Tegenwoordig trekt ze jaarlijks zo'n 120.000 bezoekers...", three sentences after the one naming the library
+        ("nl", "Hoeveel bezoekers heeft de bibliotheek van Orlen per jaar?", "120.000"),
+    ],
+)
+def test_a_sentence_naming_its_topic_only_through_the_ones_before_it_answers(probe_bots, lang, question, expected):
+    bot = probe_bots[lang]
+    ans = bot.answer(question)
+    assert ans.text is not None, ans.reason
+    assert expected in ans.quotes[0].text
+    # the terms the sentences before it hold are what lift it over the threshold
+    without = replace(bot.answer_settings, context_credit=None)
+    from qa.answer import compose_answer
+
+    qvec = bot.embedder.embed_query(question)
+    alone = compose_answer(bot.store, question, qvec, bot.retrieve(question, k=bot.answer_settings.passages), without)
+    assert alone.text is None and alone.confidence < ans.confidence
+
+
+@pytest.mark.slow
+def test_the_sentences_before_lend_their_terms_only_where_the_reader_reads_the_answer_in_the_best(probe_bots):
+    from qa.answer import in_context
+    from qa.question import analyse_question
+    from qa.reader import Read, default_reader
+    from qa.retrieval import question_language
+    from qa.scoring import score_sentences
+
+    bot = probe_bots["en"]
+    question = "When was the Orlen City Library built?"
+    asked = analyse_question(question, question_language(bot.store, question))
+    qvec = bot.embedder.embed_query(question)
+    scored = score_sentences(bot.store, asked, qvec, bot.retrieve(question, k=5), bot.answer_settings)
+    best = next(s for s in scored if "completed in 1911" in bot.store.sentences[s.sid].text)
+    reader = default_reader()
+    lent = in_context(bot.store, reader, asked, best, bot.answer_settings)
+    assert lent.overlap > best.overlap and {"orlen", "librari", "citi"} <= lent.covered  # (stemmed)
+    # the reader's span in the sentence before (or no reading at all) lends nothing
+    lead = next(s.text for s in bot.store.sentences if s.text.startswith("The Orlen City Library is"))
+    elsewhere = type("Elsewhere", (), {"read_many": lambda self, q, texts: [Read(0, 9, 0.9, -8.0) for _ in texts]})()
+    assert in_context(bot.store, elsewhere, asked, best, bot.answer_settings) == best
+    unsure = type("Unsure", (), {"read_many": lambda self, q, texts: [Read(len(lead) + 30, len(lead) + 34, 0.3, 2.0) for _ in texts]})()
+    assert in_context(bot.store, unsure, asked, best, bot.answer_settings) == best
+    first = next(s for s in scored if bot.store.sentences[s.sid].text == lead)
+    assert in_context(bot.store, reader, asked, first, bot.answer_settings) == first  # nothing comes before it

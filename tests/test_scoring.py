@@ -33,6 +33,15 @@ def candidates_for(bot: QA, question: str):
         ("इमारत का डिज़ाइन वास्तुकार पाओलो रिनाल्डी ने बनाया था।", True),
         ("特斯拉于 1943 年 1 月 7 日去世。", True),  # a number is one character: a Chinese character is a word
         ("它们是 17,786,419 的大洛杉矶地区和5,105,768人口的圣地亚哥-提华纳地区。", True),
+        # two words and a number make a sentence where words take their endings (Indonesian, Turkish, Korean) ...
+        ("Panjangnya 340 kilometer.", True),
+        ("Uzunluğu 340 kilometredir.", True),
+        ("길이는 340킬로미터이다.", True),
+        ("È lungo 340 chilometri.", True),  # (a word of one letter is no word)
+        # ... but not two words alone, nor two words and a number that do not end as a sentence
+        ("Read more.", False),
+        ("Page 2 of 10", False),
+        ("Panjangnya kilometer.", False),
     ],
 )
 def test_is_content(text, ok):
@@ -184,7 +193,7 @@ def test_every_sentence_of_a_passage_carries_the_passages_dense_similarity(tmp_p
     assert np.allclose(with_it - without, c.passage_dense)
 
 
-@pytest.mark.parametrize("field", ["brief_ratio", "partial_credit", "antecedent_credit", "context_term_weight", "duplicate_word_share"])
+@pytest.mark.parametrize("field", ["brief_ratio", "partial_credit", "antecedent_credit", "context_term_weight", "duplicate_word_share", "context_credit"])
 def test_credits_are_shares(field):
     from qa.errors import SettingsError
 
