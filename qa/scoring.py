@@ -211,9 +211,10 @@ def is_content(text: str) -> bool:
 
     Three words at least, where a number counts as one in a sentence that ends as one: a fact is often told in two
     words and a number where words take their endings ("Panjangnya 340 kilometer.", "Uzunluğu 340 kilometredir.",
-    "길이는 340킬로미터이다.": the river's length in Indonesian, Turkish and Korean)."""
+    "길이는 340킬로미터이다.": the river's length in Indonesian, Turkish and Korean), not where it opens with the number
+    ("2 verbrannt wird.", the tail of a sentence cut after "Stufe")."""
     words = word_count(text)
-    if words < 2 or (words == 2 and not (_NUMBER_RUN.search(text) and _CLOSED.search(text))):
+    if words < 2 or (words == 2 and not (_NUMBER_RUN.search(text) and _CLOSED.search(text) and text.lstrip()[:1].isalpha())):
         return False
     visible = [c for c in _NUMBER_RUN.sub("0", text) if not c.isspace()]
     return sum(c.isalpha() or unicodedata.category(c).startswith("M") for c in visible) >= 0.6 * len(visible)

@@ -42,6 +42,7 @@ def candidates_for(bot: QA, question: str):
         ("Read more.", False),
         ("Page 2 of 10", False),
         ("Panjangnya kilometer.", False),
+        ("2 verbrannt wird.", False),
     ],
 )
 def test_is_content(text, ok):
