@@ -12,7 +12,7 @@ ASKED_ELSEWHERE = [
     pytest.param(
         "塔什干会议共有多少个代表团参加？", "47", {EN, FR},
         marks=pytest.mark.xfail(strict=True, reason="known gap: the English sentence that answers is chosen, but the "
-                                "Chinese question's vector is far from it (calibrated similarity 0.22): refused at 0.23"),
+                                "Chinese question's vector is far from it (calibrated similarity 0.22): refused at 0.21"),
     ),
     ("Wie viele Delegationen nahmen an den Konferenzen teil?", "47", {EN, FR}),
     ("¿Cuántas delegaciones participaron en las conferencias?", "47", {EN, FR}),
