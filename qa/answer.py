@@ -148,9 +148,10 @@ def in_context(store: Store, reader: SpanReader, asked: AnalysedQuestion, best: 
 
     A sentence often names its topic only through the ones before it: "The building was completed in 1911..." after
     "The Orlen City Library is the main public library...", "Tiene una longitud de 340 kilómetros." after "El Velna es
-    un río...". Its own words miss what the question names, and its confidence fell below the threshold in 11 of the
-    probe's 26 languages (docs/evaluation.md, "A sentence's topic in the sentences before it"). The reader reading the
-    two together is what tells a sentence that goes on about the topic from one that only sits beside it."""
+    un río...". Its own words miss what the question names, and its confidence fell below the threshold for ten of the
+    26-language probe's questions, in eight languages (docs/evaluation.md, "A sentence's topic in the sentences before
+    it"). The reader reading the two together is what tells a sentence that goes on about the topic from one that only
+    sits beside it."""
     sentence = store.sentences[best.sid]
     before = []
     sid = best.sid - 1
