@@ -135,8 +135,19 @@ def _strip(text: str, a: int, b: int) -> tuple[int, int]:
     return a, b
 
 
+# What opens a Markdown heading or a list item ("## History", "- 47 delegations", "• Tashkent"): markup, not words.
+_MARKER = re.compile(r"(?:#{1,6}|[-*+•])[ \t]+")
+
+
+def _unmarked(text: str, a: int, b: int) -> tuple[int, int]:
+    """The span text[a:b] without the heading's or list item's marker it opens with (if anything follows it)."""
+    m = _MARKER.match(text, a, b)
+    return (m.end(), b) if m and m.end() < b else (a, b)
+
+
 def units(text: str, a: int, b: int) -> list[tuple[int, int]]:
-    """Split the paragraph text[a:b] at line breaks that are not hard-wrap continuations."""
+    """Split the paragraph text[a:b] at line breaks that are not hard-wrap continuations; each unit starts after the
+    Markdown heading's or list item's marker it opens with, so that a quote is "History", not "## History"."""
     out = []
     start = a
     pos = text.find("\n", a, b)
@@ -149,7 +160,7 @@ def units(text: str, a: int, b: int) -> list[tuple[int, int]]:
             start = pos + 1
         pos = text.find("\n", pos + 1, b)
     out.append(_strip(text, start, b))
-    return [(x, y) for x, y in out if x < y]
+    return [_unmarked(text, x, y) for x, y in out if x < y]
 
 
 def split_sentences(text: str, a: int, b: int, language: str = "en") -> list[tuple[int, int]]:

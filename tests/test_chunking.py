@@ -285,3 +285,18 @@ def test_sentence_rules_follow_the_document_language():
     assert [s.text for s in chunks.sentences] == [
         "Die Delegationen kamen am Montag an.", "Die Konferenz begann um 9 Uhr.", "Sie dauerte zwei Tage."
     ]
+
+
+def test_a_markdown_heading_or_list_marker_is_not_part_of_the_sentence():
+    text = ("# Orlen City Library\n\n## History ##\n\nThe building was completed in 1911.\n\n"
+            "- 47 delegations took part.\n* Tashkent hosted them.\n• Twenty states sent experts.\n\n"
+            "-5 degrees was the coldest night.\n#hashtag stays.\n#\n")
+    d = doc(text, "notes.md")
+    chunks = split_document(d, words_counter, 254)
+    assert_exact(d, chunks)
+    covered = {i for s in chunks.sentences for i in range(s.start, s.end)}
+    assert [m.group() for m in re.finditer(r"\S+", text) if m.start() not in covered] == ["#", "##", "-", "*", "•"]
+    assert [s.text for s in chunks.sentences] == [
+        "Orlen City Library", "History ##", "The building was completed in 1911.", "47 delegations took part.",
+        "Tashkent hosted them.", "Twenty states sent experts.", "-5 degrees was the coldest night.", "#hashtag stays.", "#",
+    ]

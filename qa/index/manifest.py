@@ -17,8 +17,9 @@ from ..types import Skipped
 # 2: each file records its language (sentence rules and lexical analysis follow it). 3: words keep their combining
 # marks and zero-width joiners, and the danda, Khmer's khan and a space between Thai sentences end one (the BM25
 # terms and the sentences of such texts differ from what version 2 stored). 4: a run of initials ("ค.ศ. 1911", "will.i.am")
-# is not cut where pysbd's rules do not know it, nor a Thai sentence before one.
-FORMAT_VERSION = 4
+# is not cut where pysbd's rules do not know it, nor a Thai sentence before one. 5: a sentence starts after the Markdown
+# heading's or list item's marker its line opens with ("## History", "- 47 delegations").
+FORMAT_VERSION = 5
 MANIFEST = "manifest.json"
 
 
