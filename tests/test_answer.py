@@ -407,3 +407,21 @@ def test_the_sentences_before_lend_their_terms_only_where_the_reader_reads_the_a
     assert in_context(bot.store, unsure, asked, best, bot.answer_settings) == best
     first = next(s for s in scored if bot.store.sentences[s.sid].text == lead)
     assert in_context(bot.store, reader, asked, first, bot.answer_settings) == first  # nothing comes before it
+
+
+@pytest.mark.slow
+def test_a_markdown_documents_headings_lend_their_terms_to_the_sentences_under_them(tmp_path):
+    root = tmp_path / "corpus"
+    root.mkdir()
+    (root / "library.md").write_text(
+        "# Orlen City Library\n\n## History\n\nThe building was completed in 1911 to a design by the architect Marta Keller. "
+        "A children's reading room was added in 1987.\n\n## Budget\n\nThe total for 2023 was 3.2 million euros, most of it "
+        "for staff.\n\n## Visitors\n\nToday it welcomes about 120,000 visitors a year, many of them students.\n"
+    )
+    bot = QA(root, tmp_path / "idx")
+    ans = bot.answer("What was the budget of the Orlen City Library in 2023?")
+    assert ans.text is not None, ans.reason
+    assert ans.quotes[0].text == "The total for 2023 was 3.2 million euros, most of it for staff."
+    assert all(not q.text.startswith("#") for q in ans.quotes)  # a heading is quoted without its marker
+    without = QA(root, tmp_path / "idx", answer=replace(bot.answer_settings, context_credit=None))
+    assert without.answer("What was the budget of the Orlen City Library in 2023?").text is None
