@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from dataclasses import replace
 from pathlib import PurePosixPath
 
@@ -358,6 +359,13 @@ _NEAR_SPELLING = 0.7  # near: "Warsaw", "Warschau" 0.71; "Poland", "Polen" 0.73;
 _KIND_NAMES = {"money": "amount", "number": "number", "date": "date", "person": "person", "place": "place"}
 
 
+# Scripts written without spaces whose characters are words or syllables; in the others (Thai, Lao, Khmer, Myanmar) a
+# character is a letter, and a stretch of fewer than _WORD_LETTERS of them is a piece of a word: "ลา" of "ลายมือ"
+# (handwriting), whose bigram the documents hold in other words
+_SYLLABIC = frozenset({"CJK", "HIRAGANA", "KATAKANA"})
+_WORD_LETTERS = 4
+
+
 def _mentioned(question: AnalysedQuestion, covered: frozenset[str], lang: str) -> str:
     """The question's words that the best sentence holds, as the question wrote them ("Securex exhibition")."""
     rules = rules_of(lang)
@@ -366,7 +374,8 @@ def _mentioned(question: AnalysedQuestion, covered: frozenset[str], lang: str) -
         for part, spaceless in written_parts(m.group()):
             if spaceless:
                 # a run without spaces is one "word" of the whole clause: only its stretches of covered bigrams were said
-                said += covered_stretches(part, covered)
+                said += [s for s in covered_stretches(part, covered) if set(scripts(s)) <= _SYLLABIC
+                         or sum(not unicodedata.category(c).startswith("M") for c in s) >= _WORD_LETTERS]
             elif set(terms(part, rules)) & covered:
                 said.append(part)
     return " ".join(dict.fromkeys(said))

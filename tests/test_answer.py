@@ -425,3 +425,20 @@ def test_a_markdown_documents_headings_lend_their_terms_to_the_sentences_under_t
     assert all(not q.text.startswith("#") for q in ans.quotes)  # a heading is quoted without its marker
     without = QA(root, tmp_path / "idx", answer=replace(bot.answer_settings, context_credit=None))
     assert without.answer("What was the budget of the Orlen City Library in 2023?").text is None
+
+
+def test_a_refusal_names_no_piece_of_a_word_of_an_alphabet_written_without_spaces():
+    from qa.answer import _mentioned
+    from qa.language import Identified
+    from qa.lexical import terms
+    from qa.question import analyse_question
+    from qa.scoring import rules_of
+
+    # "How many handwritten books does the Orlen city library hold?": the documents hold the bigram ลา of ลายมือ
+    # (handwriting) in other words, and ลายมือ nowhere
+    asked = analyse_question("ห้องสมุดเมืองออร์เลนมีหนังสือกี่เล่มที่เขียนด้วยลายมือ", Identified("th", True))
+    covered = frozenset(terms("ห้องสมุดเมืองออร์เลน มีหนังสือ ลา", rules_of("th")))
+    assert _mentioned(asked, covered, "th") == "ห้องสมุดเมืองออร์เลน มีหนังสือ"
+    # a Chinese or Japanese character is a word or a syllable: two of them are said
+    asked = analyse_question("東京タワーの入場料はいくらですか", Identified("ja", True))
+    assert _mentioned(asked, frozenset({"東京"}), "ja") == "東京"
