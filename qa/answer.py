@@ -362,7 +362,7 @@ _KIND_NAMES = {"money": "amount", "number": "number", "date": "date", "person": 
 # Scripts written without spaces whose characters are words or syllables; in the others (Thai, Lao, Khmer, Myanmar) a
 # character is a letter, and a stretch of fewer than _WORD_LETTERS of them is a piece of a word: "ลา" of "ลายมือ"
 # (handwriting), whose bigram the documents hold in other words
-_SYLLABIC = frozenset({"CJK", "HIRAGANA", "KATAKANA"})
+_SYLLABIC = frozenset({"CJK", "HIRAGANA", "KATAKANA", "KATAKANA-HIRAGANA", "IDEOGRAPHIC"})  # ("ー", "々")
 _WORD_LETTERS = 4
 
 

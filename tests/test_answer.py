@@ -442,3 +442,4 @@ def test_a_refusal_names_no_piece_of_a_word_of_an_alphabet_written_without_space
     # a Chinese or Japanese character is a word or a syllable: two of them are said
     asked = analyse_question("東京タワーの入場料はいくらですか", Identified("ja", True))
     assert _mentioned(asked, frozenset({"東京"}), "ja") == "東京"
+    assert _mentioned(asked, frozenset({"タワ", "ワー"}), "ja") == "タワー"  # ("ー" is a KATAKANA-HIRAGANA mark)
