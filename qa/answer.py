@@ -161,8 +161,9 @@ def in_context(store: Store, reader: SpanReader, asked: AnalysedQuestion, best: 
         sid -= 1
     if not before:
         return best
-    rules = rules_of(store.language_of(sentence.source))
-    qterms = question_terms(store, asked, context, settings, store.language_of(sentence.source))
+    language = store.language_of(sentence.source)
+    rules = rules_of(language)
+    qterms = question_terms(store, asked, context, settings, language)
     own = set(terms(sentence.text, rules))
     held = {i: set(terms(store.sentences[i].text, rules)) for i in before}
     borrowed = set().union(*held.values())
